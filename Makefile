@@ -1,0 +1,142 @@
+# cadet: one entry point for build, deps, tests, scenarios, datasets, bench.
+#
+#   make                 build build/cadet (BPF objects, skeletons, binary)
+#   make deps            install the Debian packages build and tests need
+#   make test            unit, golden, fuzz (bounded) and integration tests
+#   make scenario-NAME   run scenarios/NAME.ini end to end
+#   make SAN=1 ...       the same with ASan + UBSan (objects in build-san/)
+
+SHELL := /bin/bash
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	  -D_GNU_SOURCE -DCADET_VERSION='"$(VERSION)"' \
+	  -Iinclude -I. -I$(BUILD) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS := -lbpf -lelf -lz -lzstd -lpcap -linih -ljansson -lpthread -lm
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(BUILD)
+
+# Debian packages needed to build and test (checked by `make deps`).
+DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
+	    libpcap-dev libinih-dev libjansson-dev libcmocka-dev pkg-config \
+	    libclang-rt-14-dev runc debootstrap iproute2 tshark zstd \
+	    python3 python3-jsonschema gnuplot-nox wrk
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+
+# Every module folder is compiled into libcadet.a; tools/cadet.c holds main().
+LIB_SRCS := $(wildcard lib/*/*.c lib/*.c recorder/*.c injector/*.c \
+	      replayer/*.c replayer/*/*.c eval/*.c reports/*.c tools/*.c)
+LIB_SRCS := $(filter-out tools/cadet.c,$(LIB_SRCS))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+LIBCADET := $(BUILD)/libcadet.a
+CADET := $(BUILD)/cadet
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+PAYLOAD_SRCS := $(wildcard injector/payloads/*.c)
+PAYLOADS := $(patsubst injector/payloads/%.c,$(BUILD)/payloads/%,$(PAYLOAD_SRCS))
+
+.PHONY: all deps test unit-test integration-test fuzz clean install rootfs \
+	format bench dataset FORCE
+.DEFAULT_GOAL := all
+
+all: $(DEPS_STAMP) $(CADET) $(PAYLOADS)
+
+# Re-checked when the package list changes; cheap when all are present.
+$(DEPS_STAMP): Makefile
+	@mkdir -p $(@D)
+	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "deps: need root to apt-get install:" $$missing >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@touch $@
+
+deps:
+	@rm -f $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory $(DEPS_STAMP)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# Skeletons first: recorder sources include them.
+$(BUILD)/%.o: %.c $(wildcard include/cadet/*.h) | $(BPF_SKELS) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBCADET): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CADET): $(BUILD)/tools/cadet.o $(LIBCADET)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Payloads run inside containers: static, no dependency on the rootfs libc.
+$(BUILD)/payloads/%: injector/payloads/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -static $< -o $@ -lpthread
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBCADET)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LIBCADET) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+# Fuzz targets (libFuzzer, clang): one per parser.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB_SRCS := $(wildcard lib/*/*.c lib/*.c) recorder/containers.c
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/cadet/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
+		$< $(FUZZ_LIB_SRCS) -o $@ -lzstd -ljansson -linih -lm
+
+unit-test: $(UNIT_BINS) $(CADET)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@tests/run-fuzz.sh $(FUZZ_BINS)
+
+integration-test: all rootfs
+	@tests/run-integration.sh $(CADET)
+
+test: all $(UNIT_BINS) $(FUZZ_BINS)
+	@CADET=$(CADET) BUILD=$(BUILD) tests/run-all.sh
+
+rootfs: $(DEPS_STAMP)
+	@injector/mkrootfs.sh
+
+scenario-%: all rootfs
+	@$(CADET) run scenarios/$*.ini -o datasets/runs/
+
+install: $(CADET)
+	install -D -m 0755 $(CADET) $(DESTDIR)$(PREFIX)/bin/cadet
+PREFIX ?= /usr/local
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v vmlinux.h)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/tools/cadet.d

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Container discovery: maps cgroup v2 directories to containers.
+ *
+ * Sources: runc state (state.json under /run/runc), cgroup path patterns
+ * of docker, containerd, cri-o, podman and Kubernetes pods, cgroups added
+ * by hand (--cgroup PATH). The table is rescanned on demand (every
+ * interval and when the kernel reports a cgroup mkdir/rmdir); each scan
+ * reports what appeared and what went away.
+ *
+ * HowTo:
+ *   struct container_table_opts o = { .sz = sizeof(o) };
+ *   struct container_table *t = container_table__new(&o);
+ *   container_table__add_cgroup(t, "/sys/fs/cgroup/unified/my/grp");
+ *   container_table__scan(t, on_add, on_remove, ctx);   -> callbacks
+ *   const struct container_info *c = container_table__find(t, cgid);
+ *   container_table__free(t);
+ */
+#ifndef CADET_RECORDER_CONTAINERS_H
+#define CADET_RECORDER_CONTAINERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cadet/trace.h"
+
+struct container_info {
+	uint64_t cgroup_id;             /* inode of the v2 cgroup dir */
+	enum cadet_runtime runtime;
+	char id[128];                   /* runtime's container id */
+	char name[128];                 /* human name, else the id */
+	char image[256];                /* image / rootfs, may be empty */
+	char cgroup_path[512];          /* relative to the v2 mount, "/..." */
+};
+
+/*
+ * container_parse_cgroup_path() - classify a cgroup v2 path (relative to
+ * the v2 mount, e.g. "/system.slice/docker-<64 hex>.scope") by the naming
+ * patterns of container runtimes. Fills runtime, id and name (name = short
+ * id) of @out. Returns 0 for a container path, -ENOENT otherwise.
+ * Nested paths (a container's own sub-cgroups) map to the container.
+ */
+int container_parse_cgroup_path(const char *path, struct container_info *out);
+
+struct container_table_opts {
+	size_t sz;
+	const char *cgroup_root;        /* default: the v2 mount, found */
+	const char *runc_root;          /* default "/run/runc" */
+	int all;                        /* also the host: every cgroup */
+};
+
+struct container_table;
+
+typedef void (*container_cb)(const struct container_info *c, void *ctx);
+
+struct container_table *container_table__new(const struct container_table_opts *opts);
+void container_table__free(struct container_table *t);
+/* Track a cgroup by path (absolute, or relative to the v2 mount). */
+int container_table__add_cgroup(struct container_table *t, const char *path);
+/* Rescan; calls @on_add / @on_remove for the differences. Returns count. */
+int container_table__scan(struct container_table *t, container_cb on_add,
+			  container_cb on_remove, void *ctx);
+size_t container_table__cnt(const struct container_table *t);
+const struct container_info *container_table__get(const struct container_table *t,
+						  size_t idx);
+const struct container_info *container_table__find(const struct container_table *t,
+						   uint64_t cgroup_id);
+/* The v2 mount point in use ("/sys/fs/cgroup/unified" here). */
+const char *container_table__cgroup_root(const struct container_table *t);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The recorder as a library: `cadet record` and the scenario runner
+ * (`cadet run`, which records while it injects) both drive it.
+ *
+ * HowTo:
+ *   struct recorder_opts o = { .sz = sizeof(o), .output = "run.cadet",
+ *                              .probes = CADET_PROBES_DEFAULT };
+ *   struct recorder *r = recorder__new(&o);      NULL + errno, message
+ *                                                 printed to stderr
+ *   thread A: recorder__run(r);                  loops until stopped
+ *   thread B: recorder__add_record(r, label);    e.g. LABEL records
+ *             recorder__stop(r);                 async-signal-safe
+ *   recorder__free(r);                           finishes the file
+ */
+#ifndef CADET_RECORDER_RECORDER_H
+#define CADET_RECORDER_RECORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cadet/trace.h"
+
+struct recorder_opts {
+	size_t sz;
+	const char *output;             /* trace path */
+	uint64_t probes;                /* enum cadet_probe mask */
+	uint64_t interval_ns;           /* METRICS interval, default 1 s */
+	uint64_t duration_ns;           /* 0 = until stopped */
+	const char **cgroups;           /* extra cgroup paths, NULL-ended */
+	int all;                        /* record host processes too */
+	const char *pcap_dir;           /* with CADET_PROBE_PCAP; default: beside output */
+	const char *cmdline;            /* stored in the header */
+	int verbose;
+	size_t ringbuf_bytes;           /* default 16 MiB */
+};
+
+struct recorder;
+
+struct recorder *recorder__new(const struct recorder_opts *opts);
+/* Runs until duration elapses or recorder__stop(). 0 or -errno. */
+int recorder__run(struct recorder *r);
+void recorder__stop(struct recorder *r);
+/* Thread-safe: queue a record (ts in trace clock) for the trace. */
+int recorder__add_record(struct recorder *r, const struct cadet_rec *rec);
+/* Thread-safe: the container's cgroup id once discovered, else 0. */
+uint64_t recorder__cgroup_of(struct recorder *r, const char *container_id);
+/* Thread-safe: ask for an immediate container rescan. */
+void recorder__rescan(struct recorder *r);
+/* Finishes the trace (index + seek table) and frees. NULL is fine. */
+int recorder__free(struct recorder *r);
+
+#endif
