@@ -111,16 +111,17 @@ build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/cadet/*.h) | $(
 	$(CLANG) -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
 		$< $(FUZZ_LIB_SRCS) -o $@ -lzstd -ljansson -linih -lm
 
+# ONLY=unit|golden|fuzz|integration narrows tests/run-all.sh to one kind.
 unit-test: $(UNIT_BINS) $(CADET)
-	@tests/run-unit.sh $(UNIT_BINS)
+	@ONLY=unit CADET=$(CADET) BUILD=$(BUILD) tests/run-all.sh
 
 fuzz: $(FUZZ_BINS)
-	@tests/run-fuzz.sh $(FUZZ_BINS)
+	@ONLY=fuzz tests/run-all.sh
 
 integration-test: all rootfs
-	@tests/run-integration.sh $(CADET)
+	@ONLY=integration CADET=$(CADET) BUILD=$(BUILD) tests/run-all.sh
 
-test: all $(UNIT_BINS) $(FUZZ_BINS)
+test: all rootfs $(UNIT_BINS) $(FUZZ_BINS)
 	@CADET=$(CADET) BUILD=$(BUILD) tests/run-all.sh
 
 rootfs: $(DEPS_STAMP)
