@@ -26,12 +26,12 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-init
 	  -D_GNU_SOURCE -DCADET_VERSION='"$(VERSION)"' \
 	  -Iinclude -I. -I$(BUILD) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS := -lbpf -lelf -lz -lzstd -lpcap -linih -ljansson -lpthread -lm
+LDLIBS := -lbpf -lelf -lz -lzstd -lpcap -linih -ljansson -lzip -lcrypto -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(BUILD)
 
 # Debian packages needed to build and test (checked by `make deps`).
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-	    libpcap-dev libinih-dev libjansson-dev libcmocka-dev pkg-config \
+	    libpcap-dev libinih-dev libjansson-dev libcmocka-dev libzip-dev libssl-dev pkg-config \
 	    libclang-rt-14-dev runc debootstrap iproute2 tshark zstd \
 	    python3 python3-jsonschema gnuplot-nox wrk
 DEPS_STAMP := $(BUILD)/.deps-ok
@@ -52,12 +52,14 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PAYLOAD_SRCS := $(wildcard injector/payloads/*.c)
 PAYLOADS := $(patsubst injector/payloads/%.c,$(BUILD)/payloads/%,$(PAYLOAD_SRCS))
+PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard tests/plugins/*.c)) \
+	   $(patsubst examples/detectors/%.c,$(BUILD)/examples/%.so,$(wildcard examples/detectors/*.c))
 
 .PHONY: all deps test unit-test integration-test fuzz clean install rootfs \
 	format bench dataset FORCE
 .DEFAULT_GOAL := all
 
-all: $(DEPS_STAMP) $(CADET) $(PAYLOADS)
+all: $(DEPS_STAMP) $(CADET) $(PAYLOADS) $(PLUGINS)
 
 # Re-checked when the package list changes; cheap when all are present.
 $(DEPS_STAMP): Makefile
@@ -86,15 +88,32 @@ $(BUILD)/%.o: %.c $(wildcard include/cadet/*.h) | $(BPF_SKELS) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The rules detector compiles its default rule file in as a C string.
+$(BUILD)/replayer/detectors/default_rules.inc: replayer/detectors/default.rules
+	@mkdir -p $(@D)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+$(BUILD)/replayer/detectors/rules.o: $(BUILD)/replayer/detectors/default_rules.inc
+
 $(LIBCADET): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(CADET): $(BUILD)/tools/cadet.o $(LIBCADET)
+# Built-in detectors are referenced weakly (replayer/registry.c), which
+# does not pull them out of an archive: link their objects explicitly.
+DETECTOR_OBJS := $(filter $(BUILD)/replayer/detectors/%.o,$(LIB_OBJS))
+$(CADET): $(BUILD)/tools/cadet.o $(DETECTOR_OBJS) $(LIBCADET)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# Detector plugins: test plugins and the examples, one .so per .c.
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/cadet/detector.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC $< -o $@
+$(BUILD)/examples/%.so: examples/detectors/%.c include/cadet/detector.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC $< -o $@
+
 # Payloads run inside containers: static, no dependency on the rootfs libc.
-$(BUILD)/payloads/%: injector/payloads/%.c | $(DEPS_STAMP)
+$(BUILD)/payloads/%: injector/payloads/%.c injector/payloads/payload.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -static $< -o $@ -lpthread
 
@@ -105,14 +124,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBCADET)
 # Fuzz targets (libFuzzer, clang): one per parser.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB_SRCS := $(wildcard lib/*/*.c lib/*.c) recorder/containers.c
+FUZZ_LIB_SRCS := $(wildcard lib/*/*.c lib/*.c) recorder/containers.c \
+		 replayer/detectors/rules_parse.c replayer/detectors/common.c \
+		 injector/scenario.c eval/results.c
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/cadet/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
-		$< $(FUZZ_LIB_SRCS) -o $@ -lzstd -ljansson -linih -lm
+		$< $(FUZZ_LIB_SRCS) -o $@ -lzstd -lz -ljansson -linih -lm
 
 # ONLY=unit|golden|fuzz|integration narrows tests/run-all.sh to one kind.
-unit-test: $(UNIT_BINS) $(CADET)
+unit-test: $(UNIT_BINS) $(CADET) $(PLUGINS)
 	@ONLY=unit CADET=$(CADET) BUILD=$(BUILD) tests/run-all.sh
 
 fuzz: $(FUZZ_BINS)
@@ -129,6 +150,19 @@ rootfs: $(DEPS_STAMP)
 
 scenario-%: all rootfs
 	@$(CADET) run scenarios/$*.ini -o datasets/runs/
+
+# Every scenario DATASET_REPEAT times (seeds DATASET_SEED, +1, ...), then
+# DATASET_NORMAL normal-only runs of each scenario's setup (same load, no
+# anomaly; seeds from DATASET_SEED + 1000 so their load differs).
+DATASET_REPEAT ?= 3
+DATASET_NORMAL ?= 1
+DATASET_SEED ?= 1
+DATASET_DIR ?= datasets/runs
+dataset: all rootfs
+	$(CADET) run scenarios/*.ini --repeat $(DATASET_REPEAT) \
+		--seed $(DATASET_SEED) -o $(DATASET_DIR)
+	$(CADET) run scenarios/*.ini --normal --repeat $(DATASET_NORMAL) \
+		--seed $$(($(DATASET_SEED) + 1000)) -o $(DATASET_DIR)
 
 install: $(CADET)
 	install -D -m 0755 $(CADET) $(DESTDIR)$(PREFIX)/bin/cadet

@@ -119,7 +119,8 @@ int container__kill(struct container *c, int sig);
 int container__running(struct container *c);
 /*
  * Wait up to @timeout_ms (0: forever) for the init process to exit.
- * Returns its exit status like container__exec(), -ETIMEDOUT.
+ * Returns 0 once it has (its exit status is not ours to collect: runc
+ * detaches it from us), -ETIMEDOUT.
  */
 int container__wait(struct container *c, uint64_t timeout_ms);
 
@@ -141,7 +142,9 @@ const char *container__output_path(const struct container *c);
 /*
  * container__destroy() - kill and delete the container, unmount its
  * overlay, remove its bundle and temp files. Safe to call twice, on a
- * half-created container and from cleanup paths (no allocation).
+ * half-created container and from cleanup paths (atexit, after a
+ * signal); not from a signal handler itself (it runs runc): set a flag
+ * there and destroy from the main loop.
  */
 int container__destroy(struct container *c);
 /* Destroy, then free. NULL is fine. */

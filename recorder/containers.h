@@ -42,6 +42,28 @@ struct container_info {
  */
 int container_parse_cgroup_path(const char *path, struct container_info *out);
 
+/*
+ * container_parse_runc_state() - read one runc state.json document
+ * (@len bytes, not NUL-terminated): runtime runc, id, name (label or OCI
+ * annotation "cadet.name", then "io.kubernetes.container.name", else the
+ * id), image ("cadet.image", else the rootfs) and the v2 cgroup path,
+ * made relative to @root (NULL: the usual mount points). Returns 0, or
+ * -EINVAL when the document is not a usable runc state.
+ */
+int container_parse_runc_state(const char *buf, size_t len, const char *root,
+			       struct container_info *out);
+
+/*
+ * container_cgroup_id() - the id bpf_get_current_cgroup_id() reports for
+ * tasks in the cgroup directory @path: its kernfs file handle (as
+ * bpftool reads it), else its inode number. 0 or -errno.
+ */
+int container_cgroup_id(const char *path, uint64_t *id);
+
+/* "runc", "docker", ... for the trace's runtime field; "host" for
+ * CADET_RT_UNKNOWN (entries of `all` mode). */
+const char *container_runtime_name(enum cadet_runtime rt);
+
 struct container_table_opts {
 	size_t sz;
 	const char *cgroup_root;        /* default: the v2 mount, found */
@@ -57,7 +79,13 @@ struct container_table *container_table__new(const struct container_table_opts *
 void container_table__free(struct container_table *t);
 /* Track a cgroup by path (absolute, or relative to the v2 mount). */
 int container_table__add_cgroup(struct container_table *t, const char *path);
-/* Rescan; calls @on_add / @on_remove for the differences. Returns count. */
+/*
+ * Rescan; calls @on_add / @on_remove for the differences (a cgroup whose
+ * container details changed is removed, then added). Returns the number
+ * of callbacks made, or -errno. The table then holds one entry per cgroup
+ * directory: a container's nested cgroups are entries of their own (own
+ * cgroup id and path) carrying the container's runtime, id and name.
+ */
 int container_table__scan(struct container_table *t, container_cb on_add,
 			  container_cb on_remove, void *ctx);
 size_t container_table__cnt(const struct container_table *t);

@@ -12,5 +12,8 @@ int cmd_info(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

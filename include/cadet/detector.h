@@ -42,7 +42,7 @@ extern "C" {
 #endif
 
 #define CADET_DETECTOR_ABI_MAJOR 1
-#define CADET_DETECTOR_ABI_MINOR 0
+#define CADET_DETECTOR_ABI_MINOR 1
 #define CADET_DETECTOR_ENTRY_SYM "cadet_detector_entry"
 
 enum cadet_phase {
@@ -126,7 +126,16 @@ struct cadet_detector_ops {
 	/* Model persistence (optional): a file the detector owns. */
 	int (*save_model)(void *state, const char *path);
 	int (*load_model)(void *state, const char *path);
+
+	/* ---- ABI 1.1 (the host reads these only when sz covers them) ---- */
+	uint64_t flags;                 /* CADET_DET_F_* */
 };
+
+/*
+ * The detector's own alerts are its verdict: the host derives no alerts
+ * from its scores (its scores are still written, for AUC and the like).
+ */
+#define CADET_DET_F_OWN_ALERTS (1ull << 0)
 
 typedef const struct cadet_detector_ops *(*cadet_detector_entry_fn)(void);
 

@@ -162,6 +162,8 @@ enum cadet_field_kind {
 	CADET_FK_VU32,  /* struct cadet_vstr -> array of uint32_t */
 	CADET_FK_ADDR,  /* struct cadet_addr */
 	CADET_FK_HEX,   /* fixed bytes shown as hex */
+	CADET_FK_F64,   /* IEEE 754 double */
+	CADET_FK_VBYTES, /* struct cadet_vstr -> raw bytes shown as hex */
 };
 
 /* One entry of a schema record's field table (in its tail). */

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps, filters and helpers every probe family shares.
+ *
+ * Each X.bpf.c object declares the shared maps below; the recorder loads
+ * cgroup.bpf.o first and hands its map fds to the other objects
+ * (bpf_map__reuse_fd) so that all families feed one ring buffer, one
+ * container filter and one set of per-cgroup counters.
+ */
+#ifndef CADET_BPF_COMMON_BPF_H
+#define CADET_BPF_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "events.h"
+
+#define MAX_CONTAINER_CGROUPS 4096
+/*
+ * Value bit of container_cgroups for a cgroup made during the recording
+ * and not yet classified: its events flow, and the recorder holds them
+ * back until container discovery says whether it is a container.
+ */
+#define CG_PENDING (1ull << 63)
+#define MAX_PENDING 10240
+
+/* Set by the recorder before load. */
+const volatile bool filter_all = false;	/* --all: every cgroup */
+const volatile __u32 self_tgid = 0;	/* never record the recorder */
+const volatile __u64 wakeup_bytes = 1 << 20;
+
+/* All events; size set by the recorder. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+/*
+ * cgroup id -> the cgroup id records carry (its own id; CG_PENDING set
+ * while unclassified). Filled by the recorder from the container table
+ * and by cgroup_mkdir below.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_CONTAINER_CGROUPS);
+	__type(key, __u64);
+	__type(value, __u64);
+} container_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_CONTAINER_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct cg_counters);
+} counters SEC(".maps");
+
+/* Events the kernel side could not deliver, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *d = bpf_map_lookup_elem(&drops, &zero);
+
+	if (d)
+		*d += 1;
+}
+
+/* Container cgroup id of cgroup @cg, 0 when it is not recorded. */
+static __always_inline __u64 cg_lookup(__u64 cg)
+{
+	__u64 *c = bpf_map_lookup_elem(&container_cgroups, &cg);
+
+	if (c)
+		return *c & ~CG_PENDING;
+	return filter_all ? cg : 0;
+}
+
+/*
+ * The filter every program runs first: the container cgroup id of the
+ * current task, 0 when the event must be ignored.
+ */
+static __always_inline __u64 current_cg(void)
+{
+	__u64 cg = cg_lookup(bpf_get_current_cgroup_id());
+
+	if (!cg)
+		return 0;
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	return cg;
+}
+
+static __always_inline __u64 task_cgroup_id(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+/* Sockets remember the cgroup that made them; softirq context does not. */
+static __always_inline __u64 sock_cgroup_id(const struct sock *sk)
+{
+	__u64 id = 0;
+
+	if (sk)
+		id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	return id ? id : bpf_get_current_cgroup_id();
+}
+
+static __always_inline void fill_hdr(struct ev_hdr *h, __u16 type,
+				     __u32 size, __u64 cg)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	h->size = size;
+	h->type = type;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts = bpf_ktime_get_ns();
+	h->cgroup_id = cg;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * Wake the reader only when a good part of the buffer is used: it polls
+ * every few tens of ms anyway, and a wakeup per event costs far more than
+ * the event itself.
+ */
+static __always_inline __u64 rb_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void *rb_reserve(__u64 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		count_drop();
+	return e;
+}
+
+static __always_inline void rb_submit(void *e)
+{
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+static __always_inline void rb_output(void *e, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, e, size, rb_flags()))
+		count_drop();
+}
+
+static const struct cg_counters zero_counters;
+
+static __always_inline struct cg_counters *counters_get(__u64 cg)
+{
+	struct cg_counters *c = bpf_map_lookup_elem(&counters, &cg);
+
+	if (c)
+		return c;
+	bpf_map_update_elem(&counters, &cg, &zero_counters, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&counters, &cg);
+}
+
+/* Per-tid syscall arguments saved at sys_enter for sys_exit. */
+struct pending_args {
+	__u64 a[6];
+	__s32 nr;	/* syscall number, checked at exit */
+	__u32 kind;
+};
+
+#define DEFINE_PENDING_MAP(name)                                  \
+	struct {                                                  \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);              \
+		__uint(max_entries, MAX_PENDING);                 \
+		__type(key, __u32);                               \
+		__type(value, struct pending_args);               \
+	} name SEC(".maps")
+
+/* Layout of tp/syscalls/sys_enter_X and sys_exit_X contexts. */
+struct sys_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+/*
+ * Saves the first @nargs args of this syscall; @kind says how sys_exit
+ * reads them. Reading past the syscall's own args would make the context
+ * larger than the tracepoint's record, and attaching fails (EACCES).
+ */
+static __always_inline void pending_save(void *map, __u32 kind,
+					 struct sys_enter_ctx *ctx, int nargs)
+{
+	struct pending_args p = {};
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	p.nr = ctx->nr;
+	p.kind = kind;
+	if (nargs > 0)
+		p.a[0] = ctx->args[0];
+	if (nargs > 1)
+		p.a[1] = ctx->args[1];
+	if (nargs > 2)
+		p.a[2] = ctx->args[2];
+	if (nargs > 3)
+		p.a[3] = ctx->args[3];
+	if (nargs > 4)
+		p.a[4] = ctx->args[4];
+	if (nargs > 5)
+		p.a[5] = ctx->args[5];
+	if (bpf_map_update_elem(map, &tid, &p, BPF_ANY))
+		count_drop();
+}
+
+/*
+ * Copies and removes the pending args of this thread for syscall @nr;
+ * 0 when found.
+ */
+static __always_inline int pending_take(void *map, __s32 nr,
+					struct pending_args *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_args *p = bpf_map_lookup_elem(map, &tid);
+
+	if (!p)
+		return -1;
+	*out = *p;
+	bpf_map_delete_elem(map, &tid);
+	return out->nr == nr ? 0 : -1;
+}
+
+/* Reads a user string into @dst (size a power of two); its length. */
+static __always_inline __u32 read_ustr(char *dst, __u32 size, const void *src)
+{
+	long n;
+
+	if (!src)
+		return 0;
+	n = bpf_probe_read_user_str(dst, size, src);
+	if (n <= 0)
+		return 0;
+	return (__u32)(n - 1) & (size - 1);
+}
+
+/* One per-CPU scratch buffer for the large variable-size events. */
+union ev_big {
+	struct ev_exec exec;
+	struct ev_open open;
+	struct ev_file_op fop;
+};
+
+#define DEFINE_HEAP()                                             \
+	struct {                                                  \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);          \
+		__uint(max_entries, 1);                           \
+		__type(key, __u32);                               \
+		__type(value, union ev_big);                      \
+	} heap SEC(".maps")
+
+#endif /* CADET_BPF_COMMON_BPF_H */

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Regression check: compare a fresh eval.json against a committed baseline
+ * eval.json, metric by metric, per detector and scenario. Used by CI of
+ * detector projects, so every drop is named precisely enough to act on.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "eval/eval.h"
+
+enum direction {
+	HIGHER_BETTER, /* in [0, 1]: absolute tolerance */
+	LOWER_BETTER, /* unbounded: tolerance relative to max(old, 1) */
+};
+
+static const struct {
+	const char *name;
+	enum direction dir;
+} checked[] = {
+	{"detection_rate", HIGHER_BETTER},
+	{"precision", HIGHER_BETTER},
+	{"f1", HIGHER_BETTER},
+	{"false_alarms_per_hour", LOWER_BETTER},
+	{"latency_median_s", LOWER_BETTER},
+	{"latency_p95_s", LOWER_BETTER},
+	{"auc_pr", HIGHER_BETTER},
+	{"auc_roc", HIGHER_BETTER},
+	{"point_precision", HIGHER_BETTER},
+	{"point_recall", HIGHER_BETTER},
+	{"point_f1", HIGHER_BETTER},
+	{"range_precision", HIGHER_BETTER},
+	{"range_recall", HIGHER_BETTER},
+};
+
+static json_t *find_by(json_t *arr, const char *key, const char *val)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(arr, i, o)
+	{
+		const char *s = json_string_value(json_object_get(o, key));
+
+		if (s && !strcmp(s, val))
+			return o;
+	}
+	return NULL;
+}
+
+static void say(FILE *out, const char *det, const char *scen,
+		const char *metric, json_t *old, json_t *cur)
+{
+	fprintf(out, "regression: detector=%s scenario=%s metric=%s", det, scen,
+		metric);
+	if (old)
+		fprintf(out, " old=%.4f", json_number_value(old));
+	else
+		fputs(" old=-", out);
+	if (json_is_number(cur))
+		fprintf(out, " new=%.4f\n", json_number_value(cur));
+	else
+		fputs(cur ? " new=null\n" : " new=missing\n", out);
+}
+
+/* Does @cur fall short of @old by more than @tol in direction @dir? */
+static bool worse(enum direction dir, json_t *old, json_t *cur, double tol)
+{
+	double o = json_number_value(old), c;
+
+	if (!json_is_number(cur))
+		return true; /* a defined metric became undefined */
+	c = json_number_value(cur);
+	if (dir == HIGHER_BETTER)
+		return c < o - tol - 1e-12;
+	return c > o + tol * (fabs(o) > 1 ? fabs(o) : 1) + 1e-12;
+}
+
+static int cmp_stats(const char *det, const char *scen, json_t *old,
+		     json_t *cur, double tol, FILE *out)
+{
+	json_t *opa = json_object_get(old, "pa_k");
+	json_t *cpa = json_object_get(cur, "pa_k");
+	const char *k;
+	json_t *ov;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(checked) / sizeof(checked[0]); i++) {
+		ov = json_object_get(old, checked[i].name);
+		if (!json_is_number(ov))
+			continue; /* undefined before: nothing to keep */
+		if (worse(checked[i].dir, ov,
+			  json_object_get(cur, checked[i].name), tol)) {
+			say(out, det, scen, checked[i].name, ov,
+			    json_object_get(cur, checked[i].name));
+			n++;
+		}
+	}
+	json_object_foreach(opa, k, ov)
+	{
+		char name[32];
+		json_t *cv = json_object_get(cpa, k);
+
+		if (!json_is_number(ov) || !worse(HIGHER_BETTER, ov, cv, tol))
+			continue;
+		snprintf(name, sizeof(name), "pa_k.%s", k);
+		say(out, det, scen, name, ov, cv);
+		n++;
+	}
+	return n;
+}
+
+int cadet_eval_regress(json_t *base, json_t *cur, double tolerance, FILE *out,
+		       char *err, size_t errlen)
+{
+	json_t *bdets = json_object_get(base, "detectors");
+	json_t *cdets = json_object_get(cur, "detectors");
+	json_t *bd;
+	size_t i;
+	int n = 0;
+
+	if (!json_is_array(bdets) || !json_is_array(cdets)) {
+		snprintf(
+			err, errlen,
+			"the baseline is not an eval.json (no \"detectors\" array); make one with `cadet eval RESULTS -o FILE`");
+		return -EINVAL;
+	}
+	json_array_foreach(bdets, i, bd)
+	{
+		const char *name =
+			json_string_value(json_object_get(bd, "detector"));
+		json_t *cd, *bs, *bscen = json_object_get(bd, "per_scenario");
+		size_t j;
+
+		if (!name) {
+			snprintf(
+				err, errlen,
+				"the baseline's detectors[%zu] has no \"detector\" name",
+				i);
+			return -EINVAL;
+		}
+		cd = find_by(cdets, "detector", name);
+		if (!cd) {
+			fprintf(out,
+				"regression: detector=%s missing from the new results\n",
+				name);
+			n++;
+			continue;
+		}
+		json_array_foreach(bscen, j, bs)
+		{
+			const char *scen = json_string_value(
+				json_object_get(bs, "scenario"));
+			json_t *cs;
+
+			if (!scen)
+				continue;
+			cs = find_by(json_object_get(cd, "per_scenario"),
+				     "scenario", scen);
+			if (!cs) {
+				fprintf(out,
+					"regression: detector=%s scenario=%s missing from the new results\n",
+					name, scen);
+				n++;
+				continue;
+			}
+			n += cmp_stats(name, scen, bs, cs, tolerance, out);
+		}
+		if (json_is_object(json_object_get(bd, "overall")))
+			n += cmp_stats(
+				name, "overall", json_object_get(bd, "overall"),
+				json_object_get(cd, "overall"), tolerance, out);
+	}
+	return n;
+}

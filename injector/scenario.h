@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario files (scenarios/NAME.ini, docs/scenarios.md): parsing with
+ * libinih, validation, and the seeded plan of one run.
+ *
+ * HowTo:
+ *   char err[4096];
+ *   struct scenario_opts o = { .sz = sizeof(o), .errbuf = err,
+ *                              .errbuf_sz = sizeof(err) };
+ *   struct scenario *s = scenario__load("scenarios/memleak.ini", &o);
+ *   if (!s) -> errno; err holds "file:line: [section] key: message"
+ *              lines, one per problem found
+ *   struct scenario_plan p;
+ *   scenario__plan(s, seed, &p);              onset, per-workload seeds
+ *   scenario__free(s);
+ *
+ * The parsed scenario is plain data, read-only for its users.
+ */
+#ifndef CADET_INJECTOR_SCENARIO_H
+#define CADET_INJECTOR_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCENARIO_DURATION_MIN 5
+#define SCENARIO_DURATION_MAX 3600
+/* The runner's hard deadline is the run's duration plus this. */
+#define SCENARIO_DEADLINE_SLACK_S 60
+/* A payload still running this long after its duration is killed. */
+#define SCENARIO_PAYLOAD_GRACE_S 5
+#define SCENARIO_MAX_PORTS 8
+#define SCENARIO_MAX_CONTAINERS 8
+#define SCENARIO_MAX_WORKLOADS 16
+#define SCENARIO_MAX_PARAMS 32
+
+enum scenario_category {
+	SCENARIO_CAT_RESOURCE,
+	SCENARIO_CAT_SECURITY,
+	SCENARIO_CAT_NETWORK,
+};
+
+enum scenario_workload_type {
+	SCENARIO_WL_HTTP,
+	SCENARIO_WL_BATCH,
+	SCENARIO_WL_LOG,
+};
+
+struct scenario_container {
+	char *name;
+	char *packages;         /* extra Debian packages, space separated */
+	char *command;          /* run with /bin/sh -c */
+	uint64_t memory;        /* bytes */
+	double cpus;
+	int64_t pids;
+	uint16_t ports[SCENARIO_MAX_PORTS];
+	int nports;
+	int line;               /* of the section header */
+};
+
+struct scenario_workload {
+	char *name;
+	enum scenario_workload_type type;
+	size_t target;          /* index into scenario->containers */
+	unsigned int connections;       /* http */
+	unsigned int threads;           /* http */
+	unsigned int port;              /* http */
+	unsigned int burst_s;           /* http */
+	double period;                  /* batch, log: seconds */
+	uint64_t size;                  /* batch: bytes per job */
+	double rate;                    /* log: lines per second */
+	int line;
+};
+
+struct scenario_param {
+	char *key;
+	char *value;
+};
+
+struct scenario_anomaly {
+	char *type;             /* "mem_leak", ..., "command" */
+	size_t target;          /* index into scenario->containers */
+	unsigned int start_min; /* s after the run starts */
+	unsigned int start_max;
+	unsigned int duration;  /* s */
+	char *command;          /* type=command only */
+	double intensity;       /* stored in the LABEL record */
+	struct scenario_param *params;  /* intensity keys, file order */
+	size_t nparams;
+	int line;
+};
+
+struct scenario {
+	char *path;             /* as given to scenario__load() */
+	char *name;
+	char *description;
+	enum scenario_category category;
+	unsigned int duration;  /* s */
+	uint64_t seed;
+	struct scenario_container *containers;
+	size_t ncontainers;
+	struct scenario_workload *workloads;
+	size_t nworkloads;
+	struct scenario_anomaly *anomaly;       /* NULL: normal-only run */
+};
+
+struct scenario_opts {
+	size_t sz;
+	char *errbuf;           /* messages, one line per problem */
+	size_t errbuf_sz;
+	const char *display_path; /* name used in messages; default the path */
+};
+
+/*
+ * scenario__load() - parse and validate a scenario file. Returns NULL
+ * with errno set (EINVAL: the file is malformed, the messages say where
+ * and what; ENOENT etc.: it could not be read).
+ */
+struct scenario *scenario__load(const char *path,
+				const struct scenario_opts *opts);
+/* The same from memory; @len bytes of @text (NUL bytes are rejected). */
+struct scenario *scenario__load_mem(const char *text, size_t len,
+				    const struct scenario_opts *opts);
+void scenario__free(struct scenario *s);
+
+/*
+ * scenario__override() - apply `cadet run --duration` (@duration > 0)
+ * and `--start A-B` (@start non-NULL). A shorter run that no longer
+ * holds the anomaly scales its start range and duration down with it;
+ * an explicit start range that does not fit is an error. Returns 0 or
+ * -EINVAL with a message in @err. @note (may be NULL) tells what was
+ * scaled, empty when nothing was.
+ */
+int scenario__override(struct scenario *s, unsigned int duration,
+		       const char *start, char *err, size_t err_sz,
+		       char *note, size_t note_sz);
+
+const char *scenario_category_name(enum scenario_category c);
+const char *scenario_workload_type_name(enum scenario_workload_type t);
+
+/*
+ * Parses "N" or "A-B" (whole seconds, A <= B). 0 or -EINVAL.
+ * Used for the file's [anomaly] start and for `cadet run --start`.
+ */
+int scenario_parse_range(const char *s, unsigned int *a, unsigned int *b);
+/* "256M", "1G", "4096": K/M/G/T suffixes (powers of 1024). 0 or -EINVAL. */
+int scenario_parse_size(const char *s, uint64_t *out);
+
+/*
+ * Small PRNG (xoshiro256**, seeded through splitmix64) so that every
+ * random choice of a run derives from its seed alone.
+ */
+struct scenario_rng {
+	uint64_t s[4];
+};
+
+void scenario_rng_seed(struct scenario_rng *r, uint64_t seed);
+uint64_t scenario_rng_next(struct scenario_rng *r);
+/* Uniform in [0, 1). */
+double scenario_rng_double(struct scenario_rng *r);
+/* Uniform integer in [lo, hi] (inclusive); lo when hi <= lo. */
+uint64_t scenario_rng_range(struct scenario_rng *r, uint64_t lo,
+			    uint64_t hi);
+
+/* What one run does, drawn from the seed. Times in ms after the start. */
+struct scenario_plan {
+	uint64_t seed;
+	uint64_t onset_ms;              /* anomaly start; 0 if none */
+	uint64_t anomaly_ms;            /* anomaly duration */
+	uint64_t duration_ms;           /* whole run */
+	uint64_t workload_seed[SCENARIO_MAX_WORKLOADS]; /* one per workload */
+};
+
+/*
+ * scenario__plan() - draw the onset uniformly within the anomaly's start
+ * range (at ms granularity) and one seed per workload. Same scenario and
+ * seed: same plan.
+ */
+void scenario__plan(const struct scenario *s, uint64_t seed,
+		    struct scenario_plan *plan);
+
+#endif

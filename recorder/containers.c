@@ -1,0 +1,1050 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Container discovery: which cgroup v2 directories belong to containers.
+ *
+ * A scan walks the whole v2 hierarchy with openat/getdents only (no stat:
+ * on cgroupfs the directory entry's inode number is the cgroup id), looks
+ * up each directory among the runc containers and the cgroups added by
+ * hand, and otherwise classifies it by the runtimes' naming patterns. A
+ * directory below a container's own directory belongs to that container.
+ * runc's state.json files are parsed again only when they change. The
+ * result, sorted by cgroup id, is merged against the previous scan to
+ * report additions and removals.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "recorder/containers.h"
+
+#define SHORT_ID_LEN 12
+#define MIN_HEX_ID 12
+#define MAX_HEX_ID 64
+/* Bounds against pathological trees (and a runaway scan). */
+#define MAX_DEPTH 32
+#define MAX_CGROUPS 65536
+#define MAX_STATE_BYTES (4 << 20)
+/* name_to_handle_at() handle type of kernfs (cgroupfs) files. */
+#define FILEID_KERNFS 0xfe
+
+/* Where runc and systemd mount the v2 hierarchy: stripped from runc's
+ * absolute cgroup paths. The hybrid one first: it is the longer prefix. */
+static const char *const std_v2_mounts[] = {
+	"/sys/fs/cgroup/unified",
+	"/sys/fs/cgroup",
+};
+
+static const char *const runtime_names[] = {
+	[CADET_RT_UNKNOWN] = "host",
+	[CADET_RT_RUNC] = "runc",
+	[CADET_RT_DOCKER] = "docker",
+	[CADET_RT_CONTAINERD] = "containerd",
+	[CADET_RT_CRIO] = "cri-o",
+	[CADET_RT_PODMAN] = "podman",
+	[CADET_RT_KUBERNETES] = "kubernetes",
+	[CADET_RT_MANUAL] = "manual",
+};
+
+const char *container_runtime_name(enum cadet_runtime rt)
+{
+	if ((unsigned int)rt >=
+	    sizeof(runtime_names) / sizeof(runtime_names[0]))
+		return "unknown";
+	return runtime_names[rt];
+}
+
+/* Copy a counted string, truncating, always NUL-terminated. */
+static void copy_n(char *dst, size_t dst_sz, const char *src, size_t n)
+{
+	if (!dst_sz)
+		return;
+	if (n >= dst_sz)
+		n = dst_sz - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void copy_str(char *dst, size_t dst_sz, const char *src)
+{
+	copy_n(dst, dst_sz, src, strlen(src));
+}
+
+/* ---- path patterns ---------------------------------------------------- */
+
+struct comp {
+	const char *s;
+	size_t n;
+};
+
+static int comp_eq(const struct comp *c, const char *lit)
+{
+	return c->n == strlen(lit) && !memcmp(c->s, lit, c->n);
+}
+
+static int comp_starts(const struct comp *c, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return c->n >= n && !memcmp(c->s, lit, n);
+}
+
+static int comp_ends(const struct comp *c, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return c->n >= n && !memcmp(c->s + c->n - n, lit, n);
+}
+
+/* Container ids of docker, containerd, cri-o and podman: lowercase hex,
+ * 64 digits in practice; shorter ones are accepted from 12 digits on. */
+static int is_hex_id(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < MIN_HEX_ID || n > MAX_HEX_ID)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+/* Prefixes of per-container systemd scopes ("<prefix><id>.scope") and of
+ * container directories below a Kubernetes pod. Longer prefixes that
+ * share a start come first ("crio-conmon-" is not a container). */
+static const struct {
+	const char *prefix;
+	enum cadet_runtime rt;
+} scope_prefixes[] = {
+	{"crio-conmon-", CADET_RT_UNKNOWN},
+	{"libpod-conmon-", CADET_RT_UNKNOWN},
+	{"docker-", CADET_RT_DOCKER},
+	{"cri-containerd-", CADET_RT_CONTAINERD},
+	{"nerdctl-", CADET_RT_CONTAINERD},
+	{"crio-", CADET_RT_CRIO},
+	{"libpod-", CADET_RT_PODMAN},
+};
+
+/*
+ * "<prefix><hex id>[.scope]": the id and runtime, or 0. @need_scope: the
+ * ".scope" suffix is required (systemd driver) rather than optional.
+ */
+static int match_prefixed(const struct comp *c, int need_scope,
+			  enum cadet_runtime *rt, struct comp *id)
+{
+	struct comp s = *c;
+	size_t i, n;
+
+	if (comp_ends(&s, ".scope"))
+		s.n -= strlen(".scope");
+	else if (need_scope)
+		return 0;
+	for (i = 0; i < sizeof(scope_prefixes) / sizeof(scope_prefixes[0]);
+	     i++) {
+		if (!comp_starts(&s, scope_prefixes[i].prefix))
+			continue;
+		if (scope_prefixes[i].rt == CADET_RT_UNKNOWN)
+			return 0;
+		n = strlen(scope_prefixes[i].prefix);
+		if (!is_hex_id(s.s + n, s.n - n))
+			return 0;
+		*rt = scope_prefixes[i].rt;
+		id->s = s.s + n;
+		id->n = s.n - n;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * "<slice>:<runtime>:<id>": a systemd-style cgroupsPath that a runtime
+ * configured for cgroupfs created literally, as seen under
+ * /system.slice/containerd.service when kubelet and containerd disagree
+ * on the cgroup driver.
+ */
+static int match_colon(const struct comp *c, enum cadet_runtime *rt,
+		       struct comp *id)
+{
+	const char *a = memchr(c->s, ':', c->n), *b;
+	struct comp mid;
+
+	if (!a)
+		return 0;
+	b = memchr(a + 1, ':', c->n - (size_t)(a + 1 - c->s));
+	if (!b)
+		return 0;
+	mid.s = a + 1;
+	mid.n = (size_t)(b - mid.s);
+	if (comp_eq(&mid, "cri-containerd"))
+		*rt = CADET_RT_CONTAINERD;
+	else if (comp_eq(&mid, "crio"))
+		*rt = CADET_RT_CRIO;
+	else if (comp_eq(&mid, "docker"))
+		*rt = CADET_RT_DOCKER;
+	else if (comp_eq(&mid, "libpod"))
+		*rt = CADET_RT_PODMAN;
+	else
+		return 0;
+	id->s = b + 1;
+	id->n = c->n - (size_t)(id->s - c->s);
+	return is_hex_id(id->s, id->n);
+}
+
+/* A pod's cgroup: "pod<uid>" (cgroupfs) or "kubepods[-<qos>]-pod<uid>.slice"
+ * (systemd). */
+static int is_pod(const struct comp *c)
+{
+	if (comp_starts(c, "pod") && c->n > 3)
+		return 1;
+	return comp_starts(c, "kubepods") && comp_ends(c, ".slice") &&
+	       memmem(c->s, c->n, "-pod", 4);
+}
+
+/*
+ * The cgroupfs drivers' parents, whose children are container ids:
+ * docker "/docker/<id>", containerd namespaces "/<ns>/<id>", podman
+ * "/libpod_parent/libpod-<id>".
+ */
+static int match_parent(const struct comp *parent, const struct comp *c,
+			enum cadet_runtime *rt, struct comp *id)
+{
+	if (comp_eq(parent, "docker") || comp_eq(parent, "moby")) {
+		*rt = CADET_RT_DOCKER;
+	} else if (comp_eq(parent, "k8s.io") || comp_eq(parent, "default")) {
+		*rt = CADET_RT_CONTAINERD;
+	} else if (comp_eq(parent, "libpod_parent")) {
+		return match_prefixed(c, 0, rt, id) && *rt == CADET_RT_PODMAN;
+	} else {
+		return 0;
+	}
+	*id = *c;
+	return is_hex_id(c->s, c->n);
+}
+
+int container_parse_cgroup_path(const char *path, struct container_info *out)
+{
+	struct comp c, parent = {"", 0}, id;
+	enum cadet_runtime rt = CADET_RT_UNKNOWN;
+	const char *p = path;
+	int kube = 0, in_pod = 0, found = 0, depth = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!path)
+		return -ENOENT;
+	while (*p && !found) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		c.s = p;
+		while (*p && *p != '/')
+			p++;
+		c.n = (size_t)(p - c.s);
+		if (++depth > MAX_DEPTH)
+			break;
+
+		if (comp_starts(&c, "kubepods"))
+			kube = 1;
+		if (match_prefixed(&c, !in_pod, &rt, &id) ||
+		    match_colon(&c, &rt, &id) ||
+		    match_parent(&parent, &c, &rt, &id)) {
+			found = 1;
+		} else if (in_pod && is_hex_id(c.s, c.n)) {
+			/* cgroupfs: "/kubepods/<qos>/pod<uid>/<id>" */
+			rt = CADET_RT_KUBERNETES;
+			id = c;
+			found = 1;
+		}
+		in_pod = kube && is_pod(&c);
+		parent = c;
+	}
+	if (!found)
+		return -ENOENT;
+	/* Under kubepods the pod is what people look for, whatever CRI
+	 * runtime created the container. */
+	out->runtime = kube ? CADET_RT_KUBERNETES : rt;
+	copy_n(out->id, sizeof(out->id), id.s, id.n);
+	copy_n(out->name, sizeof(out->name), id.s,
+	       id.n < SHORT_ID_LEN ? id.n : SHORT_ID_LEN);
+	if (*path != '/') {
+		out->cgroup_path[0] = '/';
+		copy_str(out->cgroup_path + 1, sizeof(out->cgroup_path) - 1,
+			 path);
+	} else {
+		copy_str(out->cgroup_path, sizeof(out->cgroup_path), path);
+	}
+	return 0;
+}
+
+/* ---- runc state ------------------------------------------------------- */
+
+/* @abs relative to a v2 mount: @root first, then the usual mount points. */
+static int cgroup_rel(const char *abs, const char *root, char *rel,
+		      size_t rel_sz)
+{
+	const char *cands[3] = {root, std_v2_mounts[0], std_v2_mounts[1]};
+	size_t i, n;
+
+	for (i = 0; i < 3; i++) {
+		if (!cands[i] || !*cands[i])
+			continue;
+		n = strlen(cands[i]);
+		while (n && cands[i][n - 1] == '/')
+			n--;
+		if (strncmp(abs, cands[i], n) || (abs[n] && abs[n] != '/'))
+			continue;
+		if (!abs[n])
+			copy_str(rel, rel_sz, "/");
+		else
+			copy_str(rel, rel_sz, abs + n);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* "key=value" entries of runc's config.labels (OCI annotations land
+ * there too). */
+static const char *label_value(json_t *labels, const char *key)
+{
+	size_t i, n = strlen(key);
+
+	for (i = 0; i < json_array_size(labels); i++) {
+		const char *s = json_string_value(json_array_get(labels, i));
+
+		if (s && !strncmp(s, key, n) && s[n] == '=')
+			return s + n + 1;
+	}
+	return NULL;
+}
+
+int container_parse_runc_state(const char *buf, size_t len, const char *root,
+			       struct container_info *out)
+{
+	json_t *doc, *cfg, *labels, *paths;
+	const char *id, *s;
+	int err = -EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(doc))
+		goto cleanup;
+	id = json_string_value(json_object_get(doc, "id"));
+	if (!id || !*id)
+		goto cleanup;
+	out->runtime = CADET_RT_RUNC;
+	copy_str(out->id, sizeof(out->id), id);
+
+	cfg = json_object_get(doc, "config");
+	labels = json_object_get(cfg, "labels");
+	s = label_value(labels, "cadet.name");
+	if (!s)
+		s = label_value(labels, "io.kubernetes.container.name");
+	copy_str(out->name, sizeof(out->name), s && *s ? s : id);
+	s = label_value(labels, "cadet.image");
+	if (!s)
+		s = json_string_value(json_object_get(cfg, "rootfs"));
+	if (s)
+		copy_str(out->image, sizeof(out->image), s);
+
+	/* The v2 directory: key "" (hybrid and pure v2 with runc >= 1.0)
+	 * or "unified"; else the configured path, already relative. */
+	paths = json_object_get(doc, "cgroup_paths");
+	s = json_string_value(json_object_get(paths, ""));
+	if (!s)
+		s = json_string_value(json_object_get(paths, "unified"));
+	if (s && *s == '/') {
+		if (cgroup_rel(s, root, out->cgroup_path,
+			       sizeof(out->cgroup_path)))
+			goto cleanup;
+	} else {
+		s = json_string_value(json_object_get(
+			json_object_get(cfg, "cgroups"), "path"));
+		if (!s || *s != '/')
+			goto cleanup;
+		copy_str(out->cgroup_path, sizeof(out->cgroup_path), s);
+	}
+	err = 0;
+cleanup:
+	json_decref(doc);
+	if (err)
+		memset(out, 0, sizeof(*out));
+	return err;
+}
+
+/* ---- cgroup ids -------------------------------------------------------- */
+
+int container_cgroup_id(const char *path, uint64_t *id)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t cgid;
+	} h;
+	struct stat st;
+	int mount_id;
+
+	/* What bpf_get_current_cgroup_id() returns is the kernfs node id,
+	 * which cgroupfs also hands out as its file handle. */
+	h.fh.handle_bytes = sizeof(h.cgid);
+	if (!name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) &&
+	    h.fh.handle_type == FILEID_KERNFS && h.fh.handle_bytes == 8) {
+		memcpy(id, h.fh.f_handle, sizeof(*id));
+		return 0;
+	}
+	/* Not cgroupfs (a test tree) or no handles: the inode number, which
+	 * equals the id on 64-bit kernels. */
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	*id = st.st_ino;
+	return 0;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+struct runc_entry {
+	char dir[NAME_MAX + 1]; /* directory name under runc_root */
+	struct timespec mtime;
+	off_t size;
+	ino_t ino;
+	int valid; /* state parsed fine */
+	int seen; /* present in the current scan */
+	struct container_info info;
+};
+
+struct owner {
+	const char *rel; /* cgroup path of the owner */
+	const struct container_info *info;
+};
+
+struct vec {
+	struct container_info *v;
+	size_t cnt, cap;
+};
+
+struct container_table {
+	char root[PATH_MAX];
+	char runc_root[PATH_MAX];
+	int all;
+	int use_ino; /* d_ino is the cgroup id */
+	struct vec cur; /* sorted by cgroup_id */
+	struct vec next;
+	struct container_info *manual; /* id, name, cgroup_path filled */
+	size_t manual_cnt;
+	struct runc_entry *runc;
+	size_t runc_cnt, runc_cap;
+	struct owner *owners; /* runc + manual, sorted by rel */
+	size_t owner_cnt, owner_cap;
+	int warned_runc;
+};
+
+/* The first cgroup2 mount in /proc/self/mountinfo, unescaped. */
+static int find_v2_mount(char *out, size_t out_sz)
+{
+	char *line = NULL, *p, *mnt, *sep;
+	size_t cap = 0, i, j;
+	int err = -ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		/* id parent maj:min root mountpoint ... */
+		p = line;
+		for (i = 0; i < 4 && p; i++) {
+			p = strchr(p, ' ');
+			if (p)
+				p++;
+		}
+		if (!p)
+			continue;
+		mnt = p;
+		p = strchr(mnt, ' ');
+		if (p)
+			*p = '\0';
+		/* mountinfo escapes " \t\n\\" as \ooo */
+		for (i = j = 0; mnt[i] && j + 1 < out_sz; j++) {
+			if (mnt[i] == '\\' && mnt[i + 1] >= '0' &&
+			    mnt[i + 1] <= '3' && mnt[i + 2] && mnt[i + 3]) {
+				out[j] = (char)(((mnt[i + 1] - '0') << 6) |
+						((mnt[i + 2] - '0') << 3) |
+						(mnt[i + 3] - '0'));
+				i += 4;
+			} else {
+				out[j] = mnt[i++];
+			}
+		}
+		out[j] = '\0';
+		err = 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
+struct container_table *
+container_table__new(const struct container_table_opts *opts)
+{
+	struct container_table *t;
+	uint64_t id;
+	struct stat st;
+	int err;
+
+	if (opts && opts->sz < offsetof(struct container_table_opts, all) +
+				       sizeof(opts->all)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	if (opts && opts->cgroup_root) {
+		copy_str(t->root, sizeof(t->root), opts->cgroup_root);
+	} else {
+		err = find_v2_mount(t->root, sizeof(t->root));
+		if (err) {
+			fprintf(stderr,
+				"containers: no cgroup v2 hierarchy is mounted; mount one with: mkdir -p /sys/fs/cgroup/unified && mount -t cgroup2 none /sys/fs/cgroup/unified\n");
+			goto cleanup;
+		}
+	}
+	/* "/x/" and "/x" name the same root; keep "/" itself. */
+	while (strlen(t->root) > 1 && t->root[strlen(t->root) - 1] == '/')
+		t->root[strlen(t->root) - 1] = '\0';
+	copy_str(t->runc_root, sizeof(t->runc_root),
+		 opts && opts->runc_root ? opts->runc_root : "/run/runc");
+	t->all = opts ? opts->all : 0;
+
+	if (stat(t->root, &st) || !S_ISDIR(st.st_mode)) {
+		err = -ENOENT;
+		fprintf(stderr,
+			"containers: cgroup root %s is not a directory\n",
+			t->root);
+		goto cleanup;
+	}
+	/* Directory entries carry the inode number; when it is the cgroup
+	 * id (always on 64-bit kernels) scans need no further syscall. */
+	err = container_cgroup_id(t->root, &id);
+	if (err)
+		goto cleanup;
+	t->use_ino = id == (uint64_t)st.st_ino;
+	return t;
+cleanup:
+	free(t);
+	errno = -err;
+	return NULL;
+}
+
+void container_table__free(struct container_table *t)
+{
+	if (!t)
+		return;
+	free(t->cur.v);
+	free(t->next.v);
+	free(t->manual);
+	free(t->runc);
+	free(t->owners);
+	free(t);
+}
+
+const char *container_table__cgroup_root(const struct container_table *t)
+{
+	return t->root;
+}
+
+size_t container_table__cnt(const struct container_table *t)
+{
+	return t->cur.cnt;
+}
+
+const struct container_info *
+container_table__get(const struct container_table *t, size_t idx)
+{
+	return idx < t->cur.cnt ? &t->cur.v[idx] : NULL;
+}
+
+const struct container_info *
+container_table__find(const struct container_table *t, uint64_t cgroup_id)
+{
+	size_t lo = 0, hi = t->cur.cnt, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (t->cur.v[mid].cgroup_id == cgroup_id)
+			return &t->cur.v[mid];
+		if (t->cur.v[mid].cgroup_id < cgroup_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Canonical relative form: leading '/', no '//', no trailing '/'. */
+static void normalize_rel(const char *in, char *out, size_t out_sz)
+{
+	size_t j = 0;
+
+	if (out_sz < 2)
+		return;
+	out[j++] = '/';
+	for (; *in && j + 1 < out_sz; in++) {
+		if (*in == '/' && out[j - 1] == '/')
+			continue;
+		out[j++] = *in;
+	}
+	if (j > 1 && out[j - 1] == '/')
+		j--;
+	out[j] = '\0';
+}
+
+int container_table__add_cgroup(struct container_table *t, const char *path)
+{
+	char rel[sizeof(t->manual[0].cgroup_path)], abs[PATH_MAX];
+	struct container_info *m, *info;
+	const char *last;
+	struct stat st;
+	size_t i;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (*path == '/' && !cgroup_rel(path, t->root, rel, sizeof(rel))) {
+		normalize_rel(rel, rel, sizeof(rel));
+	} else if (*path == '/' && access(path, F_OK) == 0) {
+		fprintf(stderr,
+			"containers: %s is not below the cgroup v2 mount %s; give a path in that hierarchy\n",
+			path, t->root);
+		return -EINVAL;
+	} else {
+		normalize_rel(path, rel, sizeof(rel));
+	}
+	snprintf(abs, sizeof(abs), "%s%s", t->root, rel);
+	if (stat(abs, &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+			"containers: cgroup %s does not exist (looked for %s)\n",
+			path, abs);
+		return -ENOENT;
+	}
+	for (i = 0; i < t->manual_cnt; i++) {
+		if (!strcmp(t->manual[i].cgroup_path, rel))
+			return 0;
+	}
+	m = realloc(t->manual, (t->manual_cnt + 1) * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	t->manual = m;
+	info = &m[t->manual_cnt++];
+	memset(info, 0, sizeof(*info));
+	info->runtime = CADET_RT_MANUAL;
+	copy_str(info->cgroup_path, sizeof(info->cgroup_path), rel);
+	last = strrchr(rel, '/');
+	last = last && last[1] ? last + 1 : rel;
+	copy_str(info->id, sizeof(info->id), rel);
+	copy_str(info->name, sizeof(info->name), last);
+	return 0;
+}
+
+static struct runc_entry *runc_lookup(struct container_table *t,
+				      const char *dir)
+{
+	struct runc_entry *e;
+	size_t i;
+
+	for (i = 0; i < t->runc_cnt; i++) {
+		if (!strcmp(t->runc[i].dir, dir))
+			return &t->runc[i];
+	}
+	if (t->runc_cnt == t->runc_cap) {
+		size_t cap = t->runc_cap ? t->runc_cap * 2 : 16;
+
+		e = realloc(t->runc, cap * sizeof(*e));
+		if (!e)
+			return NULL;
+		t->runc = e;
+		t->runc_cap = cap;
+	}
+	e = &t->runc[t->runc_cnt++];
+	memset(e, 0, sizeof(*e));
+	copy_str(e->dir, sizeof(e->dir), dir);
+	return e;
+}
+
+/* (Re)parse a state.json whose size, mtime or inode changed. */
+static void runc_refresh(struct container_table *t, struct runc_entry *e,
+			 int dfd)
+{
+	char name[NAME_MAX + 16], *buf = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s/state.json", e->dir);
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		e->valid = 0;
+		goto cleanup;
+	}
+	if (e->ino == st.st_ino && e->size == st.st_size &&
+	    e->mtime.tv_sec == st.st_mtim.tv_sec &&
+	    e->mtime.tv_nsec == st.st_mtim.tv_nsec)
+		goto cleanup;
+	e->ino = st.st_ino;
+	e->size = st.st_size;
+	e->mtime = st.st_mtim;
+	e->valid = 0;
+	if (st.st_size <= 0 || st.st_size > MAX_STATE_BYTES)
+		goto cleanup;
+	buf = malloc((size_t)st.st_size);
+	if (!buf)
+		goto cleanup;
+	n = pread(fd, buf, (size_t)st.st_size, 0);
+	/* runc replaces state.json by rename, so a short read means it
+	 * changed under us: the next scan reads the new one. */
+	if (n != st.st_size) {
+		e->size = -1;
+		goto cleanup;
+	}
+	if (container_parse_runc_state(buf, (size_t)n, t->root, &e->info)) {
+		if (!t->warned_runc++)
+			fprintf(stderr,
+				"containers: %s/%s is not a runc state file I understand; ignoring it\n",
+				t->runc_root, name);
+		goto cleanup;
+	}
+	e->valid = 1;
+cleanup:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* By path; on equal paths a cgroup added by hand comes first. */
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+	int c = strcmp(x->rel, y->rel);
+
+	if (c)
+		return c;
+	return (y->info->runtime == CADET_RT_MANUAL) -
+	       (x->info->runtime == CADET_RT_MANUAL);
+}
+
+static int owner_add(struct container_table *t, const struct container_info *c)
+{
+	struct owner *o;
+
+	if (t->owner_cnt == t->owner_cap) {
+		size_t cap = t->owner_cap ? t->owner_cap * 2 : 16;
+
+		o = realloc(t->owners, cap * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		t->owners = o;
+		t->owner_cap = cap;
+	}
+	t->owners[t->owner_cnt].rel = c->cgroup_path;
+	t->owners[t->owner_cnt++].info = c;
+	return 0;
+}
+
+/* runc containers and manual cgroups, sorted by cgroup path. */
+static int build_owners(struct container_table *t)
+{
+	struct runc_entry *e;
+	struct dirent *de;
+	size_t i, j;
+	DIR *d;
+	int err;
+
+	t->owner_cnt = 0;
+	for (i = 0; i < t->manual_cnt; i++) {
+		err = owner_add(t, &t->manual[i]);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < t->runc_cnt; i++)
+		t->runc[i].seen = 0;
+	d = opendir(t->runc_root);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			e = runc_lookup(t, de->d_name);
+			if (!e)
+				break;
+			e->seen = 1;
+			runc_refresh(t, e, dirfd(d));
+		}
+		closedir(d);
+	}
+	/* Forget containers whose state went away. */
+	for (i = j = 0; i < t->runc_cnt; i++) {
+		if (t->runc[i].seen)
+			t->runc[j++] = t->runc[i];
+	}
+	t->runc_cnt = j;
+	for (i = 0; i < t->runc_cnt; i++) {
+		if (!t->runc[i].valid)
+			continue;
+		err = owner_add(t, &t->runc[i].info);
+		if (err)
+			return err;
+	}
+	qsort(t->owners, t->owner_cnt, sizeof(*t->owners), owner_cmp);
+	return 0;
+}
+
+static const struct container_info *owner_find(const struct container_table *t,
+					       const char *rel)
+{
+	size_t lo = 0, hi = t->owner_cnt, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(t->owners[mid].rel, rel);
+		if (!c) {
+			/* the first of equal paths (manual wins) */
+			while (mid && !strcmp(t->owners[mid - 1].rel, rel))
+				mid--;
+			return t->owners[mid].info;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int vec_push(struct vec *v, const struct container_info *c)
+{
+	if (v->cnt == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 64;
+		struct container_info *n = realloc(v->v, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		v->v = n;
+		v->cap = cap;
+	}
+	v->v[v->cnt++] = *c;
+	return 0;
+}
+
+static int add_found(struct container_table *t,
+		     const struct container_info *owner, const char *rel,
+		     uint64_t cgid)
+{
+	struct container_info c = *owner;
+
+	c.cgroup_id = cgid;
+	copy_str(c.cgroup_path, sizeof(c.cgroup_path), rel);
+	return vec_push(&t->next, &c);
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static int walk(struct container_table *t, int fd, char *rel, size_t rel_len,
+		uint64_t cgid, const struct container_info *owner, int depth);
+
+/* Descend into the child directory @de of @dfd (the cgroup @rel). */
+static int visit_child(struct container_table *t, int dfd,
+		       const struct linux_dirent64 *de, char *rel,
+		       size_t rel_len, const struct container_info *owner,
+		       int depth)
+{
+	size_t n = strlen(de->d_name), len;
+	uint64_t id = de->d_ino;
+	int cfd, err;
+
+	len = rel_len == 1 ? n + 1 : rel_len + 1 + n;
+	if (len + 1 > sizeof(((struct container_info *)0)->cgroup_path))
+		return 0;
+	cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cfd < 0)
+		return 0; /* removed meanwhile */
+	if (rel_len > 1)
+		rel[rel_len] = '/';
+	memcpy(rel + len - n, de->d_name, n + 1);
+	if (!t->use_ino) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s%s", t->root, rel);
+		if (container_cgroup_id(p, &id)) {
+			close(cfd);
+			rel[rel_len > 1 ? rel_len : 1] = '\0';
+			return 0;
+		}
+	}
+	err = walk(t, cfd, rel, len, id, owner, depth + 1);
+	rel[rel_len > 1 ? rel_len : 1] = '\0';
+	return err;
+}
+
+/*
+ * Visit the directory @rel (open as @fd, id @cgid) and its children.
+ * @owner: the container an ancestor belongs to, or NULL.
+ */
+static int walk(struct container_table *t, int fd, char *rel, size_t rel_len,
+		uint64_t cgid, const struct container_info *owner, int depth)
+{
+	struct container_info parsed, host;
+	const struct container_info *o;
+	struct linux_dirent64 *de;
+	char dents[4096] __attribute__((aligned(8)));
+	int err = 0;
+
+	if (!owner) {
+		o = owner_find(t, rel);
+		if (o) {
+			owner = o;
+		} else if (!container_parse_cgroup_path(rel, &parsed)) {
+			owner = &parsed;
+		} else if (t->all) {
+			const char *last = strrchr(rel, '/');
+
+			memset(&host, 0, sizeof(host));
+			host.runtime = CADET_RT_UNKNOWN;
+			copy_str(host.id, sizeof(host.id), rel);
+			copy_str(host.name, sizeof(host.name),
+				 last && last[1] ? last + 1 : "host");
+			err = add_found(t, &host, rel, cgid);
+		}
+	} else {
+		/* A nested cgroup: another manual/runc entry may name it
+		 * (runc container inside a pattern-matched one): the inner
+		 * one is more specific. */
+		o = owner_find(t, rel);
+		if (o)
+			owner = o;
+	}
+	if (owner)
+		err = add_found(t, owner, rel, cgid);
+	if (err || t->next.cnt >= MAX_CGROUPS || depth >= MAX_DEPTH) {
+		close(fd);
+		return err;
+	}
+
+	/* getdents64 itself: readdir() would add an fstat and two fcntl
+	 * per directory, a third of a scan's syscalls */
+	for (;;) {
+		long nread = syscall(SYS_getdents64, fd, dents, sizeof(dents));
+		long off;
+
+		if (nread <= 0)
+			break; /* end, or the cgroup went away meanwhile */
+		for (off = 0; off < nread && !err; off += de->d_reclen) {
+			de = (struct linux_dirent64 *)(dents + off);
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			err = visit_child(t, fd, de, rel, rel_len, owner,
+					  depth);
+		}
+		if (err)
+			break;
+	}
+	close(fd);
+	return err;
+}
+
+static int info_cmp(const void *a, const void *b)
+{
+	const struct container_info *x = a, *y = b;
+
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
+	return 0;
+}
+
+static int info_same(const struct container_info *a,
+		     const struct container_info *b)
+{
+	return a->runtime == b->runtime && !strcmp(a->id, b->id) &&
+	       !strcmp(a->name, b->name) && !strcmp(a->image, b->image) &&
+	       !strcmp(a->cgroup_path, b->cgroup_path);
+}
+
+int container_table__scan(struct container_table *t, container_cb on_add,
+			  container_cb on_remove, void *ctx)
+{
+	char rel[sizeof(((struct container_info *)0)->cgroup_path)] = "/";
+	size_t i = 0, j = 0;
+	struct vec tmp;
+	uint64_t rootid;
+	int err, fd, changes = 0;
+
+	err = build_owners(t);
+	if (err)
+		return err;
+	t->next.cnt = 0;
+	fd = open(t->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = container_cgroup_id(t->root, &rootid);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	err = walk(t, fd, rel, 1, rootid, NULL, 0);
+	if (err)
+		return err;
+	qsort(t->next.v, t->next.cnt, sizeof(*t->next.v), info_cmp);
+
+	/* Merge the sorted lists: changed entries are removed, then added. */
+	while (i < t->cur.cnt || j < t->next.cnt) {
+		const struct container_info *a =
+			i < t->cur.cnt ? &t->cur.v[i] : NULL;
+		const struct container_info *b =
+			j < t->next.cnt ? &t->next.v[j] : NULL;
+
+		if (a && b && a->cgroup_id == b->cgroup_id) {
+			if (!info_same(a, b)) {
+				if (on_remove)
+					on_remove(a, ctx);
+				if (on_add)
+					on_add(b, ctx);
+				changes += 2;
+			}
+			i++;
+			j++;
+		} else if (a && (!b || a->cgroup_id < b->cgroup_id)) {
+			if (on_remove)
+				on_remove(a, ctx);
+			changes++;
+			i++;
+		} else {
+			if (on_add)
+				on_add(b, ctx);
+			changes++;
+			j++;
+		}
+	}
+	tmp = t->cur;
+	t->cur = t->next;
+	t->next = tmp;
+	return changes;
+}

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loading and attaching the BPF probe families; see probes.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "cadet/trace.h"
+#include "bpf/events.h"
+#include "recorder/probes.h"
+
+#include "bpf/cgroup.skel.h"
+#include "bpf/cpu.skel.h"
+#include "bpf/file.skel.h"
+#include "bpf/mem.skel.h"
+#include "bpf/net.skel.h"
+#include "bpf/process.skel.h"
+#include "bpf/security.skel.h"
+#include "bpf/syscall.skel.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+#define DEFAULT_RINGBUF (16u << 20)
+
+/* Generic view of one generated skeleton. */
+struct family {
+	const char *name;
+	uint64_t mask; /* probes that need it */
+	void *(*open)(void);
+	int (*load)(void *skel);
+	void (*destroy)(void *skel);
+	struct bpf_object *(*obj)(void *skel);
+	void (*config)(void *skel, const struct probes_opts *o);
+};
+
+#define FAMILY_GLUE(X)                                               \
+	static void *X##_open(void)                                  \
+	{                                                            \
+		return X##_bpf__open();                              \
+	}                                                            \
+	static int X##_load(void *s)                                 \
+	{                                                            \
+		return X##_bpf__load(s);                             \
+	}                                                            \
+	static void X##_destroy(void *s)                             \
+	{                                                            \
+		X##_bpf__destroy(s);                                 \
+	}                                                            \
+	static struct bpf_object *X##_obj(void *s)                   \
+	{                                                            \
+		return ((struct X##_bpf *)s)->obj;                   \
+	}                                                            \
+	static void X##_config(void *s, const struct probes_opts *o) \
+	{                                                            \
+		struct X##_bpf *skel = s;                            \
+		size_t rb = o->ringbuf_bytes;                        \
+                                                                     \
+		skel->rodata->filter_all = o->filter_all;            \
+		skel->rodata->self_tgid = o->self_tgid;              \
+		skel->rodata->wakeup_bytes = rb / 8;                 \
+	}
+
+FAMILY_GLUE(cgroup)
+FAMILY_GLUE(process)
+FAMILY_GLUE(syscall)
+FAMILY_GLUE(file)
+FAMILY_GLUE(net)
+FAMILY_GLUE(mem)
+FAMILY_GLUE(cpu)
+FAMILY_GLUE(security)
+
+static void mem_config_page(void *s, const struct probes_opts *o)
+{
+	struct mem_bpf *skel = s;
+
+	mem_config(s, o);
+	skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+}
+
+#define FAMILY(X, m, cfg)                                            \
+	{                                                            \
+#X, m, X##_open, X##_load, X##_destroy, X##_obj, cfg \
+	}
+
+/* cgroup first: the others reuse its maps. */
+static const struct family families[] = {
+	FAMILY(cgroup, ~0ull, cgroup_config),
+	FAMILY(process, CADET_PROBE_PROCESS, process_config),
+	FAMILY(syscall, CADET_PROBE_SYSCALL | CADET_PROBE_SYSCALL_SEQ,
+	       syscall_config),
+	FAMILY(file, CADET_PROBE_FILE, file_config),
+	FAMILY(net, CADET_PROBE_NET, net_config),
+	FAMILY(mem, CADET_PROBE_MEM, mem_config_page),
+	FAMILY(cpu, CADET_PROBE_CPU, cpu_config),
+	FAMILY(security, CADET_PROBE_SECURITY, security_config),
+};
+#define NFAMILIES (sizeof(families) / sizeof(families[0]))
+
+static const char *const shared_maps[] = {
+	[PROBES_MAP_EVENTS] = "events",
+	[PROBES_MAP_CGROUPS] = "container_cgroups",
+	[PROBES_MAP_COUNTERS] = "counters",
+	[PROBES_MAP_DROPS] = "drops",
+};
+
+struct probes {
+	struct probes_opts opts;
+	void *skel[NFAMILIES];
+	struct bpf_link **links;
+	size_t nlinks;
+	int map_fd[PROBES_MAP_CNT];
+	struct btf *vmlinux;
+	const char *tracefs;
+};
+
+static int verbose_level;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	/* The verifier log comes as a warning: useful when a load fails. */
+	if (level == LIBBPF_DEBUG && verbose_level < 2)
+		return 0;
+	if (level == LIBBPF_INFO && verbose_level < 1)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool has_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	return (eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON));
+}
+
+static const char *find_tracefs(void)
+{
+	if (!access(TRACEFS "/events", F_OK))
+		return TRACEFS;
+	if (!access(DEBUGFS_TRACING "/events", F_OK))
+		return DEBUGFS_TRACING;
+	return NULL;
+}
+
+int probes_check_env(void)
+{
+	if (geteuid() != 0 && !has_caps()) {
+		fprintf(stderr,
+			"cadet record needs root (CAP_BPF, CAP_PERFMON): run it with sudo\n");
+		return -EPERM;
+	}
+	if (access(VMLINUX_BTF, R_OK)) {
+		fprintf(stderr,
+			"cadet record: kernel BTF is missing (%s): the probes need a kernel built with CONFIG_DEBUG_INFO_BTF=y\n",
+			VMLINUX_BTF);
+		return -ENOENT;
+	}
+	if (find_tracefs())
+		return 0;
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY) {
+		int err = -errno;
+
+		fprintf(stderr,
+			"cadet record: tracefs is not mounted and mounting it at %s failed: %s\n"
+			"  mount it by hand: mount -t tracefs nodev %s (needs CONFIG_TRACING)\n",
+			TRACEFS, strerror(-err), TRACEFS);
+		return err;
+	}
+	if (!find_tracefs()) {
+		fprintf(stderr,
+			"cadet record: %s is mounted but has no events/: the kernel lacks tracepoints (CONFIG_TRACEPOINTS, CONFIG_FTRACE_SYSCALLS)\n",
+			TRACEFS);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * Does this kernel have the attach point of @prog? Programs without one
+ * are not loaded, so that one missing syscall does not cost a family.
+ */
+static bool attach_point_exists(struct probes *p, struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	char path[512];
+
+	if (!strncmp(sec, "tp_btf/", 7)) {
+		snprintf(path, sizeof(path), "btf_trace_%s", sec + 7);
+		return btf__find_by_name_kind(p->vmlinux, path,
+					      BTF_KIND_TYPEDEF) > 0;
+	}
+	if (!strncmp(sec, "tp/", 3)) {
+		snprintf(path, sizeof(path), "%s/events/%s", p->tracefs,
+			 sec + 3);
+		return !access(path, F_OK);
+	}
+	return true;
+}
+
+static bool want_prog(struct probes *p, const struct family *f,
+		      struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+	uint64_t m = p->opts.probes;
+
+	if (!strcmp(f->name, "syscall")) {
+		if (!strcmp(name, "sys_enter"))
+			return m & CADET_PROBE_SYSCALL;
+		if (!strcmp(name, "sys_exit"))
+			return m & CADET_PROBE_SYSCALL_SEQ;
+	}
+	return true;
+}
+
+static int setup_progs(struct probes *p, const struct family *f,
+		       struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+	{
+		bool on = want_prog(p, f, prog);
+
+		if (on && !attach_point_exists(p, prog)) {
+			if (p->opts.verbose)
+				fprintf(stderr,
+					"cadet record: %s: no %s in this kernel, skipped\n",
+					f->name,
+					bpf_program__section_name(prog));
+			on = false;
+		}
+		if (bpf_program__set_autoload(prog, on))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int reuse_shared_maps(struct probes *p, const struct family *f,
+			     struct bpf_object *obj)
+{
+	for (int i = 0; i <= PROBES_MAP_DROPS; i++) {
+		struct bpf_map *m;
+		int err;
+
+		m = bpf_object__find_map_by_name(obj, shared_maps[i]);
+		if (!m)
+			continue;
+		err = bpf_map__reuse_fd(m, p->map_fd[i]);
+		if (err) {
+			fprintf(stderr,
+				"cadet record: %s probes: cannot share map %s: %s\n",
+				f->name, shared_maps[i], strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int fetch_map(struct probes *p, struct bpf_object *obj,
+		     enum probes_map m, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+
+	if (map)
+		p->map_fd[m] = bpf_map__fd(map);
+	return 0;
+}
+
+static void report_load_error(const struct family *f, struct bpf_object *obj,
+			      int err)
+{
+	const char *bad = "?";
+	struct bpf_program *prog;
+
+	/* libbpf loads in order: the first unloaded program failed. */
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0) {
+			bad = bpf_program__name(prog);
+			break;
+		}
+	}
+	fprintf(stderr,
+		"cadet record: cannot load the %s probes (program %s): %s (errno %d)\n"
+		"  check that the kernel has BPF, BTF and tracepoints enabled (CONFIG_BPF_SYSCALL, CONFIG_DEBUG_INFO_BTF, CONFIG_FTRACE_SYSCALLS)\n"
+		"  and that nothing (lockdown, seccomp, a container) blocks bpf(); -vv shows the verifier log\n",
+		f->name, bad, strerror(-err), -err);
+}
+
+static int attach_all(struct probes *p, const struct family *f,
+		      struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+	{
+		struct bpf_link *l, **links;
+		int err;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		l = bpf_program__attach(prog);
+		if (!l) {
+			err = -errno;
+			fprintf(stderr,
+				"cadet record: cannot attach %s probe %s to %s: %s\n"
+				"  kprobes/fentry are not used; tracepoints need tracefs at %s\n",
+				f->name, bpf_program__name(prog),
+				bpf_program__section_name(prog), strerror(-err),
+				TRACEFS);
+			return err;
+		}
+		links = realloc(p->links, (p->nlinks + 1) * sizeof(*links));
+		if (!links) {
+			bpf_link__destroy(l);
+			return -ENOMEM;
+		}
+		p->links = links;
+		p->links[p->nlinks++] = l;
+	}
+	return 0;
+}
+
+static int load_family(struct probes *p, size_t idx)
+{
+	const struct family *f = &families[idx];
+	struct bpf_object *obj;
+	void *skel;
+	int err;
+
+	skel = f->open();
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "cadet record: cannot open the %s probes: %s\n",
+			f->name, strerror(-err));
+		return err;
+	}
+	p->skel[idx] = skel;
+	obj = f->obj(skel);
+	f->config(skel, &p->opts);
+	if (idx == 0) {
+		struct bpf_map *rb =
+			bpf_object__find_map_by_name(obj, "events");
+
+		err = bpf_map__set_max_entries(rb, p->opts.ringbuf_bytes);
+		if (err)
+			return err;
+	} else {
+		err = reuse_shared_maps(p, f, obj);
+		if (err)
+			return err;
+	}
+	err = setup_progs(p, f, obj);
+	if (err)
+		return err;
+	err = f->load(skel);
+	if (err) {
+		report_load_error(f, obj, err);
+		return err;
+	}
+	if (idx == 0)
+		for (int i = 0; i <= PROBES_MAP_DROPS; i++)
+			fetch_map(p, obj, i, shared_maps[i]);
+	fetch_map(p, obj, PROBES_MAP_SYSCALL_HIST, "syscall_hist");
+	fetch_map(p, obj, PROBES_MAP_MM_RSS, "mm_rss");
+	return attach_all(p, f, obj);
+}
+
+struct probes *probes__new(const struct probes_opts *opts)
+{
+	struct probes *p;
+	int err;
+
+	if (!opts || opts->sz < sizeof(size_t)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	memcpy(&p->opts, opts,
+	       opts->sz < sizeof(p->opts) ? opts->sz : sizeof(p->opts));
+	if (!p->opts.ringbuf_bytes)
+		p->opts.ringbuf_bytes = DEFAULT_RINGBUF;
+	for (int i = 0; i < PROBES_MAP_CNT; i++)
+		p->map_fd[i] = -1;
+	verbose_level = p->opts.verbose;
+	libbpf_set_print(libbpf_print);
+
+	p->tracefs = find_tracefs();
+	if (!p->tracefs)
+		p->tracefs = TRACEFS;
+	p->vmlinux = btf__load_vmlinux_btf();
+	if (!p->vmlinux) {
+		err = -errno;
+		fprintf(stderr,
+			"cadet record: cannot read kernel BTF (%s): %s; the probes need CONFIG_DEBUG_INFO_BTF=y\n",
+			VMLINUX_BTF, strerror(-err));
+		goto cleanup;
+	}
+	for (size_t i = 0; i < NFAMILIES; i++) {
+		if (!(families[i].mask & p->opts.probes))
+			continue;
+		err = load_family(p, i);
+		if (err)
+			goto cleanup;
+	}
+	return p;
+cleanup:
+	probes__free(p);
+	errno = -err;
+	return NULL;
+}
+
+void probes__free(struct probes *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	free(p->links);
+	/* Reverse order: the first object owns the shared maps. */
+	for (size_t i = NFAMILIES; i-- > 0;)
+		if (p->skel[i])
+			families[i].destroy(p->skel[i]);
+	btf__free(p->vmlinux);
+	free(p);
+}
+
+int probes__map_fd(const struct probes *p, enum probes_map m)
+{
+	if (!p || m >= PROBES_MAP_CNT)
+		return -1;
+	return p->map_fd[m];
+}
+
+size_t probes__prog_cnt(const struct probes *p)
+{
+	return p ? p->nlinks : 0;
+}
+
+int probes__add_cgroup(struct probes *p, uint64_t id)
+{
+	if (bpf_map_update_elem(p->map_fd[PROBES_MAP_CGROUPS], &id, &id,
+				BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int probes__del_cgroup(struct probes *p, uint64_t id)
+{
+	if (bpf_map_delete_elem(p->map_fd[PROBES_MAP_CGROUPS], &id) &&
+	    errno != ENOENT)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,1210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Rule file parser and matcher of the `rules` detector (rules.h).
+ *
+ * One rule per logical line (a trailing backslash continues a line):
+ *
+ *   NAME SEVERITY TYPE [FILTER] [&& AGGREGATE]
+ *
+ * FILTER is a boolean expression of conditions over the record's fields
+ * (FIELD OP VALUE) and predicates (container, connected) with !, &&, ||
+ * and parentheses; AGGREGATE is count() or distinct(FIELD) compared with
+ * a number "within" a duration, "per" container or pid.
+ * docs/detectors.md is the reference. Field names and kinds come from the
+ * trace schema table, so every field `cadet dump` shows can be matched.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/trace/trace_int.h"
+#include "replayer/detectors/detectors.h"
+#include "replayer/detectors/rules.h"
+
+#define VALUE_MAX 4096  /* longest text a condition looks at */
+
+struct rule_field {
+	char name[32];
+	uint16_t kind;          /* enum cadet_field_kind */
+	uint32_t offset;
+	uint32_t size;
+};
+
+enum cmp_op {
+	OP_EQ,
+	OP_NE,
+	OP_RE,
+	OP_NRE,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_BIT,
+};
+
+enum val_class {
+	VC_INT,
+	VC_F64,
+	VC_TEXT,
+};
+
+struct cond {
+	struct rule_field f;
+	enum cmp_op op;
+	enum val_class vc;
+	size_t nalt;
+	char **salt;
+	__int128 *ialt;
+	double *dalt;
+	regex_t re;
+	bool has_re;
+};
+
+enum pred {
+	PRED_CONTAINER,
+	PRED_CONNECTED,
+};
+
+enum expr_kind {
+	E_AND,
+	E_OR,
+	E_NOT,
+	E_COND,
+	E_PRED,
+};
+
+struct rule_expr {
+	enum expr_kind k;
+	struct rule_expr *a;
+	struct rule_expr *b;
+	struct cond *c;
+	enum pred pred;
+};
+
+struct rule_set {
+	struct rule *rules;
+	size_t n;
+	size_t cap;
+};
+
+/* Fields of the common record header, matchable in every rule. */
+#define HFLD(f, k)                                                          \
+	{                                                                   \
+		.name = #f, .kind = CADET_FK_##k,                           \
+		.offset = offsetof(struct cadet_rec, f),                    \
+		.size = sizeof(((struct cadet_rec *)0)->f),                 \
+	}
+static const struct trace_field_desc hdr_fields[] = {
+	HFLD(ts, U64),  HFLD(cpu, U16), HFLD(cgroup_id, U64),
+	HFLD(pid, U32), HFLD(tid, U32), HFLD(comm, CHAR),
+};
+
+/* ---- freeing ---- */
+
+static void cond_free(struct cond *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; c->salt && i < c->nalt; i++)
+		free(c->salt[i]);
+	free(c->salt);
+	free(c->ialt);
+	free(c->dalt);
+	if (c->has_re)
+		regfree(&c->re);
+	free(c);
+}
+
+static void expr_free(struct rule_expr *e)
+{
+	if (!e)
+		return;
+	expr_free(e->a);
+	expr_free(e->b);
+	cond_free(e->c);
+	free(e);
+}
+
+static void rule_release(struct rule *r)
+{
+	expr_free(r->expr);
+	free((void *)r->agg_field);
+}
+
+void rule_set__free(struct rule_set *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		rule_release(&rs->rules[i]);
+	free(rs->rules);
+	free(rs);
+}
+
+size_t rule_set__cnt(const struct rule_set *rs)
+{
+	return rs->n;
+}
+
+const struct rule *rule_set__rule(const struct rule_set *rs, size_t idx)
+{
+	return idx < rs->n ? &rs->rules[idx] : NULL;
+}
+
+/* ---- lexer ---- */
+
+struct parser {
+	const char *s;          /* the logical line */
+	size_t pos;
+	size_t len;
+	size_t tok;             /* start of the last word or name read */
+	const char *fname;
+	int line;
+	char *err;
+	size_t errlen;
+	bool failed;
+	unsigned int rec_type;
+	int depth;              /* open parentheses */
+	bool agg_next;          /* "&& count(" / "&& distinct(" seen */
+};
+
+static void perr(struct parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void perr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->failed)
+		return;
+	p->failed = true;
+	if (!p->err || !p->errlen)
+		return;
+	n = snprintf(p->err, p->errlen, "%s:%d:%zu: ", p->fname, p->line,
+		     p->pos + 1);
+	if (n < 0 || (size_t)n >= p->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+static void skip_ws(struct parser *p)
+{
+	while (p->pos < p->len && isspace((unsigned char)p->s[p->pos]))
+		p->pos++;
+	/* A '#' starting a token starts a comment. */
+	if (p->pos < p->len && p->s[p->pos] == '#')
+		p->pos = p->len;
+}
+
+static bool at_end(struct parser *p)
+{
+	skip_ws(p);
+	return p->pos >= p->len;
+}
+
+static bool eat(struct parser *p, const char *tok)
+{
+	size_t n = strlen(tok);
+
+	skip_ws(p);
+	if (p->len - p->pos >= n && !memcmp(p->s + p->pos, tok, n)) {
+		p->pos += n;
+		return true;
+	}
+	return false;
+}
+
+static bool is_ident_char(int c, bool first)
+{
+	return isalpha(c) || c == '_' || (!first && isdigit(c));
+}
+
+/* Reads an identifier into @buf; false (and an error) when there is none. */
+static bool read_ident(struct parser *p, char *buf, size_t buflen,
+		       const char *what)
+{
+	size_t start;
+
+	skip_ws(p);
+	start = p->tok = p->pos;
+	while (p->pos < p->len &&
+	       is_ident_char((unsigned char)p->s[p->pos], p->pos == start))
+		p->pos++;
+	if (p->pos == start) {
+		perr(p, "expected %s", what);
+		return false;
+	}
+	if (p->pos - start >= buflen) {
+		p->pos = start;
+		perr(p, "%s is too long (at most %zu characters)", what,
+		     buflen - 1);
+		return false;
+	}
+	memcpy(buf, p->s + start, p->pos - start);
+	buf[p->pos - start] = '\0';
+	return true;
+}
+
+/* A whitespace-delimited word (rule names, severities, numbers). */
+static bool read_word(struct parser *p, char *buf, size_t buflen,
+		      const char *what)
+{
+	size_t start;
+
+	skip_ws(p);
+	start = p->tok = p->pos;
+	while (p->pos < p->len && !isspace((unsigned char)p->s[p->pos]))
+		p->pos++;
+	if (p->pos == start) {
+		perr(p, "expected %s", what);
+		return false;
+	}
+	if (p->pos - start >= buflen) {
+		p->pos = start;
+		perr(p, "%s is too long (at most %zu characters)", what,
+		     buflen - 1);
+		return false;
+	}
+	memcpy(buf, p->s + start, p->pos - start);
+	buf[p->pos - start] = '\0';
+	return true;
+}
+
+/*
+ * A condition's value: a "quoted string" (\" and \\ escapes) or the text
+ * up to the next blank or to a ')' that closes a group of the expression
+ * (parentheses inside the value itself must balance, as in regexes).
+ * Returns a malloc'd string or NULL (error set).
+ */
+static char *read_value(struct parser *p)
+{
+	size_t start, n = 0;
+	char *out;
+	int depth = 0;
+
+	if (p->pos < p->len && p->s[p->pos] == '"') {
+		out = malloc(p->len - p->pos + 1);
+		if (!out) {
+			perr(p, "out of memory");
+			return NULL;
+		}
+		for (p->pos++; p->pos < p->len; p->pos++) {
+			char c = p->s[p->pos];
+
+			if (c == '"') {
+				p->pos++;
+				out[n] = '\0';
+				return out;
+			}
+			if (c == '\\' && p->pos + 1 < p->len &&
+			    (p->s[p->pos + 1] == '"' ||
+			     p->s[p->pos + 1] == '\\'))
+				c = p->s[++p->pos];
+			out[n++] = c;
+		}
+		free(out);
+		perr(p, "unterminated quoted value: add the closing '\"'");
+		return NULL;
+	}
+	start = p->pos;
+	for (; p->pos < p->len; p->pos++) {
+		char c = p->s[p->pos];
+
+		if (isspace((unsigned char)c))
+			break;
+		if (c == '(')
+			depth++;
+		if (c == ')' && depth-- == 0)
+			break;
+	}
+	if (p->pos == start) {
+		perr(p, "missing value after the operator");
+		return NULL;
+	}
+	out = strndup(p->s + start, p->pos - start);
+	if (!out)
+		perr(p, "out of memory");
+	return out;
+}
+
+/* ---- fields ---- */
+
+static bool field_copy(struct rule_field *f, const struct trace_field_desc *d)
+{
+	if (strlen(d->name) >= sizeof(f->name))
+		return false;
+	strcpy(f->name, d->name);
+	f->kind = d->kind;
+	f->offset = d->offset;
+	f->size = d->size;
+	return true;
+}
+
+static bool field_supported(unsigned int kind)
+{
+	switch (kind) {
+	case CADET_FK_U8:
+	case CADET_FK_U16:
+	case CADET_FK_U32:
+	case CADET_FK_U64:
+	case CADET_FK_S32:
+	case CADET_FK_S64:
+	case CADET_FK_F64:
+	case CADET_FK_CHAR:
+	case CADET_FK_VSTR:
+	case CADET_FK_VLIST:
+	case CADET_FK_ADDR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool field_find(struct parser *p, const char *name,
+		       struct rule_field *f)
+{
+	const struct trace_type_desc *td = trace_type_desc(p->rec_type);
+	char list[512];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(hdr_fields) / sizeof(hdr_fields[0]); i++)
+		if (!strcmp(hdr_fields[i].name, name))
+			return field_copy(f, &hdr_fields[i]);
+	for (uint32_t i = 0; td && i < td->nfields; i++) {
+		if (strcmp(td->fields[i].name, name))
+			continue;
+		if (!field_supported(td->fields[i].kind)) {
+			perr(p, "field '%s' of '%s' records cannot be matched",
+			     name, td->name);
+			return false;
+		}
+		return field_copy(f, &td->fields[i]);
+	}
+	p->pos = p->tok;
+	list[0] = '\0';
+	for (uint32_t i = 0; td && i < td->nfields && n < sizeof(list); i++)
+		if (field_supported(td->fields[i].kind))
+			n += snprintf(list + n, sizeof(list) - n, " %s",
+				      td->fields[i].name);
+	perr(p, "unknown field '%s' for '%s' records (fields: ts cpu "
+		"cgroup_id pid tid comm%s; predicates: container connected)",
+	     name, td ? td->name : "?", list);
+	return false;
+}
+
+static enum val_class field_class(unsigned int kind)
+{
+	switch (kind) {
+	case CADET_FK_F64:
+		return VC_F64;
+	case CADET_FK_CHAR:
+	case CADET_FK_VSTR:
+	case CADET_FK_VLIST:
+	case CADET_FK_ADDR:
+		return VC_TEXT;
+	default:
+		return VC_INT;
+	}
+}
+
+static bool field_signed(unsigned int kind)
+{
+	return kind == CADET_FK_S32 || kind == CADET_FK_S64;
+}
+
+/* ---- conditions ---- */
+
+static bool parse_int(const char *s, bool sgn, __int128 *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s == '-') {
+		long long v = strtoll(s, &end, 0);
+
+		if (!sgn && v)
+			return false;
+		*out = v;
+	} else {
+		unsigned long long v = strtoull(s, &end, 0);
+
+		*out = v;
+	}
+	return !errno && end != s && !*end;
+}
+
+static bool read_op(struct parser *p, enum cmp_op *op)
+{
+	static const struct {
+		const char *tok;
+		enum cmp_op op;
+	} ops[] = {
+		{ "==", OP_EQ }, { "!=", OP_NE }, { "!~", OP_NRE },
+		{ "<=", OP_LE }, { ">=", OP_GE }, { "=", OP_EQ },
+		{ "~", OP_RE },  { "<", OP_LT },  { ">", OP_GT },
+		{ "&", OP_BIT },
+	};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		size_t n = strlen(ops[i].tok);
+
+		if (p->len - p->pos >= n &&
+		    !memcmp(p->s + p->pos, ops[i].tok, n)) {
+			/* "&&" right after a name is not the bit test. */
+			if (ops[i].op == OP_BIT && p->pos + 1 < p->len &&
+			    p->s[p->pos + 1] == '&')
+				return false;
+			p->pos += n;
+			*op = ops[i].op;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Splits @v on '|' into the condition's alternatives. */
+static bool cond_set_values(struct parser *p, struct cond *c, char *v)
+{
+	size_t n = 1;
+	bool multi_ok = c->op == OP_EQ || c->op == OP_NE;
+
+	for (char *q = v; *q; q++)
+		n += *q == '|';
+	if (n > 1 && !multi_ok) {
+		perr(p, "'|' alternatives work with = and != only");
+		return false;
+	}
+	c->nalt = n;
+	if (c->vc == VC_TEXT)
+		c->salt = calloc(n, sizeof(*c->salt));
+	else if (c->vc == VC_F64)
+		c->dalt = calloc(n, sizeof(*c->dalt));
+	else
+		c->ialt = calloc(n, sizeof(*c->ialt));
+	if (!c->salt && !c->dalt && !c->ialt) {
+		perr(p, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *bar = strchr(v, '|');
+		char *end;
+
+		if (bar)
+			*bar = '\0';
+		if (c->vc == VC_TEXT) {
+			c->salt[i] = strdup(v);
+			if (!c->salt[i]) {
+				perr(p, "out of memory");
+				return false;
+			}
+		} else if (c->vc == VC_F64) {
+			errno = 0;
+			c->dalt[i] = strtod(v, &end);
+			if (errno || end == v || *end) {
+				perr(p, "'%s' is not a number (field '%s')", v,
+				     c->f.name);
+				return false;
+			}
+		} else if (!parse_int(v, field_signed(c->f.kind),
+				      &c->ialt[i])) {
+			perr(p, "'%s' is not %s integer (field '%s')", v,
+			     field_signed(c->f.kind) ? "an" : "a non-negative",
+			     c->f.name);
+			return false;
+		}
+		if (bar)
+			v = bar + 1;
+	}
+	return true;
+}
+
+static struct cond *parse_cond(struct parser *p, const char *name)
+{
+	struct cond *c = calloc(1, sizeof(*c));
+	char *v = NULL;
+	int rc;
+
+	if (!c) {
+		perr(p, "out of memory");
+		return NULL;
+	}
+	if (!field_find(p, name, &c->f))
+		goto err_free;
+	c->vc = field_class(c->f.kind);
+	if (!read_op(p, &c->op)) {
+		perr(p, "expected an operator (= != ~ !~ < <= > >= &) after "
+			"'%s'",
+		     name);
+		goto err_free;
+	}
+	v = read_value(p);
+	if (!v)
+		goto err_free;
+	if ((c->op == OP_RE || c->op == OP_NRE) && c->vc != VC_TEXT) {
+		perr(p, "'%s' is a number: use = != < <= > >= with it", name);
+		goto err_free;
+	}
+	if (c->op >= OP_LT && c->vc == VC_TEXT) {
+		perr(p, "'%s' is text: use = != ~ !~ with it", name);
+		goto err_free;
+	}
+	if (c->op == OP_BIT && c->vc != VC_INT) {
+		perr(p, "'&' tests bits of an integer field, not '%s'", name);
+		goto err_free;
+	}
+	if (c->op == OP_RE || c->op == OP_NRE) {
+		rc = regcomp(&c->re, v, REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char msg[128];
+
+			regerror(rc, &c->re, msg, sizeof(msg));
+			perr(p, "bad regular expression '%s': %s", v, msg);
+			goto err_free;
+		}
+		c->has_re = true;
+	} else if (!cond_set_values(p, c, v)) {
+		goto err_free;
+	}
+	free(v);
+	return c;
+
+err_free:
+	free(v);
+	cond_free(c);
+	return NULL;
+}
+
+/* ---- expressions ---- */
+
+static struct rule_expr *expr_new(struct parser *p, enum expr_kind k)
+{
+	struct rule_expr *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		perr(p, "out of memory");
+	else
+		e->k = k;
+	return e;
+}
+
+static bool peek_aggregate(struct parser *p)
+{
+	skip_ws(p);
+	return (p->len - p->pos >= 6 && !memcmp(p->s + p->pos, "count(", 6)) ||
+	       (p->len - p->pos >= 9 &&
+		!memcmp(p->s + p->pos, "distinct(", 9));
+}
+
+static struct rule_expr *parse_or(struct parser *p);
+
+static struct rule_expr *parse_unary(struct parser *p)
+{
+	struct rule_expr *e;
+	char name[32];
+
+	skip_ws(p);
+	if (p->pos >= p->len) {
+		perr(p, "expected a condition");
+		return NULL;
+	}
+	if (p->s[p->pos] == '!') {
+		p->pos++;
+		e = expr_new(p, E_NOT);
+		if (!e)
+			return NULL;
+		e->a = parse_unary(p);
+		if (!e->a) {
+			expr_free(e);
+			return NULL;
+		}
+		return e;
+	}
+	if (p->s[p->pos] == '(') {
+		p->pos++;
+		p->depth++;
+		e = parse_or(p);
+		if (!e)
+			return NULL;
+		if (!eat(p, ")")) {
+			perr(p, "expected ')'");
+			expr_free(e);
+			return NULL;
+		}
+		p->depth--;
+		return e;
+	}
+	if (peek_aggregate(p)) {
+		perr(p, "count() and distinct() go last, after '&&' at the "
+			"top level of the rule");
+		return NULL;
+	}
+	if (!read_ident(p, name, sizeof(name), "a field name or predicate"))
+		return NULL;
+	/* A predicate is a bare name: no operator follows. */
+	if (p->pos >= p->len || isspace((unsigned char)p->s[p->pos]) ||
+	    p->s[p->pos] == ')' ||
+	    (p->s[p->pos] == '&' && p->pos + 1 < p->len &&
+	     p->s[p->pos + 1] == '&') ||
+	    p->s[p->pos] == '|') {
+		e = expr_new(p, E_PRED);
+		if (!e)
+			return NULL;
+		if (!strcmp(name, "container")) {
+			e->pred = PRED_CONTAINER;
+		} else if (!strcmp(name, "connected")) {
+			e->pred = PRED_CONNECTED;
+		} else {
+			p->pos -= strlen(name);
+			perr(p, "'%s' is not a predicate (container, "
+				"connected); a condition is FIELD OP VALUE",
+			     name);
+			expr_free(e);
+			return NULL;
+		}
+		return e;
+	}
+	e = expr_new(p, E_COND);
+	if (!e)
+		return NULL;
+	e->c = parse_cond(p, name);
+	if (!e->c) {
+		expr_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static struct rule_expr *parse_and(struct parser *p)
+{
+	struct rule_expr *l = parse_unary(p), *e;
+
+	while (l && eat(p, "&&")) {
+		if (peek_aggregate(p)) {
+			if (p->depth) {
+				perr(p, "count() and distinct() cannot be "
+					"inside parentheses");
+				expr_free(l);
+				return NULL;
+			}
+			p->agg_next = true;
+			return l;
+		}
+		e = expr_new(p, E_AND);
+		if (!e) {
+			expr_free(l);
+			return NULL;
+		}
+		e->a = l;
+		e->b = parse_unary(p);
+		if (!e->b) {
+			expr_free(e);
+			return NULL;
+		}
+		l = e;
+	}
+	return l;
+}
+
+static struct rule_expr *parse_or(struct parser *p)
+{
+	struct rule_expr *l = parse_and(p), *e;
+
+	while (l && !p->agg_next && eat(p, "||")) {
+		e = expr_new(p, E_OR);
+		if (!e) {
+			expr_free(l);
+			return NULL;
+		}
+		e->a = l;
+		e->b = parse_and(p);
+		if (!e->b) {
+			expr_free(e);
+			return NULL;
+		}
+		if (p->agg_next) {
+			perr(p, "write the filter as (A || B) && count() ...: "
+				"an aggregate applies to the whole filter");
+			expr_free(e);
+			return NULL;
+		}
+		l = e;
+	}
+	return l;
+}
+
+/* count() OP N within DURATION [per container|pid] */
+static bool parse_aggregate(struct parser *p, struct rule *r)
+{
+	char word[64], fname[32];
+	__int128 thr;
+
+	skip_ws(p);
+	if (eat(p, "count(")) {
+		r->agg = RULE_AGG_COUNT;
+	} else if (eat(p, "distinct(")) {
+		struct rule_field *f = calloc(1, sizeof(*f));
+
+		r->agg = RULE_AGG_DISTINCT;
+		if (!f) {
+			perr(p, "out of memory");
+			return false;
+		}
+		r->agg_field = f;
+		if (!read_ident(p, fname, sizeof(fname), "a field name") ||
+		    !field_find(p, fname, f))
+			return false;
+		if (field_class(f->kind) == VC_F64) {
+			perr(p, "distinct() needs an integer or text field");
+			return false;
+		}
+	} else {
+		perr(p, "expected count() or distinct(FIELD)");
+		return false;
+	}
+	if (!eat(p, ")")) {
+		perr(p, "expected ')'");
+		return false;
+	}
+	if (eat(p, ">=")) {
+		r->agg_inclusive = true;
+	} else if (!eat(p, ">")) {
+		perr(p, "expected '>' or '>=' after the aggregate");
+		return false;
+	}
+	if (!read_word(p, word, sizeof(word), "a threshold"))
+		return false;
+	if (!parse_int(word, false, &thr) || thr < 1 || thr > RULE_AGG_MAX) {
+		perr(p, "threshold '%s' must be an integer in [1, %d]", word,
+		     RULE_AGG_MAX);
+		return false;
+	}
+	r->agg_threshold = (uint64_t)thr;
+	if (!read_word(p, word, sizeof(word), "'within'"))
+		return false;
+	if (strcmp(word, "within")) {
+		perr(p, "expected 'within DURATION' after the threshold");
+		return false;
+	}
+	if (!read_word(p, word, sizeof(word), "a duration"))
+		return false;
+	if (det_parse_duration(word, &r->agg_window_ns) || !r->agg_window_ns) {
+		perr(p, "'%s' is not a duration (e.g. 5s, 500ms, 2m)", word);
+		return false;
+	}
+	r->agg_per = RULE_PER_CONTAINER;
+	if (at_end(p))
+		return true;
+	if (!read_word(p, word, sizeof(word), "'per'"))
+		return false;
+	if (strcmp(word, "per")) {
+		perr(p, "unexpected '%s': the rule ends after 'within "
+			"DURATION [per container|pid]'",
+		     word);
+		return false;
+	}
+	if (!read_word(p, word, sizeof(word), "container or pid"))
+		return false;
+	if (!strcmp(word, "pid")) {
+		r->agg_per = RULE_PER_PID;
+	} else if (strcmp(word, "container")) {
+		perr(p, "expected 'per container' or 'per pid', not '%s'",
+		     word);
+		return false;
+	}
+	if (!at_end(p)) {
+		perr(p, "unexpected text after 'per %s'", word);
+		return false;
+	}
+	return true;
+}
+
+static bool valid_name(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+static bool parse_rule(struct parser *p, struct rule *r,
+		       const struct rule_set *rs)
+{
+	char word[RULE_NAME_MAX + 1];
+	unsigned int t;
+
+	if (!read_word(p, word, sizeof(word), "a rule name"))
+		return false;
+	if (!valid_name(word) || strlen(word) >= RULE_NAME_MAX) {
+		p->pos -= strlen(word);
+		perr(p, "rule name '%s': use letters, digits, '_', '.', '-' "
+			"(at most %d characters)",
+		     word, RULE_NAME_MAX - 1);
+		return false;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		if (!strcmp(rs->rules[i].name, word)) {
+			p->pos -= strlen(word);
+			perr(p, "rule '%s' is already defined at line %d", word,
+			     rs->rules[i].line);
+			return false;
+		}
+	}
+	strcpy(r->name, word);
+	if (!read_word(p, word, sizeof(word), "a severity (info, warning, "
+					      "critical)"))
+		return false;
+	if (!strcmp(word, "info")) {
+		r->sev = CADET_SEV_INFO;
+	} else if (!strcmp(word, "warning")) {
+		r->sev = CADET_SEV_WARNING;
+	} else if (!strcmp(word, "critical")) {
+		r->sev = CADET_SEV_CRITICAL;
+	} else {
+		p->pos -= strlen(word);
+		perr(p, "severity '%s': use info, warning or critical", word);
+		return false;
+	}
+	if (!read_word(p, word, sizeof(word), "a record type (exec, open, "
+					      "connect, security, ...)"))
+		return false;
+	for (t = 1; t < CADET_REC_TYPE_MAX; t++) {
+		const char *tn = cadet_rec_type_name(t);
+
+		if (tn && !strcmp(tn, word))
+			break;
+	}
+	if (t == CADET_REC_TYPE_MAX || t == CADET_REC_HEADER ||
+	    t == CADET_REC_SCHEMA) {
+		p->pos -= strlen(word);
+		perr(p, "'%s' is not a record type; use one of exec fork exit "
+			"open file_op connect accept listen sock_close "
+			"tcp_retransmit tcp_reset oom_kill security syscall "
+			"metrics label container_add container_remove",
+		     word);
+		return false;
+	}
+	r->rec_type = t;
+	p->rec_type = t;
+	if (at_end(p))
+		return true;
+	if (!peek_aggregate(p)) {
+		r->expr = parse_or(p);
+		if (!r->expr)
+			return false;
+		if (!p->agg_next) {
+			if (!at_end(p)) {
+				perr(p, "unexpected text: join conditions with "
+					"&& or ||");
+				return false;
+			}
+			return true;
+		}
+	}
+	return parse_aggregate(p, r);
+}
+
+struct rule_set *rule_set__parse(const char *text, size_t len,
+				 const char *fname, char *err, size_t errlen)
+{
+	struct rule_set *rs = calloc(1, sizeof(*rs));
+	char *line = NULL;
+	size_t pos = 0, lcap = 0;
+	int lineno = 0;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!rs)
+		goto err_nomem;
+	while (pos < len) {
+		struct parser p = {
+			.fname = fname ? fname : "<rules>",
+			.err = err,
+			.errlen = errlen,
+		};
+		size_t n = 0;
+		int first = lineno + 1;
+
+		/* Join continuation lines (trailing backslash). */
+		for (;;) {
+			size_t e = pos;
+
+			while (e < len && text[e] != '\n')
+				e++;
+			lineno++;
+			if (n + (e - pos) + 2 > lcap) {
+				size_t cap = (n + (e - pos) + 2) * 2;
+				char *nl = realloc(line, cap);
+
+				if (!nl)
+					goto err_nomem;
+				line = nl;
+				lcap = cap;
+			}
+			memcpy(line + n, text + pos, e - pos);
+			n += e - pos;
+			pos = e < len ? e + 1 : e;
+			while (n && (line[n - 1] == '\r'))
+				n--;
+			if (n && line[n - 1] == '\\' && pos < len) {
+				line[n - 1] = ' ';
+				continue;
+			}
+			break;
+		}
+		line[n] = '\0';
+		if (memchr(line, '\0', n)) {
+			p.s = line;
+			p.line = first;
+			perr(&p, "NUL byte in the rule file");
+			goto err_parse;
+		}
+		p.s = line;
+		p.len = n;
+		p.line = first;
+		if (at_end(&p))
+			continue;
+		if (rs->n == rs->cap) {
+			size_t cap = rs->cap ? rs->cap * 2 : 16;
+			struct rule *nr = realloc(rs->rules, cap * sizeof(*nr));
+
+			if (!nr)
+				goto err_nomem;
+			rs->rules = nr;
+			rs->cap = cap;
+		}
+		memset(&rs->rules[rs->n], 0, sizeof(rs->rules[0]));
+		rs->rules[rs->n].line = first;
+		if (!parse_rule(&p, &rs->rules[rs->n], rs)) {
+			rule_release(&rs->rules[rs->n]);
+			goto err_parse;
+		}
+		rs->n++;
+	}
+	free(line);
+	return rs;
+
+err_nomem:
+	if (err && errlen)
+		snprintf(err, errlen, "%s: out of memory", fname);
+	free(line);
+	rule_set__free(rs);
+	errno = ENOMEM;
+	return NULL;
+err_parse:
+	free(line);
+	rule_set__free(rs);
+	errno = EINVAL;
+	return NULL;
+}
+
+/* ---- matching ---- */
+
+struct fval {
+	enum val_class vc;
+	__int128 i;
+	double d;
+	const char *s;
+	char buf[VALUE_MAX];
+};
+
+static void fval_read(const struct rule_field *f, const struct cadet_rec *rec,
+		      struct fval *v)
+{
+	const uint8_t *base = (const uint8_t *)rec;
+	bool present = (uint64_t)f->offset + f->size <= rec->size;
+
+	v->vc = field_class(f->kind);
+	v->i = 0;
+	v->d = 0;
+	v->s = "";
+	if (!present)
+		return;
+	switch (f->kind) {
+	case CADET_FK_U8:
+		v->i = base[f->offset];
+		break;
+	case CADET_FK_U16: {
+		uint16_t x;
+
+		memcpy(&x, base + f->offset, sizeof(x));
+		v->i = x;
+		break;
+	}
+	case CADET_FK_U32: {
+		uint32_t x;
+
+		memcpy(&x, base + f->offset, sizeof(x));
+		v->i = x;
+		break;
+	}
+	case CADET_FK_U64: {
+		uint64_t x;
+
+		memcpy(&x, base + f->offset, sizeof(x));
+		v->i = x;
+		break;
+	}
+	case CADET_FK_S32: {
+		int32_t x;
+
+		memcpy(&x, base + f->offset, sizeof(x));
+		v->i = x;
+		break;
+	}
+	case CADET_FK_S64: {
+		int64_t x;
+
+		memcpy(&x, base + f->offset, sizeof(x));
+		v->i = x;
+		break;
+	}
+	case CADET_FK_F64:
+		memcpy(&v->d, base + f->offset, sizeof(v->d));
+		break;
+	case CADET_FK_CHAR: {
+		size_t n = f->size < VALUE_MAX - 1 ? f->size : VALUE_MAX - 1;
+
+		memcpy(v->buf, base + f->offset, n);
+		v->buf[n] = '\0';
+		v->s = v->buf;
+		break;
+	}
+	case CADET_FK_VSTR:
+		v->s = cadet_rec_str(rec, (const void *)(base + f->offset));
+		break;
+	case CADET_FK_VLIST: {
+		/* argv: NUL-separated words, matched joined by blanks. */
+		struct cadet_vstr vs;
+		size_t len;
+		const uint8_t *d;
+
+		memcpy(&vs, base + f->offset, sizeof(vs));
+		d = trace_rec_vdata(rec, &vs, &len);
+		if (!d)
+			break;
+		if (len > VALUE_MAX - 1)
+			len = VALUE_MAX - 1;
+		for (size_t i = 0; i < len; i++)
+			v->buf[i] = d[i] ? (char)d[i] : ' ';
+		v->buf[len] = '\0';
+		v->s = v->buf;
+		break;
+	}
+	case CADET_FK_ADDR: {
+		const uint8_t *a = base + f->offset;
+		static const uint8_t v4pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+		if (!memcmp(a, v4pfx, sizeof(v4pfx)))
+			inet_ntop(AF_INET, a + 12, v->buf, sizeof(v->buf));
+		else
+			inet_ntop(AF_INET6, a, v->buf, sizeof(v->buf));
+		v->s = v->buf;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static bool cond_eval(const struct cond *c, const struct cadet_rec *rec)
+{
+	struct fval v;
+	bool any = false;
+
+	fval_read(&c->f, rec, &v);
+	switch (c->op) {
+	case OP_RE:
+		return !regexec(&c->re, v.s, 0, NULL, 0);
+	case OP_NRE:
+		return regexec(&c->re, v.s, 0, NULL, 0) != 0;
+	case OP_EQ:
+	case OP_NE:
+		for (size_t i = 0; i < c->nalt && !any; i++) {
+			if (c->vc == VC_TEXT)
+				any = !strcmp(v.s, c->salt[i]);
+			else if (c->vc == VC_F64)
+				any = v.d == c->dalt[i];
+			else
+				any = v.i == c->ialt[i];
+		}
+		return c->op == OP_EQ ? any : !any;
+	case OP_BIT:
+		return (v.i & c->ialt[0]) != 0;
+	default:
+		break;
+	}
+	if (c->vc == VC_F64) {
+		double x = c->dalt[0];
+
+		switch (c->op) {
+		case OP_LT:
+			return v.d < x;
+		case OP_LE:
+			return v.d <= x;
+		case OP_GT:
+			return v.d > x;
+		default:
+			return v.d >= x;
+		}
+	}
+	switch (c->op) {
+	case OP_LT:
+		return v.i < c->ialt[0];
+	case OP_LE:
+		return v.i <= c->ialt[0];
+	case OP_GT:
+		return v.i > c->ialt[0];
+	default:
+		return v.i >= c->ialt[0];
+	}
+}
+
+static bool expr_eval(const struct rule_expr *e, const struct cadet_rec *rec,
+		      const struct rule_ctx *ctx)
+{
+	switch (e->k) {
+	case E_AND:
+		return expr_eval(e->a, rec, ctx) && expr_eval(e->b, rec, ctx);
+	case E_OR:
+		return expr_eval(e->a, rec, ctx) || expr_eval(e->b, rec, ctx);
+	case E_NOT:
+		return !expr_eval(e->a, rec, ctx);
+	case E_PRED:
+		return e->pred == PRED_CONTAINER ? ctx->in_container
+						 : ctx->connected;
+	case E_COND:
+		return cond_eval(e->c, rec);
+	}
+	return false;
+}
+
+bool rule_matches(const struct rule *r, const struct cadet_rec *rec,
+		  const struct rule_ctx *ctx)
+{
+	if (rec->type != r->rec_type)
+		return false;
+	return !r->expr || expr_eval(r->expr, rec, ctx);
+}
+
+uint64_t rule_agg_key(const struct rule *r, const struct cadet_rec *rec)
+{
+	struct fval v;
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	if (!r->agg_field)
+		return 0;
+	fval_read(r->agg_field, rec, &v);
+	if (v.vc != VC_TEXT)
+		return (uint64_t)v.i;
+	for (const char *s = v.s; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The deterministic replayer behind `cadet replay`: feeds trace records to
+ * detectors (built-in, dlopen()ed plugins or exec'd programs), drives the
+ * train / validate / test protocol, sets thresholds from validation scores
+ * and writes results as JSON lines.
+ *
+ * HowTo:
+ *   struct replay_opts o = { .sz = sizeof(o), .seed = 1, .jobs = 2 };
+ *   struct replay *r = replay__new(&o);
+ *   replay__add_detector(r, "iforest:trees=100");  -> 0 or -errno, message
+ *                                                     in replay__error(r)
+ *   replay__add_trace(r, CADET_PHASE_TRAIN, "a.cadet");
+ *   replay__add_trace(r, CADET_PHASE_TEST, "b.cadet");
+ *   err = replay__run(r, stdout);   0: clean, 1: something was skipped,
+ *                                   <0: nothing written (error message)
+ *   replay__free(r);
+ *
+ * Results do not depend on jobs, timing or the machine: every detector
+ * sees its traces in command line order, time is trace time only, and
+ * output is assembled in (trace, detector, ts) order after all work ends.
+ */
+#ifndef CADET_REPLAYER_REPLAY_H
+#define CADET_REPLAYER_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cadet/detector.h"
+
+struct replay;
+
+struct replay_opts {
+	size_t sz;
+	uint64_t seed;          /* base seed (cadet replay's default: 1) */
+	int jobs;               /* worker threads; default 1 */
+	bool quiet;             /* no progress / summary on stderr */
+	/* exec adapter: max seconds to wait for a child's ack; default 120 */
+	int exec_timeout_s;
+};
+
+struct replay *replay__new(const struct replay_opts *opts);
+void replay__free(struct replay *r);
+
+/*
+ * replay__add_detector() - parse "NAME[:key=value,...]", "PATH.so[:...]"
+ * or "exec:COMMAND", load the detector and check its parameters.
+ * Returns 0 or -errno with replay__error() saying what is wrong.
+ */
+int replay__add_detector(struct replay *r, const char *spec);
+int replay__add_trace(struct replay *r, enum cadet_phase phase,
+		      const char *path);
+/*
+ * replay__run() - replay everything, write the results to @out.
+ * Returns 0, 1 when a trace was skipped or a detector disabled (reported
+ * on stderr, the rest is written), or -errno on a fatal error (nothing
+ * written, replay__error() says why).
+ */
+int replay__run(struct replay *r, FILE *out);
+const char *replay__error(const struct replay *r);
+
+/* Total records delivered to detectors during the last run. */
+uint64_t replay__events(const struct replay *r);
+
+/* ---- helpers shared by the replayer's modules (and tests) ---- */
+
+/* Seed of one detector: a mix of the base seed and its spec string. */
+uint64_t replay_detector_seed(uint64_t base, const char *spec);
+
+/*
+ * Threshold rule from a "threshold" parameter value: NULL or "max" (the
+ * largest validation score), "qNN" (quantile NN of validation scores,
+ * 0 < NN <= 100, e.g. q99 or q99.9), a plain number (fixed), or "none"
+ * (no host alerts). Returns 0 or -EINVAL.
+ */
+enum replay_thr_kind {
+	REPLAY_THR_MAX,
+	REPLAY_THR_QUANTILE,
+	REPLAY_THR_FIXED,
+	REPLAY_THR_NONE,
+};
+
+struct replay_thr_rule {
+	enum replay_thr_kind kind;
+	double value;           /* quantile in (0, 1] or the fixed value */
+};
+
+int replay_thr_parse(const char *s, struct replay_thr_rule *rule);
+/*
+ * Threshold from @n validation scores (sorted ascending in place).
+ * Returns false when there is none (no scores, or kind NONE).
+ */
+bool replay_thr_compute(const struct replay_thr_rule *rule, double *scores,
+			size_t n, double *thr);
+
+#endif /* CADET_REPLAYER_REPLAY_H */

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scenario parser, validation and the seeded plan.
+ *
+ * Malformed files live in tests/fixtures/scenarios/bad_*.ini; each says
+ * in "; expect: TEXT" comment lines which messages it must produce, so a
+ * new malformed case is a new file, not new code.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "injector/scenario.h"
+
+#define FIXTURES "tests/fixtures/scenarios"
+
+static char errbuf[16384];
+
+static struct scenario *load(const char *name)
+{
+	char path[512];
+	struct scenario_opts o = { .sz = sizeof(o), .errbuf = errbuf,
+				   .errbuf_sz = sizeof(errbuf) };
+
+	snprintf(path, sizeof(path), FIXTURES "/%s", name);
+	return scenario__load(path, &o);
+}
+
+static struct scenario *load_str(const char *text)
+{
+	struct scenario_opts o = { .sz = sizeof(o), .errbuf = errbuf,
+				   .errbuf_sz = sizeof(errbuf),
+				   .display_path = "mem.ini" };
+
+	return scenario__load_mem(text, strlen(text), &o);
+}
+
+static void test_valid_catalogue_like(void **state)
+{
+	struct scenario *s = load("ok_memleak.ini");
+	const struct scenario_anomaly *a;
+
+	assert_non_null(s);
+	assert_string_equal(s->name, "memleak");
+	assert_string_equal(s->description,
+			    "a batch worker leaks memory at a steady rate");
+	assert_int_equal(s->category, SCENARIO_CAT_RESOURCE);
+	assert_int_equal(s->duration, 60);
+	assert_int_equal(s->seed, 3);
+
+	assert_int_equal(s->ncontainers, 2);
+	assert_string_equal(s->containers[0].name, "web");
+	assert_string_equal(s->containers[0].command, "nginx -g 'daemon off;'");
+	assert_int_equal(s->containers[0].nports, 1);
+	assert_int_equal(s->containers[0].ports[0], 80);
+	assert_int_equal(s->containers[0].memory, 128ull << 20);
+	assert_true(s->containers[0].cpus == 0.5);
+	assert_int_equal(s->containers[0].pids, 256);
+	assert_null(s->containers[0].packages);
+	assert_string_equal(s->containers[1].packages, "curl xz-utils");
+	assert_int_equal(s->containers[1].memory, 512ull << 20);
+	assert_int_equal(s->containers[1].pids, 128);
+	assert_true(s->containers[1].cpus == 1.0);
+
+	assert_int_equal(s->nworkloads, 3);
+	assert_int_equal(s->workloads[0].type, SCENARIO_WL_HTTP);
+	assert_int_equal(s->workloads[0].target, 0);
+	assert_int_equal(s->workloads[0].connections, 8);
+	assert_int_equal(s->workloads[0].threads, 2);
+	assert_int_equal(s->workloads[0].port, 80);
+	assert_int_equal(s->workloads[0].burst_s, 4);
+	assert_int_equal(s->workloads[1].type, SCENARIO_WL_BATCH);
+	assert_int_equal(s->workloads[1].target, 1);
+	assert_true(s->workloads[1].period == 1.5);
+	assert_int_equal(s->workloads[1].size, 2 << 20);
+	assert_int_equal(s->workloads[2].type, SCENARIO_WL_LOG);
+	assert_true(s->workloads[2].rate == 50);
+	assert_true(s->workloads[2].period == 2);
+
+	a = s->anomaly;
+	assert_non_null(a);
+	assert_string_equal(a->type, "mem_leak");
+	assert_int_equal(a->target, 1);
+	assert_int_equal(a->start_min, 10);
+	assert_int_equal(a->start_max, 30);
+	assert_int_equal(a->duration, 20);
+	assert_true(a->intensity == 0.5);
+	assert_null(a->command);
+	/* Intensity keys in file order; intensity itself is not one. */
+	assert_int_equal(a->nparams, 2);
+	assert_string_equal(a->params[0].key, "rate");
+	assert_string_equal(a->params[0].value, "8M");
+	assert_string_equal(a->params[1].key, "max");
+	assert_string_equal(a->params[1].value, "200M");
+	scenario__free(s);
+}
+
+static void test_valid_normal_and_command(void **state)
+{
+	struct scenario *s = load("ok_normal.ini");
+
+	assert_non_null(s);
+	assert_null(s->anomaly);
+	assert_int_equal(s->seed, 1);
+	assert_int_equal(s->containers[0].nports, 2);
+	/* http port defaults to the target's first port */
+	assert_int_equal(s->workloads[0].port, 8080);
+	assert_int_equal(s->workloads[0].connections, 4);
+	assert_int_equal(s->workloads[0].threads, 1);
+	scenario__free(s);
+
+	s = load("interrupt.ini");
+	assert_non_null(s);
+	assert_string_equal(s->anomaly->type, "command");
+	assert_string_equal(s->anomaly->command, "sleep 30");
+	assert_int_equal(s->anomaly->start_min, 2);
+	assert_int_equal(s->anomaly->start_max, 2);
+	assert_int_equal(s->anomaly->nparams, 0);
+	scenario__free(s);
+}
+
+/* Every bad_*.ini fixture fails with each of its "; expect:" messages. */
+static void test_malformed_fixtures(void **state)
+{
+	DIR *d = opendir(FIXTURES);
+	struct dirent *de;
+	int files = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char path[512], line[512];
+		struct scenario *s;
+		FILE *f;
+		int expects = 0;
+
+		if (strncmp(de->d_name, "bad_", 4))
+			continue;
+		s = load(de->d_name);
+		if (s)
+			fail_msg("%s parsed but must not", de->d_name);
+		assert_int_equal(errno, EINVAL);
+		snprintf(path, sizeof(path), FIXTURES "/%s", de->d_name);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			char want[512];
+
+			if (strncmp(line, "; expect: ", 10))
+				continue;
+			snprintf(want, sizeof(want), "%s", line + 10);
+			want[strcspn(want, "\n")] = '\0';
+			/* messages name the path as given */
+			if (!strstr(errbuf, want))
+				fail_msg("%s: expected message\n  %s\ngot:\n%s",
+					 de->d_name, want, errbuf);
+			expects++;
+		}
+		fclose(f);
+		if (!expects)
+			fail_msg("%s has no '; expect:' line", de->d_name);
+		/* Every message is "path:line: ..." */
+		for (char *l = errbuf; *l; l = strchr(l, '\n') + 1) {
+			assert_true(!strncmp(l, FIXTURES "/bad_", 27));
+			assert_non_null(strchr(l, '\n'));
+		}
+		files++;
+	}
+	closedir(d);
+	assert_true(files >= 15);
+}
+
+static void test_memory_edge_cases(void **state)
+{
+	static const char base[] =
+		"[scenario]\nname = x\ndescription = d\ncategory = network\n"
+		"duration = 10\n[container a]\ncommand = true\n";
+	char text[4096], big[2048];
+	struct scenario *s;
+
+	/* NUL inside the text */
+	s = scenario__load_mem("[scenario]\n\0name = x\n", 20,
+			       &(struct scenario_opts){
+				       .sz = sizeof(struct scenario_opts),
+				       .errbuf = errbuf,
+				       .errbuf_sz = sizeof(errbuf),
+				       .display_path = "nul.ini" });
+	assert_null(s);
+	assert_non_null(strstr(errbuf, "nul.ini:2: NUL byte"));
+
+	/* empty file */
+	s = load_str("");
+	assert_null(s);
+	assert_non_null(strstr(errbuf, "mem.ini:1: [scenario]: section missing"));
+
+	/* a line longer than the parser takes is an error, not a split */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	snprintf(text, sizeof(text), "%s[anomaly]\ntype = x%s\n", base, big);
+	s = load_str(text);
+	assert_null(s);
+	assert_non_null(strstr(errbuf, "mem.ini:9: line too long"));
+
+	/* CRLF line ends and a file without a final newline parse */
+	s = load_str("[scenario]\r\nname = x\r\ndescription = d\r\n"
+		     "category = network\r\nduration = 10\r\n"
+		     "[container a]\r\ncommand = true");
+	assert_non_null(s);
+	assert_string_equal(s->containers[0].command, "true");
+	scenario__free(s);
+
+	/* scenario-level checks with minimal files */
+	snprintf(text, sizeof(text),
+		 "%s[anomaly]\ntype = cpu_hog\ntarget = a\nstart = 2-4\n"
+		 "duration = 5\nthreads = 2\n",
+		 base);
+	s = load_str(text);
+	assert_non_null(s);
+	assert_int_equal(s->anomaly->nparams, 1);
+	assert_true(s->anomaly->intensity == 1.0);
+	scenario__free(s);
+}
+
+static void test_value_parsers(void **state)
+{
+	uint64_t v;
+	unsigned int a, b;
+
+	assert_int_equal(scenario_parse_size("256M", &v), 0);
+	assert_int_equal(v, 256ull << 20);
+	assert_int_equal(scenario_parse_size("1G", &v), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_int_equal(scenario_parse_size("512KiB", &v), 0);
+	assert_int_equal(v, 512ull << 10);
+	assert_int_equal(scenario_parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(scenario_parse_size("-1M", &v), -EINVAL);
+	assert_int_equal(scenario_parse_size("1X", &v), -EINVAL);
+	assert_int_equal(scenario_parse_size("99999999999T", &v), -EINVAL);
+	assert_int_equal(scenario_parse_size("", &v), -EINVAL);
+
+	assert_int_equal(scenario_parse_range("10-30", &a, &b), 0);
+	assert_int_equal(a, 10);
+	assert_int_equal(b, 30);
+	assert_int_equal(scenario_parse_range(" 7 ", &a, &b), 0);
+	assert_int_equal(a, 7);
+	assert_int_equal(b, 7);
+	assert_int_equal(scenario_parse_range("30-10", &a, &b), -EINVAL);
+	assert_int_equal(scenario_parse_range("soon", &a, &b), -EINVAL);
+	assert_int_equal(scenario_parse_range("5-", &a, &b), -EINVAL);
+	assert_int_equal(scenario_parse_range("-5", &a, &b), -EINVAL);
+	assert_int_equal(scenario_parse_range("1.5", &a, &b), -EINVAL);
+}
+
+static void test_override(void **state)
+{
+	struct scenario *s = load("ok_memleak.ini");
+	char err[256], note[256];
+
+	assert_non_null(s);
+	/* 60 s run with start 10-30 + 20 s: a 30 s run scales it by half */
+	assert_int_equal(scenario__override(s, 30, NULL, err, sizeof(err),
+					    note, sizeof(note)), 0);
+	assert_int_equal(s->duration, 30);
+	assert_int_equal(s->anomaly->start_min, 5);
+	assert_int_equal(s->anomaly->start_max, 15);
+	assert_int_equal(s->anomaly->duration, 10);
+	assert_non_null(strstr(note, "start 5-15 s, duration 10 s"));
+
+	assert_int_equal(scenario__override(s, 0, "2-3", err, sizeof(err),
+					    note, sizeof(note)), 0);
+	assert_int_equal(s->anomaly->start_min, 2);
+	assert_int_equal(s->anomaly->start_max, 3);
+	assert_string_equal(note, "");
+
+	assert_int_equal(scenario__override(s, 0, "25", err, sizeof(err),
+					    NULL, 0), -EINVAL);
+	assert_non_null(strstr(err, "would end after the 30 s run"));
+	assert_int_equal(scenario__override(s, 0, "30", err, sizeof(err),
+					    NULL, 0), -EINVAL);
+	assert_non_null(strstr(err, "would start after the 30 s run ends"));
+	/* --duration with --start: the anomaly is cut to what is left */
+	assert_int_equal(scenario__override(s, 20, "12", err, sizeof(err),
+					    note, sizeof(note)), 0);
+	assert_int_equal(s->anomaly->start_min, 12);
+	assert_int_equal(s->anomaly->duration, 8);
+	assert_non_null(strstr(note, "cut to the 20 s run"));
+	assert_int_equal(scenario__override(s, 2, NULL, err, sizeof(err),
+					    NULL, 0), -EINVAL);
+	assert_non_null(strstr(err, "out of range 5..3600"));
+	scenario__free(s);
+}
+
+static void test_plan_seeded(void **state)
+{
+	struct scenario *s = load("ok_memleak.ini");
+	struct scenario_plan p1, p2, p3;
+	int differ = 0;
+
+	assert_non_null(s);
+	scenario__plan(s, 7, &p1);
+	scenario__plan(s, 7, &p2);
+	assert_memory_equal(&p1, &p2, sizeof(p1));
+	assert_true(p1.onset_ms >= 10000 && p1.onset_ms <= 30000);
+	assert_int_equal(p1.anomaly_ms, 20000);
+	assert_int_equal(p1.duration_ms, 60000);
+
+	/* Different seeds give different onsets, all within the range. */
+	for (uint64_t seed = 1; seed <= 50; seed++) {
+		scenario__plan(s, seed, &p3);
+		assert_true(p3.onset_ms >= 10000 && p3.onset_ms <= 30000);
+		differ += p3.onset_ms != p1.onset_ms;
+	}
+	assert_true(differ >= 49);
+	scenario__plan(s, 8, &p3);
+	assert_int_not_equal(p3.onset_ms, p1.onset_ms);
+	assert_int_not_equal(p3.workload_seed[0], p1.workload_seed[0]);
+	assert_int_not_equal(p1.workload_seed[0], p1.workload_seed[1]);
+
+	/* A fixed start is a fixed onset. */
+	s->anomaly->start_min = s->anomaly->start_max = 12;
+	scenario__plan(s, 99, &p3);
+	assert_int_equal(p3.onset_ms, 12000);
+	scenario__free(s);
+}
+
+static void test_rng(void **state)
+{
+	struct scenario_rng a, b;
+	unsigned int hist[10] = { 0 };
+
+	scenario_rng_seed(&a, 42);
+	scenario_rng_seed(&b, 42);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(scenario_rng_next(&a), scenario_rng_next(&b));
+	for (int i = 0; i < 10000; i++) {
+		uint64_t x = scenario_rng_range(&a, 0, 9);
+		double d = scenario_rng_double(&a);
+
+		assert_true(x <= 9);
+		assert_true(d >= 0 && d < 1);
+		hist[x]++;
+	}
+	/* Each bucket near 1000: far outside chance if the draw is biased. */
+	for (int i = 0; i < 10; i++)
+		assert_true(hist[i] > 800 && hist[i] < 1200);
+	assert_int_equal(scenario_rng_range(&a, 5, 5), 5);
+	assert_int_equal(scenario_rng_range(&a, 5, 3), 5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_catalogue_like),
+		cmocka_unit_test(test_valid_normal_and_command),
+		cmocka_unit_test(test_malformed_fixtures),
+		cmocka_unit_test(test_memory_edge_cases),
+		cmocka_unit_test(test_value_parsers),
+		cmocka_unit_test(test_override),
+		cmocka_unit_test(test_plan_seeded),
+		cmocka_unit_test(test_rng),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
