@@ -1383,6 +1383,7 @@ int container__destroy(struct container *c)
 	if (c->mounted || c->rootfs[0]) {
 		r = unmount_rootfs(c->rootfs);
 		if (r) {
+			c->mounted = 1;
 			fprintf(stderr, "container: cannot unmount %s: %s\n",
 				c->rootfs, strerror(-r));
 			if (!err)

@@ -6,7 +6,10 @@
  * cache.
  *
  * Layout of one container with id ID:
- *   /run/cadet/ID/               bundle: config.json, owner, output.log
+ *   /run/cadet/ID/               bundle: config.json, init.pid,
+ *                                output.log (init's stdout+stderr),
+ *                                runc.log (runc's own messages),
+ *                                owner ("pid starttime" of the creator)
  *   /run/cadet/ID/rootfs         overlay (lower = cache, read-only)
  *   /run/cadet/ID/upper, work    overlay upper and work dirs
  *   cgroup "/cadet/ID"           v2: /sys/fs/cgroup/unified/cadet/ID
@@ -25,7 +28,9 @@
  *   container__free(c);                             destroy + free
  *
  * Everything needs root. All functions print what went wrong to stderr
- * (with runc's own message) besides returning -errno.
+ * (with runc's own message) besides returning -errno. The runc binary
+ * is "runc" from PATH, or $CADET_RUNC; the default image is $CADET_ROOTFS
+ * or `injector/mkrootfs.sh --print-path` run from the current directory.
  */
 #ifndef CADET_INJECTOR_CONTAINER_H
 #define CADET_INJECTOR_CONTAINER_H
@@ -96,8 +101,10 @@ struct container_exec_opts {
 	const char *cwd;
 	int detach;                     /* return once started */
 	char **out;                     /* waited: stdout captured here
-					 * (malloc'd, NUL-ended); NULL: stdout
-					 * goes to the container's output */
+					 * (malloc'd, NUL-ended; read to EOF,
+					 * so a daemon keeping stdout open
+					 * holds it: use timeout_ms); NULL:
+					 * to the container's output */
 	size_t *out_len;
 	pid_t *pid;                     /* host pid of the started process */
 	uint64_t timeout_ms;            /* waited: SIGKILL the process after
@@ -107,9 +114,11 @@ struct container_exec_opts {
 
 /*
  * container__exec() - `runc exec` @argv in the container. Waited: returns
- * the exit status (0..255, 128 + signal number when killed). Detached:
- * returns 0 once the process runs (its pid in opts->pid). -errno when it
- * could not be started.
+ * the exit status (0..255, 128 + signal number when killed; 127 or 255
+ * when runc could not start it). Detached: returns 0 once the process
+ * runs (its pid in opts->pid); its output goes to the container's; it
+ * ends with the container at the latest. -errno when it could not be
+ * started. stderr always goes to the container's output.
  */
 int container__exec(struct container *c, const char *const *argv,
 		    const struct container_exec_opts *opts);

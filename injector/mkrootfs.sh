@@ -82,9 +82,9 @@ command -v debootstrap >/dev/null ||
 	die "debootstrap is missing; install it with: apt-get install debootstrap (or: make deps)"
 
 mkdir -p "$cache"
-# Two builds of the same list (e.g. parallel scenarios) wait for each
-# other instead of both running debootstrap.
-exec 9>"$cache/.rootfs-$key.lock"
+# Concurrent builds (e.g. parallel scenarios) wait for each other
+# instead of running debootstrap twice; the lock is the cache dir itself.
+exec 9<"$cache"
 flock 9
 if [ -f "$dest/.cadet-rootfs" ]; then
 	echo "$dest"
@@ -124,6 +124,7 @@ rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*
 echo "$pkgs" >"$tmp/etc/cadet-rootfs.packages"
 printf 'suite=%s variant=%s layout=%s built=%s\n' "$suite" "$variant" \
 	"$layout" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$tmp/.cadet-rootfs"
+chmod 0755 "$tmp"
 mv -T "$tmp" "$dest"
 echo "mkrootfs: built in $((SECONDS - start)) s" \
 	"($(du -sh "$dest" | cut -f1))" >&2

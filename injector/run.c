@@ -612,19 +612,22 @@ static int kill_execd(struct container *c)
 	while (n < sizeof(pids) / sizeof(pids[0]) && fscanf(f, "%d", &pid) == 1)
 		pids[n++] = pid;
 	fclose(f);
+	/*
+	 * Decide first, kill after: an orphan of a killed process is
+	 * reparented to the init at once and would then look spared.
+	 */
 	for (size_t i = 0; i < n; i++) {
 		pid_t p = pids[i];
 		int depth = 0;
 
-		if (p == init)
-			continue;
 		while (p > 1 && p != init && depth++ < 64)
 			p = parent_of(p);
-		if (p == init)
-			continue;
-		if (!kill(pids[i], SIGKILL))
-			killed++;
+		if (p == init || pids[i] == init)
+			pids[i] = 0;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] > 0 && !kill(pids[i], SIGKILL))
+			killed++;
 	return killed;
 }
 
@@ -876,6 +879,8 @@ static void run_teardown(struct run *r)
 		workload__free(r->wl[i]);
 		r->wl[i] = NULL;
 	}
+	if (r->args->verbose)
+		fprintf(stderr, "cadet run: load stopped; removing containers\n");
 	if (r->args->keep && *r->keepdir)
 		for (size_t i = 0; i < s->ncontainers; i++) {
 			char name[160];
@@ -891,6 +896,8 @@ static void run_teardown(struct run *r)
 		container__free(r->ctr[i]);
 		r->ctr[i] = NULL;
 	}
+	if (r->args->verbose)
+		fprintf(stderr, "cadet run: containers removed; finishing the trace\n");
 	if (r->rec) {
 		/* Let the recorder see the containers go before it stops. */
 		if (r->rec_started && !r->rec_done) {

@@ -616,7 +616,7 @@ static void normalize_rel(const char *in, char *out, size_t out_sz)
 
 int container_table__add_cgroup(struct container_table *t, const char *path)
 {
-	char rel[sizeof(t->manual[0].cgroup_path)], abs[PATH_MAX];
+	char rel[sizeof(t->manual[0].cgroup_path)], abs[PATH_MAX + 512];
 	struct container_info *m, *info;
 	const char *last;
 	struct stat st;

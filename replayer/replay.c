@@ -755,8 +755,9 @@ static const char *phase_name(enum cadet_phase p)
 static int det_check(struct det *d, const char *cb, int ret)
 {
 	if (ret < 0 && !d->disabled)
-		det_disable(d, "%s() failed on %s: %s", cb,
-			    d->cur ? d->cur->path : "-", strerror(-ret));
+		det_disable(d, "%s() failed%s%s: %s", cb,
+			    d->cur ? " on " : "", d->cur ? d->cur->path : "",
+			    strerror(-ret));
 	return ret < 0 ? ret : 0;
 }
 

@@ -163,21 +163,31 @@ static void print_summary(const char *path, struct cadet_reader *r,
 			  struct info_state *st, bool damaged)
 {
 	const struct cadet_rec_header *h = cadet_reader__header(r);
-	uint64_t fsize = 0, ichunks_lost = 0;
+	uint8_t prelude[20];
+	uint64_t fsize = 0;
+	FILE *f;
 	size_t nchunks = cadet_reader__chunk_cnt(r);
 	char wall[48];
 	struct stat sb;
 
 	if (!stat(path, &sb))
 		fsize = sb.st_size;
-	for (size_t i = 0; i < nchunks; i++)
-		ichunks_lost += cadet_reader__chunk(r, i)->lost;
+	/* The file's own version: the prelude after the frame header. */
+	memset(prelude, 0, sizeof(prelude));
+	f = fopen(path, "rb");
+	if (f) {
+		if (fread(prelude, 1, sizeof(prelude), f) != sizeof(prelude))
+			memset(prelude, 0, sizeof(prelude));
+		fclose(f);
+	}
 	printf("%-16s %s\n", "file:", path);
 	printf("%-16s %" PRIu64 " bytes, %s\n", "size:", fsize,
 	       cadet_reader__indexed(r)
 		       ? "indexed (seek table and chunk index present)"
 		       : "not indexed (cut or damaged; read by scanning frames; `cadet check --repair` adds an index)");
-	printf("%-16s %u.%u\n", "format:", CADET_FORMAT_MAJOR,
+	printf("%-16s %u.%u (this cadet writes %u.%u)\n",
+	       "format:", prelude[16] | prelude[17] << 8,
+	       prelude[18] | prelude[19] << 8, CADET_FORMAT_MAJOR,
 	       CADET_FORMAT_MINOR);
 	printf("%-16s %s\n",
 	       "recorder:", cadet_rec_str(&h->h, &h->recorder_version));
@@ -242,7 +252,6 @@ static void print_summary(const char *path, struct cadet_reader *r,
 			printf("  type %-13u %12" PRIu64 " (unknown type)\n", t,
 			       st->counts[t]);
 	}
-	(void)ichunks_lost;
 }
 
 int cmd_info(int argc, char **argv)

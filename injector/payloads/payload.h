@@ -277,15 +277,18 @@ static inline bool pl_parse_size(const char *s, uint64_t *out)
 	if (errno || end == s || v < 0)
 		return false;
 	switch (*end) {
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		mul = 1ull << 10;
 		end++;
 		break;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		mul = 1ull << 20;
 		end++;
 		break;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		mul = 1ull << 30;
 		end++;
 		break;
@@ -463,8 +466,9 @@ static inline void pl_init(int argc, char **argv, const char *name,
 	if (!pl_parse_secs(dur, &pl.duration_s) || pl.duration_s <= 0)
 		pl_die("--duration: expected positive seconds, got '%s'", dur);
 	pl.duration_s = pl_clamp("duration", pl.duration_s, 0.1, 3600);
-	pl.seed = (uint64_t)pl_int("seed", (long)getpid(), 0, LONG_MAX) *
-			  0x9e3779b97f4a7c15ull | 1;
+	/* Odd and spread out: xorshift must never start from 0. */
+	pl.seed = (uint64_t)pl_int("seed", (long)getpid(), 0, LONG_MAX);
+	pl.seed = pl.seed * 0x9e3779b97f4a7c15ull | 1;
 	pl_double("intensity", 1.0, 0, 1e6);
 
 	pl.t0 = pl_now();

@@ -7,6 +7,7 @@
  * Fields are only ever appended; reserved fields are not listed.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -218,18 +219,21 @@ static const struct trace_type_desc types[] = {
 
 /* clang-format on */
 
-/* Type number -> descriptor (NULL: unknown), built on first use. */
+/* Type number -> descriptor (NULL: unknown), built once. */
 static const struct trace_type_desc *by_type[CADET_REC_TYPE_MAX];
+static pthread_once_t by_type_once = PTHREAD_ONCE_INIT;
+
+static void by_type_init(void)
+{
+	for (size_t i = 0; i < NFIELDS(types); i++)
+		by_type[types[i].type] = &types[i];
+}
 
 const struct trace_type_desc *trace_type_desc(unsigned int type)
 {
 	if (type >= CADET_REC_TYPE_MAX)
 		return NULL;
-	if (!by_type[CADET_REC_HEADER]) {
-		/* Idempotent: racing threads store the same pointers. */
-		for (size_t i = 0; i < NFIELDS(types); i++)
-			by_type[types[i].type] = &types[i];
-	}
+	pthread_once(&by_type_once, by_type_init);
 	return by_type[type];
 }
 

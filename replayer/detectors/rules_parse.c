@@ -526,6 +526,71 @@ static bool cond_set_values(struct parser *p, struct cond *c, char *v)
 	return true;
 }
 
+/*
+ * glibc's regcomp() copies a repeated subexpression once per repetition,
+ * so stacked or nested quantifiers ("a+++++...", "((a{99}){99}){99}")
+ * cost memory exponentially. Bound the product of all repetition counts
+ * (an over-estimate of the nesting) and refuse stacked quantifiers, which
+ * POSIX leaves undefined anyway. NULL when fine, else why not.
+ */
+#define RE_REPEAT_BUDGET 100000
+
+static const char *regex_too_complex(const char *re)
+{
+	double budget = 1;
+	bool prev_quant = false;
+
+	for (const char *c = re; *c; c++) {
+		double f = 0;
+
+		if (*c == '\\' && c[1]) {
+			c++;
+			prev_quant = false;
+			continue;
+		}
+		if (*c == '[') {
+			/* Bracket expression: "]" first is a literal. */
+			c++;
+			if (*c == '^')
+				c++;
+			if (*c == ']')
+				c++;
+			while (*c && *c != ']')
+				c++;
+			if (!*c)
+				return NULL; /* regcomp reports it */
+			prev_quant = false;
+			continue;
+		}
+		if (*c == '*' || *c == '+' || *c == '?') {
+			f = 2;
+		} else if (*c == '{') {
+			char *end;
+			unsigned long m = strtoul(c + 1, &end, 10), n = m;
+
+			if (*end == ',')
+				n = isdigit((unsigned char)end[1]) ?
+					    strtoul(end + 1, &end, 10) :
+					    (end++, m);
+			if (m > 1000 || n > 1000)
+				return "repetition counts above 1000";
+			f = (m > n ? m : n) + 1;
+			c = *end == '}' ? end : c;
+		}
+		if (!f) {
+			prev_quant = false;
+			continue;
+		}
+		if (prev_quant)
+			return "stacked quantifiers (such as ++ or *{2})";
+		prev_quant = true;
+		budget *= f;
+		if (budget > RE_REPEAT_BUDGET)
+			return "too many nested repetitions";
+	}
+	return NULL;
+}
+
 static struct cond *parse_cond(struct parser *p, const char *name)
 {
 	struct cond *c = calloc(1, sizeof(*c));
@@ -561,6 +626,14 @@ static struct cond *parse_cond(struct parser *p, const char *name)
 		goto err_free;
 	}
 	if (c->op == OP_RE || c->op == OP_NRE) {
+		const char *why = regex_too_complex(v);
+
+		if (why) {
+			perr(p, "regular expression '%.40s%s' has %s: simplify "
+				"it",
+			     v, strlen(v) > 40 ? "..." : "", why);
+			goto err_free;
+		}
 		rc = regcomp(&c->re, v, REG_EXTENDED | REG_NOSUB);
 		if (rc) {
 			char msg[128];

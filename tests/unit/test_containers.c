@@ -250,7 +250,7 @@ static void test_runc_state_bad(void **state)
 
 struct tree {
 	char root[256]; /* fake cgroup v2 mount */
-	char runc[256]; /* fake runc state root */
+	char runc[264]; /* fake runc state root */
 };
 
 struct events {

@@ -300,6 +300,10 @@ static void test_parse_errors(void **unused)
 	expect_error("a info connect count() > 3 within 5s per host\n",
 		     "expected 'per container' or 'per pid'");
 	expect_error("a info exec comm=\"sh\n", "unterminated quoted value");
+	expect_error("a info exec comm~a+++\n", "stacked quantifiers");
+	expect_error("a info exec comm~((a{99}){99}){99}\n",
+		     "too many nested repetitions");
+	expect_error("a info exec comm~a{5000}\n", "above 1000");
 	expect_error("# comment\n\na info exec \\\n  comm~x && nosuch=1\n",
 		     "t.rules:3:");
 }
