@@ -1270,8 +1270,8 @@ static char *join_cmdline(int argc, char **argv)
 	s = malloc(len);
 	if (!s)
 		return NULL;
-	strcpy(s, "cadet");
-	for (int i = 0; i < argc; i++) {
+	strcpy(s, "cadet run");
+	for (int i = 1; i < argc; i++) {
 		strcat(s, " ");
 		strcat(s, argv[i]);
 	}
@@ -1359,15 +1359,28 @@ int cmd_run(int argc, char **argv)
 	unsigned int failed = 0, done = 0, total;
 	int ret = 0, err;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
+	/* For the trace header, before argp reorders argv. */
+	cmdline = join_cmdline(argc, argv);
+	if (!cmdline)
+		return 1;
+	/* Messages and usage say "cadet run"; bad usage exits 2. */
+	argv[0] = "cadet run";
+	argp_err_exit_status = 2;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &a)) {
+		free(cmdline);
 		return 2;
-	if (a.list)
+	}
+	if (a.list) {
+		free(cmdline);
 		return do_list(&a);
+	}
 
 	/* Every file is valid before anything starts. */
 	scns = calloc((size_t)a.nfiles, sizeof(*scns));
-	if (!scns)
+	if (!scns) {
+		free(cmdline);
 		return 1;
+	}
 	for (int i = 0; i < a.nfiles; i++) {
 		char msg[512], note[512];
 
@@ -1414,12 +1427,6 @@ int cmd_run(int argc, char **argv)
 				"cadet run: removed %d container(s) left by an earlier run\n",
 				err);
 	}
-	cmdline = join_cmdline(argc, argv);
-	if (!cmdline) {
-		ret = 1;
-		goto cleanup;
-	}
-
 	total = (unsigned int)a.nfiles * a.repeat;
 	for (int i = 0; i < a.nfiles && !cleanup_stop_requested(); i++) {
 		struct scenario *s = scns[i];

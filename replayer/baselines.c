@@ -20,9 +20,9 @@ struct baseline {
 	const struct cadet_host *host;
 	uint64_t tick_ns;
 	uint64_t rng;
-	double p;               /* random: alert probability per tick */
+	double p; /* random: alert probability per tick */
 	bool random;
-	struct u64_set ctrs;    /* live containers, ascending */
+	struct u64_set ctrs; /* live containers, ascending */
 };
 
 static int baseline_init(void **state, const struct cadet_host *host,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,7 +43,7 @@ struct args {
 	struct targ *traces;
 	size_t ntraces;
 	size_t ntest;
-	enum cadet_phase mode;  /* where plain arguments go */
+	enum cadet_phase mode; /* where plain arguments go */
 	const char *output;
 	uint64_t seed;
 	int jobs;
@@ -86,37 +87,34 @@ static const char doc[] =
 	"  cadet replay --make-synthetic big.cadet --synth-records 10000000";
 
 static const struct argp_option options[] = {
-	{ "detector", 'd', "SPEC", 0, "Detector to run (repeatable)", 0 },
-	{ "train", OPT_TRAIN, "TRACE...", 0,
-	  "Training traces (normal-only)", 0 },
-	{ "validate", OPT_VALIDATE, "TRACE...", 0,
-	  "Validation traces (normal-only): set thresholds", 0 },
-	{ "test", OPT_TEST, "TRACE...", 0, "Test traces (also: plain args)",
-	  0 },
-	{ "output", 'o', "FILE", 0, "Results file (default: stdout)", 0 },
-	{ "jobs", 'j', "N", 0, "Worker threads (default 1)", 0 },
-	{ "seed", 's', "N", 0, "Base seed (default 1)", 0 },
-	{ "quiet", 'q', NULL, 0, "No summary on stderr", 0 },
-	{ "list-detectors", OPT_LIST, NULL, 0,
-	  "List built-in detectors and their parameters", 0 },
-	{ "exec-timeout", OPT_EXEC_TIMEOUT, "SECONDS", 0,
-	  "Longest wait for an exec'd detector's answer (default 120)", 0 },
-	{ NULL, 0, NULL, 0, "Synthetic traces (tests, benchmarks):", 1 },
-	{ "make-synthetic", OPT_SYNTH, "FILE", 0,
-	  "Write a seeded synthetic trace to FILE and exit", 1 },
-	{ "synth-records", OPT_SYNTH_RECORDS, "N", 0,
-	  "About N records (default 10000)", 1 },
-	{ "synth-containers", OPT_SYNTH_CONTAINERS, "N", 0,
-	  "Containers (default 3)", 1 },
-	{ "synth-seconds", OPT_SYNTH_SECONDS, "N", 0,
-	  "Trace length in seconds (default 60)", 1 },
-	{ "synth-anomaly", OPT_SYNTH_ANOMALY, "TYPE", 0,
-	  "Label an anomaly of TYPE (e.g. mem_leak) on ctr0", 1 },
+	{"detector", 'd', "SPEC", 0, "Detector to run (repeatable)", 0},
+	{"train", OPT_TRAIN, "TRACE...", 0, "Training traces (normal-only)", 0},
+	{"validate", OPT_VALIDATE, "TRACE...", 0,
+	 "Validation traces (normal-only): set thresholds", 0},
+	{"test", OPT_TEST, "TRACE...", 0, "Test traces (also: plain args)", 0},
+	{"output", 'o', "FILE", 0, "Results file (default: stdout)", 0},
+	{"jobs", 'j', "N", 0, "Worker threads (default 1)", 0},
+	{"seed", 's', "N", 0, "Base seed (default 1)", 0},
+	{"quiet", 'q', NULL, 0, "No summary on stderr", 0},
+	{"list-detectors", OPT_LIST, NULL, 0,
+	 "List built-in detectors and their parameters", 0},
+	{"exec-timeout", OPT_EXEC_TIMEOUT, "SECONDS", 0,
+	 "Longest wait for an exec'd detector's answer (default 120)", 0},
+	{NULL, 0, NULL, 0, "Synthetic traces (tests, benchmarks):", 1},
+	{"make-synthetic", OPT_SYNTH, "FILE", 0,
+	 "Write a seeded synthetic trace to FILE and exit", 1},
+	{"synth-records", OPT_SYNTH_RECORDS, "N", 0,
+	 "About N records (default 10000)", 1},
+	{"synth-containers", OPT_SYNTH_CONTAINERS, "N", 0,
+	 "Containers (default 3)", 1},
+	{"synth-seconds", OPT_SYNTH_SECONDS, "N", 0,
+	 "Trace length in seconds (default 60)", 1},
+	{"synth-anomaly", OPT_SYNTH_ANOMALY, "TYPE", 0,
+	 "Label an anomaly of TYPE (e.g. mem_leak) on ctr0", 1},
 	{},
 };
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max,
-		     uint64_t *out)
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -138,13 +136,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_TRAIN:
 	case OPT_VALIDATE:
 	case OPT_TEST:
-		a->mode = key == OPT_TRAIN ? CADET_PHASE_TRAIN :
-			  key == OPT_VALIDATE ? CADET_PHASE_VALIDATE :
-						CADET_PHASE_TEST;
-		/* fall through: arg is the first trace of the list */
+		a->mode = CADET_PHASE_TEST;
+		if (key == OPT_TRAIN)
+			a->mode = CADET_PHASE_TRAIN;
+		else if (key == OPT_VALIDATE)
+			a->mode = CADET_PHASE_VALIDATE;
+		/* The option's argument is the first trace of its list. */
+		__attribute__((fallthrough));
 	case ARGP_KEY_ARG: {
-		struct targ *t = realloc(a->traces,
-					 (a->ntraces + 1) * sizeof(*t));
+		struct targ *t =
+			realloc(a->traces, (a->ntraces + 1) * sizeof(*t));
 
 		if (!t)
 			argp_failure(st, 2, ENOMEM, "trace list");
@@ -178,8 +179,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case 's':
 		if (parse_u64(arg, 0, INT64_MAX, &v))
-			argp_error(st, "--seed %s: want an integer from 0 to 2^63-1",
-				   arg);
+			argp_error(
+				st,
+				"--seed %s: want an integer from 0 to 2^63-1",
+				arg);
 		a->seed = v;
 		break;
 	case 'q':
@@ -190,8 +193,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_EXEC_TIMEOUT:
 		if (parse_u64(arg, 1, 86400, &v))
-			argp_error(st, "--exec-timeout %s: want seconds, 1 to 86400",
-				   arg);
+			argp_error(
+				st,
+				"--exec-timeout %s: want seconds, 1 to 86400",
+				arg);
 		a->exec_timeout = v;
 		break;
 	case OPT_SYNTH:
@@ -199,7 +204,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_SYNTH_RECORDS:
 		if (parse_u64(arg, 1, 1ull << 40, &a->so.records))
-			argp_error(st, "--synth-records %s: want a positive count",
+			argp_error(st,
+				   "--synth-records %s: want a positive count",
 				   arg);
 		break;
 	case OPT_SYNTH_CONTAINERS:
@@ -319,9 +325,9 @@ static int run(struct args *a)
 
 int cmd_replay(int argc, char **argv)
 {
-	struct args a = { .mode = CADET_PHASE_TEST, .seed = 1, .jobs = 1 };
-	struct argp argp = { options, parse_opt, "[TRACE...]", doc };
-	struct replay_opts o = { .sz = sizeof(o) };
+	struct args a = {.mode = CADET_PHASE_TEST, .seed = 1, .jobs = 1};
+	struct argp argp = {options, parse_opt, "[TRACE...]", doc};
+	struct replay_opts o = {.sz = sizeof(o)};
 	int ret = 2;
 
 	/* An exec'd detector that dies must not kill us with SIGPIPE. */

@@ -50,9 +50,9 @@ struct exec_det {
 	const struct cadet_host *host;
 	char *cmd;
 	pid_t pid;
-	int in_fd;              /* child's stdin, we write */
-	int out_fd;             /* child's stdout, we read */
-	FILE *sink;             /* printer output into wbuf */
+	int in_fd; /* child's stdin, we write */
+	int out_fd; /* child's stdout, we read */
+	FILE *sink; /* printer output into wbuf */
 	struct trace_printer *pr;
 	struct xbuf wbuf;
 	size_t woff;
@@ -113,7 +113,7 @@ static void child_reap(struct exec_det *x, bool kill_it, char *how,
 		p = waitpid(x->pid, &status, WNOHANG);
 		if (p == x->pid)
 			goto reaped;
-		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
 	}
 	kill(x->pid, SIGKILL);
 	do
@@ -226,9 +226,9 @@ static int handle_line(struct exec_det *x, char *line, size_t len)
 		double val = json_number_value(v);
 		uint64_t cg = json_u64(o, "cgroup_id", 0, &ok);
 		uint64_t we = json_u64(o, "win_end", win_end, &ok);
-		uint64_t ws = json_u64(o, "win_start",
-				       we >= x->tick_ns ? we - x->tick_ns : 0,
-				       &ok);
+		uint64_t ws =
+			json_u64(o, "win_start",
+				 we >= x->tick_ns ? we - x->tick_ns : 0, &ok);
 
 		if (!json_is_number(v) || !isfinite(val) ||
 		    !json_object_get(o, "cgroup_id") || !ok) {
@@ -254,8 +254,8 @@ static int handle_line(struct exec_det *x, char *line, size_t len)
 		x->acks_pending--;
 	} else if (type && !strcmp(type, "log")) {
 		x->host->log(x->host, "%s",
-			     json_string_value(json_object_get(o, "message")) ?:
-				     "(log line without message)");
+			     json_string_value(json_object_get(o, "message"))
+				     ?: "(log line without message)");
 	} else {
 		why = "neither score, alert, ack nor log";
 		goto garbage;
@@ -263,9 +263,10 @@ static int handle_line(struct exec_det *x, char *line, size_t len)
 	json_decref(o);
 	return 0;
 garbage:
-	ret = exec_fail(x, -EPROTO, false,
-			"wrote a line that is not a cadet result (%s): '%.120s'; see docs/detector-abi.md for the protocol",
-			why, line);
+	ret = exec_fail(
+		x, -EPROTO, false,
+		"wrote a line that is not a cadet result (%s): '%.120s'; see docs/detector-abi.md for the protocol",
+		why, line);
 	json_decref(o);
 	return ret;
 }
@@ -279,13 +280,14 @@ static int read_some(struct exec_det *x)
 
 	n = read(x->out_fd, buf, sizeof(buf));
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 :
-		       exec_fail(x, -errno, true, "(read: %s)",
-				 strerror(errno));
+		return errno == EAGAIN || errno == EINTR
+			       ? 0
+			       : exec_fail(x, -errno, true, "(read: %s)",
+					   strerror(errno));
 	if (n == 0)
 		return exec_fail(x, -EPIPE, true, "while the host was %s",
-				 x->waiting_for ? x->waiting_for :
-						  "sending events");
+				 x->waiting_for ? x->waiting_for
+						: "sending events");
 	if (xbuf_append(&x->rbuf, buf, n))
 		return exec_fail(x, -ENOMEM, false, "out of memory");
 	while ((nl = memchr(x->rbuf.p, '\n', x->rbuf.len))) {
@@ -318,8 +320,8 @@ static int pump(struct exec_det *x, bool sync)
 	for (;;) {
 		bool want_out = x->woff < x->wbuf.len;
 		struct pollfd pfd[2] = {
-			{ .fd = x->out_fd, .events = POLLIN },
-			{ .fd = want_out ? x->in_fd : -1, .events = POLLOUT },
+			{.fd = x->out_fd, .events = POLLIN},
+			{.fd = want_out ? x->in_fd : -1, .events = POLLOUT},
 		};
 		int n;
 
@@ -332,11 +334,12 @@ static int pump(struct exec_det *x, bool sync)
 			return exec_fail(x, -errno, false, "poll: %s",
 					 strerror(errno));
 		if (n == 0)
-			return exec_fail(x, -ETIMEDOUT, false,
-					 "no answer within %d s while the host was %s; killed",
-					 x->timeout_s,
-					 x->waiting_for ? x->waiting_for :
-							  "sending events");
+			return exec_fail(
+				x, -ETIMEDOUT, false,
+				"no answer within %d s while the host was %s; killed",
+				x->timeout_s,
+				x->waiting_for ? x->waiting_for
+					       : "sending events");
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ret = read_some(x);
 			if (ret)
@@ -347,9 +350,10 @@ static int pump(struct exec_det *x, bool sync)
 					  x->wbuf.len - x->woff);
 
 			if (w < 0 && errno != EAGAIN && errno != EINTR)
-				return exec_fail(x, -EPIPE, true,
-						 "(it stopped reading its input: %s)",
-						 strerror(errno));
+				return exec_fail(
+					x, -EPIPE, true,
+					"(it stopped reading its input: %s)",
+					strerror(errno));
 			if (w > 0)
 				x->woff += w;
 		}
@@ -399,8 +403,8 @@ static int spawn_child(struct exec_det *x)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	char *argv[] = { "sh", "-c", x->cmd, NULL };
+	int in[2] = {-1, -1}, out[2] = {-1, -1};
+	char *argv[] = {"sh", "-c", x->cmd, NULL};
 	sigset_t dflt;
 	int ret;
 
@@ -445,7 +449,7 @@ static int exec_init(void **state, const struct cadet_host *host,
 		     const struct cadet_param *params, size_t nparams,
 		     uint64_t seed)
 {
-	cookie_io_functions_t io = { .write = sink_write };
+	cookie_io_functions_t io = {.write = sink_write};
 	const char *cmd = cadet_param_get(params, nparams, "command", NULL);
 	struct exec_det *x;
 	char *jp = NULL;
@@ -503,8 +507,9 @@ cleanup:
 
 static const char *phase_str(enum cadet_phase p)
 {
-	return p == CADET_PHASE_TRAIN ? "train" :
-	       p == CADET_PHASE_VALIDATE ? "validate" : "test";
+	if (p == CADET_PHASE_TRAIN)
+		return "train";
+	return p == CADET_PHASE_VALIDATE ? "validate" : "test";
 }
 
 static int exec_trace_begin(void *state, const struct cadet_trace_desc *t)
@@ -526,9 +531,10 @@ static int exec_trace_begin(void *state, const struct cadet_trace_desc *t)
 		x->last_phase = t->phase;
 	}
 	path = jstr(t->path);
-	ret = send_line(x, false,
-			"{\"type\":\"trace_begin\",\"path\":%s,\"phase\":\"%s\"}\n",
-			path ? path : "\"\"", phase_str(t->phase));
+	ret = send_line(
+		x, false,
+		"{\"type\":\"trace_begin\",\"path\":%s,\"phase\":\"%s\"}\n",
+		path ? path : "\"\"", phase_str(t->phase));
 	free(path);
 	return ret;
 }
@@ -620,7 +626,7 @@ static void exec_fini(void *state)
 		x->in_fd = -1;
 		/* Drain (and ignore) what it still writes, then reap. */
 		for (int i = 0; i < 100 && x->out_fd >= 0; i++) {
-			struct pollfd p = { .fd = x->out_fd, .events = POLLIN };
+			struct pollfd p = {.fd = x->out_fd, .events = POLLIN};
 			char buf[4096];
 
 			if (poll(&p, 1, 100) > 0 &&
@@ -630,12 +636,13 @@ static void exec_fini(void *state)
 		if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
 			x->pid = 0;
 			if (!WIFEXITED(status) || WEXITSTATUS(status))
-				x->host->log(x->host,
-					     "program '%s' ended with %s %d after its input closed",
-					     x->cmd,
-					     WIFEXITED(status) ? "status" : "signal",
-					     WIFEXITED(status) ? WEXITSTATUS(status) :
-								 WTERMSIG(status));
+				x->host->log(
+					x->host,
+					"program '%s' ended with %s %d after its input closed",
+					x->cmd,
+					WIFEXITED(status) ? "status" : "signal",
+					WIFEXITED(status) ? WEXITSTATUS(status)
+							  : WTERMSIG(status));
 		}
 	}
 	close_fds(x);

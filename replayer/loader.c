@@ -63,19 +63,22 @@ static int parse_params(const char *p, struct det_spec *s, char *err,
 		char *k, *v;
 
 		if (!eq)
-			return fail(err, errlen, -EINVAL,
-				    "detector '%s': parameter '%.*s' has no value: write key=value, several separated by commas",
-				    s->spec, (int)(end - item), item);
+			return fail(
+				err, errlen, -EINVAL,
+				"detector '%s': parameter '%.*s' has no value: write key=value, several separated by commas",
+				s->spec, (int)(end - item), item);
 		if (!key_ok(item, eq - item))
-			return fail(err, errlen, -EINVAL,
-				    "detector '%s': bad parameter name '%.*s' (letters, digits, '_', '-', '.')",
-				    s->spec, (int)(eq - item), item);
+			return fail(
+				err, errlen, -EINVAL,
+				"detector '%s': bad parameter name '%.*s' (letters, digits, '_', '-', '.')",
+				s->spec, (int)(eq - item), item);
 		for (size_t i = 0; i < s->nparams; i++)
 			if (strlen(s->params[i].key) == (size_t)(eq - item) &&
 			    !strncmp(s->params[i].key, item, eq - item))
-				return fail(err, errlen, -EINVAL,
-					    "detector '%s': parameter '%s' given twice",
-					    s->spec, s->params[i].key);
+				return fail(
+					err, errlen, -EINVAL,
+					"detector '%s': parameter '%s' given twice",
+					s->spec, s->params[i].key);
 		np = realloc(s->params, (s->nparams + 1) * sizeof(*np));
 		if (!np)
 			return fail(err, errlen, -ENOMEM, "out of memory");
@@ -112,9 +115,10 @@ int det_spec_parse(const char *spec, struct det_spec *out, char *err,
 		while (isspace((unsigned char)*cmd))
 			cmd++;
 		if (!*cmd) {
-			ret = fail(err, errlen, -EINVAL,
-				   "detector '%s': exec needs a command, e.g. 'exec:python3 examples/detectors/sk_iforest.py'",
-				   spec);
+			ret = fail(
+				err, errlen, -EINVAL,
+				"detector '%s': exec needs a command, e.g. 'exec:python3 examples/detectors/sk_iforest.py'",
+				spec);
 			goto cleanup;
 		}
 		out->kind = DET_EXEC;
@@ -131,9 +135,10 @@ int det_spec_parse(const char *spec, struct det_spec *out, char *err,
 	colon = strchr(slash ? slash : spec, ':');
 	len = colon ? (size_t)(colon - spec) : strlen(spec);
 	if (!len) {
-		ret = fail(err, errlen, -EINVAL,
-			   "detector '%s': no name before ':' (see --list-detectors)",
-			   spec);
+		ret = fail(
+			err, errlen, -EINVAL,
+			"detector '%s': no name before ':' (see --list-detectors)",
+			spec);
 		goto cleanup;
 	}
 	out->name = strndup(spec, len);
@@ -156,8 +161,8 @@ cleanup:
 	return ret;
 }
 
-#define OPS_END(f)                                                          \
-	(offsetof(struct cadet_detector_ops, f) +                           \
+#define OPS_END(f)                                \
+	(offsetof(struct cadet_detector_ops, f) + \
 	 sizeof(((struct cadet_detector_ops *)0)->f))
 
 int det_ops_import(const struct cadet_detector_ops *src, const char *what,
@@ -171,20 +176,23 @@ int det_ops_import(const struct cadet_detector_ops *src, const char *what,
 			    "%s: the entry function returned no detector ops",
 			    what);
 	if (src->sz < OPS_END(abi_minor))
-		return fail(err, errlen, -ENOEXEC,
-			    "%s: detector ops of %zu bytes is too small to be a cadet detector: rebuild it against include/cadet/detector.h",
-			    what, src->sz);
+		return fail(
+			err, errlen, -ENOEXEC,
+			"%s: detector ops of %zu bytes is too small to be a cadet detector: rebuild it against include/cadet/detector.h",
+			what, src->sz);
 	if (src->abi_major != CADET_DETECTOR_ABI_MAJOR)
-		return fail(err, errlen, -ENOEXEC,
-			    "%s: detector ABI %u.%u, this cadet speaks %u.%u: rebuild it against include/cadet/detector.h",
-			    what, src->abi_major, src->abi_minor,
-			    CADET_DETECTOR_ABI_MAJOR, CADET_DETECTOR_ABI_MINOR);
+		return fail(
+			err, errlen, -ENOEXEC,
+			"%s: detector ABI %u.%u, this cadet speaks %u.%u: rebuild it against include/cadet/detector.h",
+			what, src->abi_major, src->abi_minor,
+			CADET_DETECTOR_ABI_MAJOR, CADET_DETECTOR_ABI_MINOR);
 	/* Every ABI 1.x detector has all fields up to load_model. */
 	if (src->sz < OPS_END(load_model))
-		return fail(err, errlen, -ENOEXEC,
-			    "%s: detector ops of %zu bytes is shorter than ABI %u.0 (%zu bytes): rebuild it against include/cadet/detector.h",
-			    what, src->sz, CADET_DETECTOR_ABI_MAJOR,
-			    OPS_END(load_model));
+		return fail(
+			err, errlen, -ENOEXEC,
+			"%s: detector ops of %zu bytes is shorter than ABI %u.0 (%zu bytes): rebuild it against include/cadet/detector.h",
+			what, src->sz, CADET_DETECTOR_ABI_MAJOR,
+			OPS_END(load_model));
 	if (!src->init)
 		return fail(err, errlen, -ENOEXEC,
 			    "%s: detector has no init() callback", what);
@@ -194,8 +202,8 @@ int det_ops_import(const struct cadet_detector_ops *src, const char *what,
 	return 0;
 }
 
-int plugin_load(const char *path, struct cadet_detector_ops *ops,
-		void **handle, char *err, size_t errlen)
+int plugin_load(const char *path, struct cadet_detector_ops *ops, void **handle,
+		char *err, size_t errlen)
 {
 	cadet_detector_entry_fn entry;
 	void *h;
@@ -210,10 +218,11 @@ int plugin_load(const char *path, struct cadet_detector_ops *ops,
 			    dlerror());
 	*(void **)&entry = dlsym(h, CADET_DETECTOR_ENTRY_SYM);
 	if (!entry) {
-		ret = fail(err, errlen, -ENOEXEC,
-			   "%s: no '%s' symbol: not a cadet detector (export `const struct cadet_detector_ops *%s(void)`, see docs/detector-abi.md)",
-			   path, CADET_DETECTOR_ENTRY_SYM,
-			   CADET_DETECTOR_ENTRY_SYM);
+		ret = fail(
+			err, errlen, -ENOEXEC,
+			"%s: no '%s' symbol: not a cadet detector (export `const struct cadet_detector_ops *%s(void)`, see docs/detector-abi.md)",
+			path, CADET_DETECTOR_ENTRY_SYM,
+			CADET_DETECTOR_ENTRY_SYM);
 		goto cleanup;
 	}
 	ret = det_ops_import(entry(), path, ops, err, errlen);
@@ -267,7 +276,7 @@ static const char *help_keys(const char *help, char *buf, size_t len)
 }
 
 int det_spec_check_params(const struct cadet_detector_ops *ops,
-		     const struct det_spec *s, char *err, size_t errlen)
+			  const struct det_spec *s, char *err, size_t errlen)
 {
 	char keys[256];
 
@@ -279,10 +288,11 @@ int det_spec_check_params(const struct cadet_detector_ops *ops,
 		if (!strcmp(k, DET_PARAM_THRESHOLD) ||
 		    help_has_key(ops->params_help, k))
 			continue;
-		return fail(err, errlen, -EINVAL,
-			    "detector '%s': unknown parameter '%s' (%s knows: %s; every detector takes threshold=max|qNN|NUMBER|none)",
-			    s->spec, k, ops->name ? ops->name : s->name,
-			    help_keys(ops->params_help, keys, sizeof(keys)));
+		return fail(
+			err, errlen, -EINVAL,
+			"detector '%s': unknown parameter '%s' (%s knows: %s; every detector takes threshold=max|qNN|NUMBER|none)",
+			s->spec, k, ops->name ? ops->name : s->name,
+			help_keys(ops->params_help, keys, sizeof(keys)));
 	}
 	return 0;
 }

@@ -17,12 +17,12 @@ enum det_kind {
 };
 
 struct det_spec {
-	char *spec;                     /* as given */
-	char *name;                     /* built-in name, .so path, "exec" */
+	char *spec; /* as given */
+	char *name; /* built-in name, .so path, "exec" */
 	enum det_kind kind;
-	struct cadet_param *params;     /* key=value pairs, in given order */
+	struct cadet_param *params; /* key=value pairs, in given order */
 	size_t nparams;
-	char *command;                  /* exec: the shell command */
+	char *command; /* exec: the shell command */
 };
 
 /*
@@ -47,8 +47,8 @@ int det_ops_import(const struct cadet_detector_ops *src, const char *what,
  * symbol, import its ops. On success *@handle is the dlopen() handle to
  * dlclose() after fini(); on failure the object is already closed.
  */
-int plugin_load(const char *path, struct cadet_detector_ops *ops,
-		void **handle, char *err, size_t errlen);
+int plugin_load(const char *path, struct cadet_detector_ops *ops, void **handle,
+		char *err, size_t errlen);
 
 /*
  * det_spec_check_params() - every key of @s must be a host key ("threshold")
@@ -56,7 +56,7 @@ int plugin_load(const char *path, struct cadet_detector_ops *ops,
  * without params_help (NULL) get every key. Returns 0 or -EINVAL.
  */
 int det_spec_check_params(const struct cadet_detector_ops *ops,
-		     const struct det_spec *s, char *err, size_t errlen);
+			  const struct det_spec *s, char *err, size_t errlen);
 
 /* Host-level parameter keys, consumed by the replayer itself. */
 #define DET_PARAM_THRESHOLD "threshold"

@@ -45,9 +45,9 @@ struct rtrace {
 	enum cadet_phase phase;
 	char sha256[65];
 	uint64_t records;
-	char *error;                    /* set: skipped */
-	char *anomaly;                  /* first anomaly label, described */
-	struct ctr_ent *ctrs;           /* sorted by cgroup_id */
+	char *error; /* set: skipped */
+	char *anomaly; /* first anomaly label, described */
+	struct ctr_ent *ctrs; /* sorted by cgroup_id */
 	size_t nctrs;
 };
 
@@ -57,10 +57,10 @@ enum res_kind {
 };
 
 struct result {
-	uint64_t key;                   /* sort time: win_end or ts */
-	uint64_t seq;                   /* emission order */
+	uint64_t key; /* sort time: win_end or ts */
+	uint64_t seq; /* emission order */
 	uint64_t cgroup_id;
-	uint64_t a, b;                  /* win_start, win_end; or ts */
+	uint64_t a, b; /* win_start, win_end; or ts */
 	double value;
 	enum res_kind kind;
 	enum cadet_severity sev;
@@ -79,7 +79,7 @@ struct det {
 	struct cadet_detector_ops ops;
 	void *dl;
 	struct cadet_host host;
-	struct cadet_param *params;     /* spec params minus host keys */
+	struct cadet_param *params; /* spec params minus host keys */
 	size_t nparams;
 	uint64_t seed;
 	uint64_t tick_ns;
@@ -88,15 +88,15 @@ struct det {
 	double thr;
 	void *state;
 	bool inited;
-	char *disabled;                 /* why, when disabled */
+	char *disabled; /* why, when disabled */
 
 	enum cadet_phase phase;
 	struct rtrace *cur;
 	const struct cadet_rec *cur_rec;
-	double *vals;                   /* validation scores */
+	double *vals; /* validation scores */
 	size_t nvals;
 	size_t capvals;
-	struct resvec *res;             /* per trace index */
+	struct resvec *res; /* per trace index */
 	uint64_t seq;
 	uint64_t events;
 	bool warned_nonfinite;
@@ -299,7 +299,9 @@ static void host_score(const struct cadet_host *h, uint64_t cg,
 		return;
 	if (!isfinite(value)) {
 		if (!d->warned_nonfinite)
-			det_log(h, "ignoring non-finite scores (first at %" PRIu64 ")",
+			det_log(h,
+				"ignoring non-finite scores (first at %" PRIu64
+				")",
 				win_end);
 		d->warned_nonfinite = true;
 		return;
@@ -338,9 +340,8 @@ static void host_score(const struct cadet_host *h, uint64_t cg,
 	}
 }
 
-static void host_alert(const struct cadet_host *h, uint64_t ts,
-		       uint64_t cg, enum cadet_severity sev,
-		       const char *reason)
+static void host_alert(const struct cadet_host *h, uint64_t ts, uint64_t cg,
+		       enum cadet_severity sev, const char *reason)
 {
 	struct det *d = h->host_data;
 
@@ -364,7 +365,7 @@ static int cmp_ctr(const void *a, const void *b)
 
 static const char *trace_ctr_name(const struct rtrace *t, uint64_t cg)
 {
-	struct ctr_ent key = { .cgroup_id = cg }, *e;
+	struct ctr_ent key = {.cgroup_id = cg}, *e;
 
 	if (!t || !t->nctrs)
 		return NULL;
@@ -398,8 +399,8 @@ struct replay *replay__new(const struct replay_opts *opts)
 		return NULL;
 	}
 	if (opts) {
-		size_t n = opts->sz < sizeof(r->opts) ? opts->sz :
-							 sizeof(r->opts);
+		size_t n =
+			opts->sz < sizeof(r->opts) ? opts->sz : sizeof(r->opts);
 
 		memcpy(&r->opts, opts, n);
 	}
@@ -466,9 +467,10 @@ static int det_resolve(struct replay *r, struct det *d)
 	case DET_BUILTIN:
 		b = builtin_detector_find(d->spec.name);
 		if (!b)
-			return set_err(r, -ENOENT,
-				       "unknown detector '%s': see 'cadet replay --list-detectors'; a plugin is given by its path (./x.so), a program as exec:COMMAND",
-				       d->spec.name);
+			return set_err(
+				r, -ENOENT,
+				"unknown detector '%s': see 'cadet replay --list-detectors'; a plugin is given by its path (./x.so), a program as exec:COMMAND",
+				d->spec.name);
 		ret = det_ops_import(b, d->spec.name, &d->ops, err,
 				     sizeof(err));
 		break;
@@ -525,9 +527,10 @@ int replay__add_detector(struct replay *r, const char *spec)
 		d->params[d->nparams++].value = d->spec.command;
 	}
 	if (replay_thr_parse(thr, &d->rule)) {
-		ret = set_err(r, -EINVAL,
-			      "detector '%s': threshold=%s: want max (largest validation score), qNN (validation quantile, 0 < NN <= 100, e.g. q99), a number, or none",
-			      spec, thr);
+		ret = set_err(
+			r, -EINVAL,
+			"detector '%s': threshold=%s: want max (largest validation score), qNN (validation quantile, 0 < NN <= 100, e.g. q99), a number, or none",
+			spec, thr);
 		goto cleanup;
 	}
 	d->seed = replay_detector_seed(r->opts.seed, spec);
@@ -542,7 +545,9 @@ int replay__add_detector(struct replay *r, const char *spec)
 	if (ret < 0) {
 		set_err(r, ret, "detector '%s': init failed (%s)%s", spec,
 			strerror(-ret),
-			ret == -EINVAL ? ": check its parameters (--list-detectors)" : "");
+			ret == -EINVAL
+				? ": check its parameters (--list-detectors)"
+				: "");
 		goto cleanup;
 	}
 	d->inited = true;
@@ -562,8 +567,7 @@ cleanup:
 int replay__add_trace(struct replay *r, enum cadet_phase phase,
 		      const char *path)
 {
-	struct rtrace *t = realloc(r->traces,
-				   (r->ntraces + 1) * sizeof(*t));
+	struct rtrace *t = realloc(r->traces, (r->ntraces + 1) * sizeof(*t));
 
 	if (!t)
 		return set_err(r, -ENOMEM, "out of memory");
@@ -601,7 +605,7 @@ static void *pool_worker(void *arg)
 static void run_parallel(size_t n, int jobs, void (*fn)(void *, size_t),
 			 void *ctx)
 {
-	struct pool p = { .n = n, .fn = fn, .ctx = ctx };
+	struct pool p = {.n = n, .fn = fn, .ctx = ctx};
 	pthread_t th[64];
 	size_t nth = 0;
 
@@ -620,8 +624,7 @@ static void run_parallel(size_t n, int jobs, void (*fn)(void *, size_t),
 
 /* ---- pre-pass: hash, read through, container names, labels ---- */
 
-static int sha256_file(const char *path, char hex[65], char *why,
-		       size_t whylen)
+static int sha256_file(const char *path, char hex[65], char *why, size_t whylen)
 {
 	unsigned char md[EVP_MAX_MD_SIZE], *buf = NULL;
 	EVP_MD_CTX *ctx = NULL;
@@ -716,7 +719,8 @@ static void precheck_one(void *ctx, size_t i)
 
 			if (!strncmp(l->kind, "anomaly", sizeof(l->kind))) {
 				snprintf(why, sizeof(why),
-					 "%s on container '%s', ts %" PRIu64 "..%" PRIu64,
+					 "%s on container '%s', ts %" PRIu64
+					 "..%" PRIu64,
 					 cadet_rec_str(rec, &l->anomaly),
 					 cadet_rec_str(rec, &l->target),
 					 l->start_ts, l->end_ts);
@@ -729,8 +733,7 @@ static void precheck_one(void *ctx, size_t i)
 	if (err < 0) {
 		const char *m = cadet_reader__error(rd);
 
-		snprintf(why, sizeof(why), "%s",
-			 m && *m ? m : strerror(-err));
+		snprintf(why, sizeof(why), "%s", m && *m ? m : strerror(-err));
 		t->error = strdup(why);
 	}
 	cadet_reader__free(rd);
@@ -755,13 +758,12 @@ static const char *phase_name(enum cadet_phase p)
 static int det_check(struct det *d, const char *cb, int ret)
 {
 	if (ret < 0 && !d->disabled)
-		det_disable(d, "%s() failed%s%s: %s", cb,
-			    d->cur ? " on " : "", d->cur ? d->cur->path : "",
-			    strerror(-ret));
+		det_disable(d, "%s() failed%s%s: %s", cb, d->cur ? " on " : "",
+			    d->cur ? d->cur->path : "", strerror(-ret));
 	return ret < 0 ? ret : 0;
 }
 
-#define DCALL(d, cb, ...)                                                   \
+#define DCALL(d, cb, ...) \
 	((d)->ops.cb ? det_check((d), #cb, (d)->ops.cb(__VA_ARGS__)) : 0)
 
 static int det_container(struct det *d, const struct cadet_rec *rec)
@@ -786,8 +788,8 @@ static int det_container(struct det *d, const struct cadet_rec *rec)
 
 static void det_run_trace(struct det *d, struct rtrace *t)
 {
-	struct cadet_trace_desc td = { .sz = sizeof(td), .path = t->path,
-				       .phase = t->phase };
+	struct cadet_trace_desc td = {
+		.sz = sizeof(td), .path = t->path, .phase = t->phase};
 	const struct cadet_rec *rec;
 	struct cadet_reader *rd;
 	uint64_t next = 0, P = d->tick_ns;
@@ -808,7 +810,7 @@ static void det_run_trace(struct det *d, struct rtrace *t)
 		switch (rec->type) {
 		case CADET_REC_HEADER:
 		case CADET_REC_SCHEMA:
-		case CADET_REC_LABEL:   /* ground truth: never shown */
+		case CADET_REC_LABEL: /* ground truth: never shown */
 			continue;
 		}
 		if (!started) {
@@ -931,6 +933,8 @@ static const char *sev_name(enum cadet_severity s)
 static void write_results(struct replay *r, FILE *out, struct det *d,
 			  struct rtrace *t, struct resvec *rv)
 {
+	if (!rv->n)
+		return;
 	qsort(rv->v, rv->n, sizeof(*rv->v), cmp_result);
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct result *x = &rv->v[i];
@@ -949,11 +953,13 @@ static void write_results(struct replay *r, FILE *out, struct det *d,
 		fprintf(out, ",\"cgroup_id\":%" PRIu64, x->cgroup_id);
 		if (x->kind == RES_SCORE) {
 			fprintf(out,
-				",\"win_start\":%" PRIu64 ",\"win_end\":%" PRIu64
-				",\"value\":%.17g}\n",
+				",\"win_start\":%" PRIu64
+				",\"win_end\":%" PRIu64 ",\"value\":%.17g}\n",
 				x->a, x->b, x->value);
 		} else {
-			fprintf(out, ",\"ts\":%" PRIu64 ",\"severity\":\"%s\",\"reason\":",
+			fprintf(out,
+				",\"ts\":%" PRIu64
+				",\"severity\":\"%s\",\"reason\":",
 				x->a, sev_name(x->sev));
 			put_str(out, x->reason ? x->reason : "");
 			fputs("}\n", out);
@@ -983,8 +989,9 @@ static json_t *traces_json(struct replay *r, enum cadet_phase ph)
 
 static const char *det_kind_name(enum det_kind k)
 {
-	return k == DET_BUILTIN ? "builtin" : k == DET_PLUGIN ? "plugin" :
-								"exec";
+	if (k == DET_BUILTIN)
+		return "builtin";
+	return k == DET_PLUGIN ? "plugin" : "exec";
 }
 
 static int write_header(struct replay *r, FILE *out)
@@ -998,8 +1005,9 @@ static int write_header(struct replay *r, FILE *out)
 		json_t *params = json_object(), *o;
 
 		for (size_t j = 0; j < d->spec.nparams; j++)
-			json_object_set_new(params, d->spec.params[j].key,
-					    json_string(d->spec.params[j].value));
+			json_object_set_new(
+				params, d->spec.params[j].key,
+				json_string(d->spec.params[j].value));
 		if (d->spec.kind == DET_EXEC)
 			json_object_set_new(params, "command",
 					    json_string(d->spec.command));
@@ -1054,23 +1062,26 @@ int replay__run(struct replay *r, FILE *out)
 	int ret;
 
 	if (!r->ndets)
-		return set_err(r, -EINVAL,
-			       "no detector: give at least one --detector (see --list-detectors)");
+		return set_err(
+			r, -EINVAL,
+			"no detector: give at least one --detector (see --list-detectors)");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	run_parallel(r->ntraces, r->opts.jobs, precheck_one, r);
 	for (size_t i = 0; i < r->ntraces; i++) {
 		struct rtrace *t = &r->traces[i];
 
 		if (t->error) {
-			fprintf(stderr, "cadet replay: skipping %s trace %s: %s\n",
+			fprintf(stderr,
+				"cadet replay: skipping %s trace %s: %s\n",
 				phase_name(t->phase), t->path, t->error);
 			skipped = true;
 		} else if (t->anomaly && t->phase != CADET_PHASE_TEST) {
-			return set_err(r, -EINVAL,
-				       "%s: a --%s trace must be normal-only, but it has an anomaly label (%s): pass it as a test trace, or record a normal run for %s",
-				       t->path, phase_name(t->phase),
-				       t->anomaly,
-				       t->phase == CADET_PHASE_TRAIN ? "training" : "validation");
+			return set_err(
+				r, -EINVAL,
+				"%s: a --%s trace must be normal-only, but it has an anomaly label (%s): pass it as a test trace, or record a normal run for %s",
+				t->path, phase_name(t->phase), t->anomaly,
+				t->phase == CADET_PHASE_TRAIN ? "training"
+							      : "validation");
 		}
 	}
 	run_parallel(r->ndets, r->opts.jobs, det_job, r);
@@ -1089,7 +1100,9 @@ int replay__run(struct replay *r, FILE *out)
 		if (t->phase != CADET_PHASE_TEST || t->error)
 			continue;
 		for (size_t j = 0; j < r->ndets; j++)
-			write_results(r, out, r->dets[j], t, &r->dets[j]->res[i]);
+			if (r->dets[j]->res)
+				write_results(r, out, r->dets[j], t,
+					      &r->dets[j]->res[i]);
 	}
 	if (!ret && (fflush(out) || ferror(out)))
 		ret = -EIO;

@@ -34,9 +34,9 @@ struct replay;
 
 struct replay_opts {
 	size_t sz;
-	uint64_t seed;          /* base seed (cadet replay's default: 1) */
-	int jobs;               /* worker threads; default 1 */
-	bool quiet;             /* no progress / summary on stderr */
+	uint64_t seed; /* base seed (cadet replay's default: 1) */
+	int jobs; /* worker threads; default 1 */
+	bool quiet; /* no progress / summary on stderr */
 	/* exec adapter: max seconds to wait for a child's ack; default 120 */
 	int exec_timeout_s;
 };
@@ -84,7 +84,7 @@ enum replay_thr_kind {
 
 struct replay_thr_rule {
 	enum replay_thr_kind kind;
-	double value;           /* quantile in (0, 1] or the fixed value */
+	double value; /* quantile in (0, 1] or the fixed value */
 };
 
 int replay_thr_parse(const char *s, struct replay_thr_rule *rule);

@@ -36,14 +36,21 @@ static int add_header(struct cadet_recbuf *b, uint64_t start)
 	h->start_ts = start;
 	h->probes = CADET_PROBES_DEFAULT;
 	h->interval_ns = NS;
-	err = err ?: put(b, offsetof(struct cadet_rec_header, kernel_release),
-			 "synthetic");
-	err = err ?: put(b, offsetof(struct cadet_rec_header, hostname),
-			 "synthetic");
-	err = err ?: put(b, offsetof(struct cadet_rec_header, recorder_version),
-			 "cadet-synth");
-	err = err ?: put(b, offsetof(struct cadet_rec_header, cmdline),
-			 "cadet replay --make-synthetic");
+	err = err
+		      ?: put(b,
+			     offsetof(struct cadet_rec_header, kernel_release),
+			     "synthetic");
+	err = err
+		      ?: put(b, offsetof(struct cadet_rec_header, hostname),
+			     "synthetic");
+	err = err
+		      ?: put(b,
+			     offsetof(struct cadet_rec_header,
+				      recorder_version),
+			     "cadet-synth");
+	err = err
+		      ?: put(b, offsetof(struct cadet_rec_header, cmdline),
+			     "cadet replay --make-synthetic");
 	return err;
 }
 
@@ -64,11 +71,14 @@ static int add_container(struct cadet_writer *w, struct cadet_recbuf *b,
 	err = err ?: put(b, offsetof(struct cadet_rec_container, id), s);
 	snprintf(s, sizeof(s), "ctr%u", i);
 	err = err ?: put(b, offsetof(struct cadet_rec_container, name), s);
-	err = err ?: put(b, offsetof(struct cadet_rec_container, image),
-			 "debian:bookworm");
+	err = err
+		      ?: put(b, offsetof(struct cadet_rec_container, image),
+			     "debian:bookworm");
 	snprintf(s, sizeof(s), "/cadet-synth/ctr%u", i);
-	err = err ?: put(b, offsetof(struct cadet_rec_container, cgroup_path),
-			 s);
+	err = err
+		      ?: put(b,
+			     offsetof(struct cadet_rec_container, cgroup_path),
+			     s);
 	return err ?: cadet_writer__add(w, cadet_recbuf__rec(b));
 }
 
@@ -89,13 +99,17 @@ static int add_label(struct cadet_writer *w, struct cadet_recbuf *b,
 	l->end_ts = anomaly ? a1 : start + o->seconds * NS;
 	l->seed = o->seed;
 	l->intensity = anomaly ? 1.0 : 0.0;
-	snprintf(l->kind, sizeof(l->kind), "%s", anomaly ? "anomaly" : "normal");
-	err = err ?: put(b, offsetof(struct cadet_rec_label, scenario),
-			 "synthetic");
-	err = err ?: put(b, offsetof(struct cadet_rec_label, anomaly),
-			 anomaly ? o->anomaly : "");
-	err = err ?: put(b, offsetof(struct cadet_rec_label, target),
-			 anomaly ? "ctr0" : "");
+	snprintf(l->kind, sizeof(l->kind), "%s",
+		 anomaly ? "anomaly" : "normal");
+	err = err
+		      ?: put(b, offsetof(struct cadet_rec_label, scenario),
+			     "synthetic");
+	err = err
+		      ?: put(b, offsetof(struct cadet_rec_label, anomaly),
+			     anomaly ? o->anomaly : "");
+	err = err
+		      ?: put(b, offsetof(struct cadet_rec_label, target),
+			     anomaly ? "ctr0" : "");
 	return err ?: cadet_writer__add(w, cadet_recbuf__rec(b));
 }
 
@@ -154,8 +168,9 @@ static int add_event(struct cadet_writer *w, struct cadet_recbuf *b,
 		e->argc = 1;
 		err = put(b, offsetof(struct cadet_rec_exec, filename),
 			  "/bin/true");
-		err = err ?: put(b, offsetof(struct cadet_rec_exec, argv),
-				 "true");
+		err = err
+			      ?: put(b, offsetof(struct cadet_rec_exec, argv),
+				     "true");
 	} else if (kind == 1) {
 		struct cadet_rec_open *op =
 			cadet_recbuf__start(b, CADET_REC_OPEN, sizeof(*op));
@@ -193,7 +208,7 @@ static int add_event(struct cadet_writer *w, struct cadet_recbuf *b,
 	h->cgroup_id = cg;
 	h->pid = h->tid = 100 + ci;
 	h->cpu = ci % 2;
-	snprintf(h->comm, sizeof(h->comm), "worker%u", ci);
+	snprintf(h->comm, sizeof(h->comm), "worker%u", ci % 1000);
 	return cadet_writer__add(w, h);
 }
 
@@ -201,7 +216,7 @@ int synth_write(const char *path, const struct synth_opts *opts,
 		uint64_t *nrecords)
 {
 	struct synth_opts o = *opts;
-	struct cadet_writer_opts wo = { .sz = sizeof(wo), .level = 3 };
+	struct cadet_writer_opts wo = {.sz = sizeof(wo), .level = 3};
 	struct cadet_writer_stats st;
 	struct cadet_recbuf *hb = NULL, *b = NULL;
 	struct cadet_writer *w = NULL;
@@ -252,9 +267,9 @@ int synth_write(const char *path, const struct synth_opts *opts,
 			bool in = o.anomaly && *o.anomaly && c == 0 &&
 				  ts >= a0 && ts < a1;
 
-			err = add_metrics(w, b, &rng, ts, 1000 + c,
-					  in ? 3.0 : 1.0,
-					  in ? (ts - a0) / NS * (20u << 20) : 0);
+			err = add_metrics(
+				w, b, &rng, ts, 1000 + c, in ? 3.0 : 1.0,
+				in ? (ts - a0) / NS * (20u << 20) : 0);
 		}
 	}
 	if (err)

@@ -8,11 +8,11 @@
 #include <stdint.h>
 
 struct synth_opts {
-	uint64_t records;       /* about this many records in all */
+	uint64_t records; /* about this many records in all */
 	unsigned int containers; /* default 3 */
-	uint64_t seconds;       /* trace length, default 60 */
-	uint64_t seed;          /* default 1 */
-	const char *anomaly;    /* NULL: normal-only; else its type name */
+	uint64_t seconds; /* trace length, default 60 */
+	uint64_t seed; /* default 1 */
+	const char *anomaly; /* NULL: normal-only; else its type name */
 };
 
 /* Writes the trace; *@nrecords gets the count. 0 or -errno. */

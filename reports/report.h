@@ -187,7 +187,9 @@ uint64_t rpt_sample_interval(const struct rpt_trace *t,
 /* Name of a shown container, "name (cgroup ID)" when names repeat. */
 const char *rpt_ctr_label(const struct rpt_container *c, char *buf,
 			  size_t len);
-/* Label window applies to container @c (same cgroup). */
+/* report.md has a detector x scenario heat map (several traces/scenarios). */
+bool rpt_want_heatmap(const struct cadet_report *r);
+/* Container of cgroup @cg in @t, NULL when the trace never saw it. */
 struct rpt_container *rpt_find_ctr(const struct rpt_trace *t, uint64_t cg);
 
 #endif /* CADET_REPORTS_REPORT_H */

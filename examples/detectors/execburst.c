@@ -24,12 +24,12 @@
 
 struct ctr {
 	uint64_t cgroup_id;
-	uint64_t execs;         /* in the current tick */
+	uint64_t execs; /* in the current tick */
 };
 
 struct execburst {
 	const struct cadet_host *host;
-	uint64_t alert_at;      /* 0: no own alerts */
+	uint64_t alert_at; /* 0: no own alerts */
 	struct ctr ctrs[MAX_CTRS];
 	unsigned int nctrs;
 };
@@ -85,7 +85,7 @@ static int eb_container(void *state, const struct cadet_container_desc *c,
 			      MAX_CTRS, c->name);
 		return 0;
 	}
-	eb->ctrs[eb->nctrs++] = (struct ctr){ .cgroup_id = c->cgroup_id };
+	eb->ctrs[eb->nctrs++] = (struct ctr){.cgroup_id = c->cgroup_id};
 	return 0;
 }
 
@@ -136,7 +136,8 @@ static const struct cadet_detector_ops execburst_ops = {
 	.abi_minor = CADET_DETECTOR_ABI_MINOR,
 	.name = "execburst",
 	.description = "example: process starts per container per second",
-	.params_help = "alert=0: own alert at this many execs per tick (0: off)",
+	.params_help =
+		"alert=0: own alert at this many execs per tick (0: off)",
 	.init = eb_init,
 	.on_trace_begin = eb_trace_begin,
 	.on_container = eb_container,

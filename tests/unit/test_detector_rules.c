@@ -163,6 +163,26 @@ static void test_everyday_records_quiet(void **unused)
 	assert_string_equal(fire(st, th_sock(CADET_REC_CONNECT, t++, CG, 20,
 					     "curl", 80, 0)),
 			    "");
+	/* runc setting a container up from inside its cgroup. */
+	assert_string_equal(fire(st, th_security(t++, CG, 21, "setuid", 0, 0)),
+			    "setuid_root");
+	{
+		struct cadet_rec *r = (struct cadet_rec *)th_security(
+			t++, CG, 22, "setuid", 0, 0);
+
+		strcpy(r->comm, "runc:[2:INIT]");
+		assert_string_equal(fire(st, r), "");
+		r = (struct cadet_rec *)th_security(t++, CG, 22, "mount", 0, 0);
+		strcpy(r->comm, "runc:[2:INIT]");
+		assert_string_equal(fire(st, r), "");
+		r = (struct cadet_rec *)th_security(t++, CG, 22, "unshare", 0,
+						    0);
+		strcpy(r->comm, "runc:[1:CHILD]");
+		assert_string_equal(fire(st, r), "");
+		r = (struct cadet_rec *)th_exec(t++, CG, 22, "runc",
+						"/proc/self/fd/6", "runc init");
+		assert_string_equal(fire(st, r), "");
+	}
 	/* Outside any container: the rules are about containers. */
 	assert_string_equal(fire(st, th_open(t++, 7, 12, "/etc/shadow", 0)),
 			    "");

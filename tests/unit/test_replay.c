@@ -60,7 +60,7 @@ static const char *plugin(const char *name)
 static void write_counts_trace(const char *path, uint64_t t0,
 			       const unsigned int *counts, size_t nsec)
 {
-	struct cadet_writer_opts wo = { .sz = sizeof(wo) };
+	struct cadet_writer_opts wo = {.sz = sizeof(wo)};
 	struct cadet_recbuf *b = cadet_recbuf__new();
 	struct cadet_rec_container *c;
 	struct cadet_rec_header *h;
@@ -86,10 +86,9 @@ static void write_counts_trace(const char *path, uint64_t t0,
 			e = cadet_recbuf__start(b, CADET_REC_EXEC, sizeof(*e));
 			e->h.ts = t0 + s * NS + 1 + k;
 			e->h.cgroup_id = 77;
-			cadet_recbuf__put_str(b,
-					      offsetof(struct cadet_rec_exec,
-						       filename),
-					      "/bin/true", 9);
+			cadet_recbuf__put_str(
+				b, offsetof(struct cadet_rec_exec, filename),
+				"/bin/true", 9);
 			assert_int_equal(
 				cadet_writer__add(w, cadet_recbuf__rec(b)), 0);
 		}
@@ -100,9 +99,11 @@ static void write_counts_trace(const char *path, uint64_t t0,
 
 static void synth(const char *name, uint64_t seed, const char *anomaly)
 {
-	struct synth_opts o = { .records = 20000, .containers = 3,
-				.seconds = 30, .seed = seed,
-				.anomaly = anomaly };
+	struct synth_opts o = {.records = 20000,
+			       .containers = 3,
+			       .seconds = 30,
+			       .seed = seed,
+			       .anomaly = anomaly};
 
 	assert_int_equal(synth_write(tpath(name), &o, NULL), 0);
 }
@@ -120,9 +121,12 @@ struct run_out {
  */
 static struct run_out run(int jobs, uint64_t seed, const char *first, ...)
 {
-	struct replay_opts o = { .sz = sizeof(o), .seed = seed, .jobs = jobs,
-				 .quiet = true, .exec_timeout_s = 20 };
-	struct run_out out = { 0 };
+	struct replay_opts o = {.sz = sizeof(o),
+				.seed = seed,
+				.jobs = jobs,
+				.quiet = true,
+				.exec_timeout_s = 20};
+	struct run_out out = {0};
 	struct replay *r = replay__new(&o);
 	const char *a;
 	FILE *f;
@@ -193,10 +197,13 @@ static size_t count_type(json_t *ls, const char *type, const char *det)
 	size_t n = 0, i;
 	json_t *l;
 
-	json_array_foreach(ls, i, l) {
-		const char *d = json_string_value(json_object_get(l, "detector"));
+	json_array_foreach(ls, i, l)
+	{
+		const char *d =
+			json_string_value(json_object_get(l, "detector"));
 
-		if (!strcmp(json_string_value(json_object_get(l, "type")), type) &&
+		if (!strcmp(json_string_value(json_object_get(l, "type")),
+			    type) &&
 		    (!det || (d && !strcmp(d, det))))
 			n++;
 	}
@@ -216,7 +223,7 @@ static json_t *header_det(json_t *ls, size_t idx)
 
 static void test_threshold_rules(void **state)
 {
-	double v[] = { 5, 1, 4, 2, 3, 10, 9, 8, 7, 6 }, thr = -1;
+	double v[] = {5, 1, 4, 2, 3, 10, 9, 8, 7, 6}, thr = -1;
 	struct replay_thr_rule r;
 
 	assert_int_equal(replay_thr_parse(NULL, &r), 0);
@@ -227,7 +234,7 @@ static void test_threshold_rules(void **state)
 	assert_int_equal(replay_thr_parse("q90", &r), 0);
 	assert_int_equal(r.kind, REPLAY_THR_QUANTILE);
 	assert_true(replay_thr_compute(&r, v, 10, &thr));
-	assert_true(thr == 9);          /* nearest rank: 9th of 10 */
+	assert_true(thr == 9); /* nearest rank: 9th of 10 */
 	assert_int_equal(replay_thr_parse("q50", &r), 0);
 	assert_true(replay_thr_compute(&r, v, 10, &thr));
 	assert_true(thr == 5);
@@ -266,9 +273,9 @@ static void test_spec_parse(void **state)
 	assert_string_equal(s.params[1].key, "seed_x");
 	det_spec_release(&s);
 
-	assert_int_equal(det_spec_parse("./a:b/x.so:threshold=3", &s, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+		det_spec_parse("./a:b/x.so:threshold=3", &s, err, sizeof(err)),
+		0);
 	assert_int_equal(s.kind, DET_PLUGIN);
 	assert_string_equal(s.name, "./a:b/x.so");
 	assert_string_equal(s.params[0].value, "3");
@@ -285,14 +292,12 @@ static void test_spec_parse(void **state)
 	assert_int_equal(det_spec_parse("zscore:k", &s, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "parameter 'k' has no value"));
-	assert_int_equal(det_spec_parse("zscore:k=1,k=2", &s, err,
-					sizeof(err)),
+	assert_int_equal(det_spec_parse("zscore:k=1,k=2", &s, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "given twice"));
 	assert_int_equal(det_spec_parse("exec:", &s, err, sizeof(err)),
 			 -EINVAL);
-	assert_int_equal(det_spec_parse(":x=1", &s, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(det_spec_parse(":x=1", &s, err, sizeof(err)), -EINVAL);
 }
 
 static void test_seed_derivation(void **state)
@@ -383,7 +388,8 @@ static void test_output_order_and_fields(void **state)
 				 "sha256"))),
 			 64);
 	/* (trace order, detector order, ts) */
-	json_array_foreach(ls, i, l) {
+	json_array_foreach(ls, i, l)
+	{
 		const char *tr, *det;
 		uint64_t ts;
 
@@ -391,14 +397,15 @@ static void test_output_order_and_fields(void **state)
 			continue;
 		tr = json_string_value(json_object_get(l, "trace"));
 		det = json_string_value(json_object_get(l, "detector"));
-		ts = json_integer_value(json_object_get(l, "win_end")) ?:
-		     json_integer_value(json_object_get(l, "ts"));
+		ts = json_integer_value(json_object_get(l, "win_end"))
+			     ?: json_integer_value(json_object_get(l, "ts"));
 		if (prev_trace && !strcmp(prev_trace, tr) &&
 		    !strcmp(prev_det, det))
 			assert_true(ts >= last);
 		if (prev_trace && strcmp(prev_trace, tr))
 			assert_string_equal(tr, tpath("a1.cadet"));
-		if (prev_det && !strcmp(prev_trace, tr) && strcmp(prev_det, det))
+		if (prev_det && !strcmp(prev_trace, tr) &&
+		    strcmp(prev_det, det))
 			assert_string_equal(det, "null");
 		assert_non_null(json_object_get(l, "container"));
 		assert_true(json_is_integer(json_object_get(l, "cgroup_id")));
@@ -417,9 +424,9 @@ static void test_output_order_and_fields(void **state)
  */
 static void test_threshold_from_validation(void **state)
 {
-	const unsigned int train[] = { 50, 50, 50, 50 };
-	const unsigned int val[] = { 1, 4, 2, 3, 0, 4 };
-	const unsigned int test[] = { 2, 3, 9, 1, 4, 1 };
+	const unsigned int train[] = {50, 50, 50, 50};
+	const unsigned int val[] = {1, 4, 2, 3, 0, 4};
+	const unsigned int test[] = {2, 3, 9, 1, 4, 1};
 	uint64_t t0 = 500 * NS + 250000000; /* 500.25 s */
 	char d1[800], d2[800], d3[800];
 	struct run_out o;
@@ -449,18 +456,23 @@ static void test_threshold_from_validation(void **state)
 						    "threshold")) == 2.0);
 	assert_true(json_real_value(json_object_get(header_det(ls, 2),
 						    "threshold")) == 9.0);
-	assert_string_equal(json_string_value(json_object_get(header_det(ls, 1),
-							      "threshold_rule")),
+	assert_string_equal(json_string_value(json_object_get(
+				    header_det(ls, 1), "threshold_rule")),
 			    "q50");
-	json_array_foreach(ls, i, l) {
-		const char *type = json_string_value(json_object_get(l, "type"));
-		const char *det = json_string_value(json_object_get(l, "detector"));
+	json_array_foreach(ls, i, l)
+	{
+		const char *type =
+			json_string_value(json_object_get(l, "type"));
+		const char *det =
+			json_string_value(json_object_get(l, "detector"));
 
 		if (strcmp(det ? det : "", d1 + 2))
 			continue;
 		if (!strcmp(type, "score")) {
-			uint64_t ws = json_integer_value(json_object_get(l, "win_start"));
-			uint64_t we = json_integer_value(json_object_get(l, "win_end"));
+			uint64_t ws = json_integer_value(
+				json_object_get(l, "win_start"));
+			uint64_t we = json_integer_value(
+				json_object_get(l, "win_end"));
 
 			/* Ticks on whole seconds of trace time. */
 			assert_int_equal(we % NS, 0);
@@ -470,11 +482,13 @@ static void test_threshold_from_validation(void **state)
 			alerts++;
 			/* The burst (9 execs) is in [502.25, 503.25): its
 			 * events fall in the windows ending at 503 and 504. */
-			assert_true(json_integer_value(json_object_get(l, "ts")) ==
-					    503 * NS ||
-				    json_integer_value(json_object_get(l, "ts")) ==
-					    504 * NS);
-			assert_string_equal(json_string_value(json_object_get(l, "container")),
+			assert_true(
+				json_integer_value(json_object_get(l, "ts")) ==
+					503 * NS ||
+				json_integer_value(json_object_get(l, "ts")) ==
+					504 * NS);
+			assert_string_equal(json_string_value(json_object_get(
+						    l, "container")),
 					    "web");
 		}
 	}
@@ -496,8 +510,10 @@ static void test_abi_refusal(void **state)
 	snprintf(d, sizeof(d), "d:%s", plugin("bad_abi"));
 	o = run(1, 1, x, d, NULL);
 	assert_int_equal(o.ret, -ENOEXEC);
-	assert_non_null(strstr(o.err, "detector ABI 2.0, this cadet speaks 1."));
-	assert_non_null(strstr(o.err, "rebuild it against include/cadet/detector.h"));
+	assert_non_null(
+		strstr(o.err, "detector ABI 2.0, this cadet speaks 1."));
+	assert_non_null(
+		strstr(o.err, "rebuild it against include/cadet/detector.h"));
 	assert_non_null(strstr(o.err, "bad_abi.so"));
 
 	snprintf(d, sizeof(d), "d:%s", plugin("nosym"));
@@ -523,22 +539,21 @@ static void test_abi_refusal(void **state)
 }
 
 /* Acks every sync line; at tick number CRASH_AT kills itself. */
-#define SH_ACKS                                                             \
-	"case \"$l\" in *'\"type\":\"init\"'*|*'\"type\":\"trace_end\"'*|"    \
+#define SH_ACKS                                                            \
+	"case \"$l\" in *'\"type\":\"init\"'*|*'\"type\":\"trace_end\"'*|" \
 	"*'\"type\":\"train_end\"'*) echo '{\"type\":\"ack\"}';; esac; "
 
 static void test_exec_crash_and_garbage(void **state)
 {
-	const char *crash =
-		"d:exec:n=0; while read -r l; do "
-		"case \"$l\" in *'\"type\":\"tick\"'*) n=$((n+1)); "
-		"[ $n -ge 3 ] && kill -SEGV $$; "
-		"echo '{\"score\":1.5,\"cgroup_id\":1000}'; "
-		"echo '{\"type\":\"ack\"}';; esac; " SH_ACKS "done";
+	const char *crash = "d:exec:n=0; while read -r l; do "
+			    "case \"$l\" in *'\"type\":\"tick\"'*) n=$((n+1)); "
+			    "[ $n -ge 3 ] && kill -SEGV $$; "
+			    "echo '{\"score\":1.5,\"cgroup_id\":1000}'; "
+			    "echo '{\"type\":\"ack\"}';; esac; " SH_ACKS "done";
 	const char *garbage =
 		"d:exec:while read -r l; do "
-		"case \"$l\" in *'\"type\":\"tick\"'*) echo 'this is not json';; esac; "
-		SH_ACKS "done";
+		"case \"$l\" in *'\"type\":\"tick\"'*) echo 'this is not json';; esac; " SH_ACKS
+		"done";
 	const char *good =
 		"d:exec:while read -r l; do "
 		"case \"$l\" in *'\"type\":\"tick\"'*) "
@@ -551,10 +566,10 @@ static void test_exec_crash_and_garbage(void **state)
 
 	snprintf(x, sizeof(x), "x:%s", tpath("n3.cadet"));
 	o = run(2, 1, x, crash, garbage, good, "d:null", NULL);
-	assert_int_equal(o.ret, 1);     /* disabled detectors are reported */
+	assert_int_equal(o.ret, 1); /* disabled detectors are reported */
 	ls = lines(&o);
-	assert_non_null(strstr(json_string_value(json_object_get(header_det(ls, 0),
-								 "disabled")),
+	assert_non_null(strstr(json_string_value(json_object_get(
+				       header_det(ls, 0), "disabled")),
 			       "failed"));
 	assert_non_null(json_object_get(header_det(ls, 1), "disabled"));
 	assert_null(json_object_get(header_det(ls, 2), "disabled"));
@@ -585,7 +600,7 @@ static void test_train_label_refused(void **state)
 	assert_int_equal(o.ret, -EINVAL);
 	assert_non_null(strstr(o.err, "must be normal-only"));
 	assert_non_null(strstr(o.err, "mem_leak"));
-	assert_int_equal(o.len, 0);     /* nothing written */
+	assert_int_equal(o.len, 0); /* nothing written */
 	free(o.buf);
 
 	snprintf(t, sizeof(t), "v:%s", tpath("a1.cadet"));

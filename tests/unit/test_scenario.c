@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "injector/scenario.h"
+#include "injector/workload.h"
 
 #define FIXTURES "tests/fixtures/scenarios"
 
@@ -354,6 +355,63 @@ static void test_rng(void **state)
 	assert_int_equal(scenario_rng_range(&a, 5, 3), 5);
 }
 
+/* Load loops are drawn from their seed: same seed, same script. */
+static void test_workload_script(void **state)
+{
+	struct scenario *s = load("ok_memleak.ini");
+	const struct scenario_workload *batch, *log;
+	char *a, *b, *c, *list;
+	double total = 0;
+	int jobs = 0;
+
+	assert_non_null(s);
+	batch = &s->workloads[1];
+	log = &s->workloads[2];
+	a = workload_script(batch, 11, 60000);
+	b = workload_script(batch, 11, 60000);
+	c = workload_script(batch, 12, 60000);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_non_null(strstr(a, "gzip -c"));
+	assert_non_null(strstr(a, "sha256sum"));
+
+	/* The schedule's pauses add up to the duration (period 1.5 s +-30%). */
+	list = strstr(a, "for j in ");
+	assert_non_null(list);
+	list += strlen("for j in ");
+	while (*list != ';') {
+		unsigned long long sz;
+		double p;
+		int n;
+
+		assert_int_equal(sscanf(list, "%llu:%lf%n", &sz, &p, &n), 2);
+		assert_true(sz >= batch->size / 2 && sz <= batch->size * 3 / 2);
+		assert_true(p >= 1.5 * 0.7 - 0.01 && p <= 1.5 * 1.3 + 0.01);
+		total += p;
+		jobs++;
+		list += n;
+		while (*list == ' ')
+			list++;
+	}
+	assert_true(total >= 60.0 && total < 62.0);
+	assert_true(jobs >= 30 && jobs <= 58);
+	free(a);
+	free(b);
+	free(c);
+
+	a = workload_script(log, 11, 10000);
+	assert_non_null(a);
+	assert_non_null(strstr(a, "/var/log/cadet-app.log"));
+	free(a);
+	/* http load has no script */
+	assert_null(workload_script(&s->workloads[0], 1, 1000));
+	assert_int_equal(errno, EINVAL);
+	scenario__free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_override),
 		cmocka_unit_test(test_plan_seeded),
 		cmocka_unit_test(test_rng),
+		cmocka_unit_test(test_workload_script),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
