@@ -33,7 +33,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(BUILD)
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	    libpcap-dev libinih-dev libjansson-dev libcmocka-dev libzip-dev libssl-dev pkg-config \
 	    libclang-rt-14-dev runc debootstrap iproute2 tshark zstd \
-	    python3 python3-jsonschema gnuplot-nox wrk
+	    python3 python3-jsonschema python3-sklearn gnuplot-nox wrk prometheus
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

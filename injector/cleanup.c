@@ -66,7 +66,7 @@ static void on_signal(int sig)
 int cleanup_install(void)
 {
 	struct sigaction sa;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -97,20 +97,31 @@ enum {
 };
 
 static const struct argp_option options[] = {
-	{ "output", 'o', "DIR", 0, "Trace directory (default datasets/runs)" },
-	{ "repeat", 'r', "N", 0, "Runs per scenario, seeds SEED..SEED+N-1 (default 1)" },
-	{ "seed", 's', "N", 0, "Seed of the first run (default: the file's seed)" },
-	{ "duration", 'd', "S", 0, "Override the run duration, seconds (anomaly scaled to fit)" },
-	{ "start", OPT_START, "A-B", 0, "Override the anomaly onset range, seconds" },
-	{ "normal", OPT_NORMAL, NULL, 0, "Run without the anomaly (a normal-only trace)" },
-	{ "list", 'l', NULL, 0, "List the scenario catalogue and exit" },
-	{ "dir", OPT_DIR, "DIR", 0, "Catalogue directory for --list (default scenarios)" },
-	{ "dry-run", 'n', NULL, 0, "Parse, validate and print the plan; start nothing" },
-	{ "keep", OPT_KEEP, NULL, 0, "Keep container output and load scripts beside the trace" },
-	{ "rootfs", OPT_ROOTFS, "DIR", 0, "Use this root filesystem for every container" },
-	{ "payloads", OPT_PAYLOADS, "DIR", 0, "Payload binaries (default: payloads/ beside the cadet binary)" },
-	{ "verbose", 'v', NULL, 0, "Say what happens (twice: runc commands too)" },
-	{ 0 },
+	{"output", 'o', "DIR", 0, "Trace directory (default datasets/runs)"},
+	{"repeat", 'r', "N", 0,
+	 "Runs per scenario, seeds SEED..SEED+N-1 (default 1)"},
+	{"seed", 's', "N", 0,
+	 "Seed of the first run (default: the file's seed)"},
+	{"duration", 'd', "S", 0,
+	 "Override the run duration, seconds (anomaly scaled to fit)"},
+	{"start", OPT_START, "A-B", 0,
+	 "Override the anomaly onset range, seconds"},
+	{"normal", OPT_NORMAL, NULL, 0,
+	 "Run without the anomaly (a normal-only trace)"},
+	{"list", 'l', NULL, 0, "List the scenario catalogue and exit"},
+	{"dir", OPT_DIR, "DIR", 0,
+	 "Catalogue directory for --list (default scenarios)"},
+	{"dry-run", 'n', NULL, 0,
+	 "Parse, validate and print the plan; start nothing"},
+	{"keep", OPT_KEEP, NULL, 0,
+	 "Keep container output and load scripts beside the trace"},
+	{"rootfs", OPT_ROOTFS, "DIR", 0,
+	 "Use this root filesystem for every container"},
+	{"payloads", OPT_PAYLOADS, "DIR", 0,
+	 "Payload binaries (default: payloads/ beside the cadet binary)"},
+	{"verbose", 'v', NULL, 0,
+	 "Say what happens (twice: runc commands too)"},
+	{0},
 };
 
 static int parse_uint_arg(const char *s, unsigned long long max,
@@ -140,27 +151,37 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'r':
 		if (parse_uint_arg(arg, 100000, &v) || v == 0)
-			argp_error(state, "--repeat: expected a count >= 1, got '%s'", arg);
+			argp_error(state,
+				   "--repeat: expected a count >= 1, got '%s'",
+				   arg);
 		a->repeat = (unsigned int)v;
 		break;
 	case 's':
 		if (parse_uint_arg(arg, UINT64_MAX, &v))
-			argp_error(state, "--seed: expected a whole number, got '%s'", arg);
+			argp_error(state,
+				   "--seed: expected a whole number, got '%s'",
+				   arg);
 		a->seed = v;
 		a->seed_set = true;
 		break;
 	case 'd':
 		if (parse_uint_arg(arg, SCENARIO_DURATION_MAX, &v) ||
 		    v < SCENARIO_DURATION_MIN)
-			argp_error(state, "--duration: expected %d..%d seconds, got '%s'",
-				   SCENARIO_DURATION_MIN, SCENARIO_DURATION_MAX, arg);
+			argp_error(
+				state,
+				"--duration: expected %d..%d seconds, got '%s'",
+				SCENARIO_DURATION_MIN, SCENARIO_DURATION_MAX,
+				arg);
 		a->duration = (unsigned int)v;
 		break;
 	case OPT_START: {
 		unsigned int lo, hi;
 
 		if (scenario_parse_range(arg, &lo, &hi))
-			argp_error(state, "--start: expected N or A-B seconds, got '%s'", arg);
+			argp_error(
+				state,
+				"--start: expected N or A-B seconds, got '%s'",
+				arg);
 		a->start = arg;
 		break;
 	}
@@ -196,9 +217,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (!a->list && a->nfiles == 0)
-			argp_error(state, "no scenario file given (try: cadet run --list)");
+			argp_error(
+				state,
+				"no scenario file given (try: cadet run --list)");
 		if (a->start && a->normal)
-			argp_error(state, "--start and --normal do not go together");
+			argp_error(state,
+				   "--start and --normal do not go together");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -328,7 +352,7 @@ static int spawn_capture(char *const argv[], char *out, size_t out_sz)
 	/* Own process group: our stop handling decides when it dies. */
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-					POSIX_SPAWN_SETSIGMASK);
+						POSIX_SPAWN_SETSIGMASK);
 	err = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
@@ -339,7 +363,7 @@ static int spawn_capture(char *const argv[], char *out, size_t out_sz)
 	}
 	cleanup_register_pgid(pid);
 	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
 		char tmp[4096];
 		ssize_t n;
 
@@ -371,8 +395,7 @@ static int spawn_capture(char *const argv[], char *out, size_t out_sz)
 		return -EINTR;
 	if (status < 0)
 		return -ECHILD;
-	return WIFEXITED(status) ? WEXITSTATUS(status) :
-				   128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* Last non-empty line of @s, trimmed, in place. */
@@ -455,8 +478,9 @@ static int payload_argv(const struct scenario *s, const char *payload_dir,
 		argv[n++] = strdup(an->command);
 	} else {
 		if (asprintf(&argv[n++], "%s/%s",
-			     in_container ? PAYLOAD_DIR_IN_CONTAINER :
-					    payload_dir, an->type) < 0)
+			     in_container ? PAYLOAD_DIR_IN_CONTAINER
+					  : payload_dir,
+			     an->type) < 0)
 			argv[n - 1] = NULL;
 		if (asprintf(&argv[n++], "--duration=%u", an->duration) < 0)
 			argv[n - 1] = NULL;
@@ -511,7 +535,7 @@ struct payload_run {
 	int status;
 	char *out;
 	size_t out_len;
-	unsigned long long t_start, t_end;      /* runner's own times */
+	unsigned long long t_start, t_end; /* runner's own times */
 	volatile bool done;
 };
 
@@ -540,7 +564,7 @@ struct run {
 	pthread_t pl_thread;
 	bool pl_started;
 
-	unsigned long long t0;          /* run start: containers started */
+	unsigned long long t0; /* run start: containers started */
 	unsigned long long t_stop;
 };
 
@@ -556,14 +580,14 @@ static void *recorder_thread(void *arg)
 static void *payload_thread(void *arg)
 {
 	struct payload_run *p = arg;
-	struct container_exec_opts eo = { .sz = sizeof(eo),
-					  .out = &p->out,
-					  .out_len = &p->out_len,
-					  .timeout_ms = p->timeout_ms };
+	struct container_exec_opts eo = {.sz = sizeof(eo),
+					 .out = &p->out,
+					 .out_len = &p->out_len,
+					 .timeout_ms = p->timeout_ms};
 
 	p->t_start = cleanup_now_ns();
-	p->status = container__exec(p->target, (const char *const *)p->argv,
-				    &eo);
+	p->status =
+		container__exec(p->target, (const char *const *)p->argv, &eo);
 	if (!p->t_end)
 		p->t_end = cleanup_now_ns();
 	p->done = true;
@@ -695,8 +719,9 @@ static int add_label(struct run *r, const char *kind, uint64_t cgid,
 	l->start_ts = start;
 	l->end_ts = end;
 	l->seed = r->plan.seed;
-	l->intensity = s->anomaly && !strcmp(kind, "anomaly") ?
-			       s->anomaly->intensity : 0.0;
+	l->intensity = s->anomaly && !strcmp(kind, "anomaly")
+			       ? s->anomaly->intensity
+			       : 0.0;
 	snprintf(l->kind, sizeof(l->kind), "%s", kind);
 	if (!strcmp(kind, "anomaly")) {
 		const struct scenario_anomaly *an = s->anomaly;
@@ -714,22 +739,21 @@ static int add_label(struct run *r, const char *kind, uint64_t cgid,
 				off += (size_t)n;
 		}
 	}
-	err = cadet_recbuf__put_str(b, offsetof(struct cadet_rec_label,
-						scenario),
+	err = cadet_recbuf__put_str(b,
+				    offsetof(struct cadet_rec_label, scenario),
 				    s->name, strlen(s->name));
 	if (!err && !strcmp(kind, "anomaly"))
-		err = cadet_recbuf__put_str(b, offsetof(struct cadet_rec_label,
-							anomaly),
-					    s->anomaly->type,
-					    strlen(s->anomaly->type));
+		err = cadet_recbuf__put_str(
+			b, offsetof(struct cadet_rec_label, anomaly),
+			s->anomaly->type, strlen(s->anomaly->type));
 	if (!err && target)
-		err = cadet_recbuf__put_str(b, offsetof(struct cadet_rec_label,
-							target),
-					    target, strlen(target));
+		err = cadet_recbuf__put_str(
+			b, offsetof(struct cadet_rec_label, target), target,
+			strlen(target));
 	if (!err && *params)
-		err = cadet_recbuf__put_str(b, offsetof(struct cadet_rec_label,
-							params),
-					    params, strlen(params));
+		err = cadet_recbuf__put_str(
+			b, offsetof(struct cadet_rec_label, params), params,
+			strlen(params));
 	if (!err)
 		err = recorder__add_record(r->rec, cadet_recbuf__rec(b));
 cleanup:
@@ -802,8 +826,8 @@ static void print_plan(const struct run *r, FILE *f)
 
 	fprintf(f, "%s: seed %" PRIu64 ", run %u -> %s\n", s->path,
 		r->plan.seed, r->rep, r->trace);
-	fprintf(f, "  %s (%s): %s\n", s->name, scenario_category_name(s->category),
-		s->description);
+	fprintf(f, "  %s (%s): %s\n", s->name,
+		scenario_category_name(s->category), s->description);
 	fprintf(f, "  duration %u s (hard deadline %u s)\n", s->duration,
 		s->duration + SCENARIO_DEADLINE_SLACK_S);
 	for (size_t i = 0; i < s->ncontainers; i++) {
@@ -816,11 +840,13 @@ static void print_plan(const struct run *r, FILE *f)
 			 r->rootfs[i]);
 		built = r->args->rootfs || is_file(marker, false);
 		print_size(mem, sizeof(mem), c->memory);
-		fprintf(f, "  container %s: memory %s, cpus %g, pids %" PRId64
+		fprintf(f,
+			"  container %s: memory %s, cpus %g, pids %" PRId64
 			", image %s%s%s%s\n    command: %s\n",
 			c->name, mem, c->cpus, c->pids, r->rootfs[i],
 			c->packages ? " +" : "", c->packages ? c->packages : "",
-			built ? "" : " (not built yet: the run builds it once, about a minute)",
+			built ? ""
+			      : " (not built yet: the run builds it once, about a minute)",
 			c->command);
 	}
 	for (size_t i = 0; i < s->nworkloads; i++) {
@@ -828,11 +854,14 @@ static void print_plan(const struct run *r, FILE *f)
 		const char *t = s->containers[w->target].name;
 
 		if (w->type == SCENARIO_WL_HTTP)
-			fprintf(f, "  workload %s: http -> %s:127.0.0.1:%u, %u connections, %u threads, bursts 1..%u s\n",
-				w->name, t, w->port, w->connections,
-				w->threads, w->burst_s);
+			fprintf(f,
+				"  workload %s: http -> %s:127.0.0.1:%u, %u connections, %u threads, bursts 1..%u s\n",
+				w->name, t, w->port, w->connections, w->threads,
+				w->burst_s);
 		else if (w->type == SCENARIO_WL_BATCH)
-			fprintf(f, "  workload %s: batch in %s, a job of ~%" PRIu64 " bytes every ~%g s\n",
+			fprintf(f,
+				"  workload %s: batch in %s, a job of ~%" PRIu64
+				" bytes every ~%g s\n",
 				w->name, t, w->size, w->period);
 		else
 			fprintf(f, "  workload %s: log in %s, ~%g lines/s\n",
@@ -841,7 +870,8 @@ static void print_plan(const struct run *r, FILE *f)
 	if (s->anomaly && !r->args->normal) {
 		char **argv;
 
-		fprintf(f, "  anomaly %s in %s at %.3f s (range %u-%u) for %u s: ",
+		fprintf(f,
+			"  anomaly %s in %s at %.3f s (range %u-%u) for %u s: ",
 			s->anomaly->type,
 			s->containers[s->anomaly->target].name,
 			r->plan.onset_ms / 1000.0, s->anomaly->start_min,
@@ -880,7 +910,8 @@ static void run_teardown(struct run *r)
 		r->wl[i] = NULL;
 	}
 	if (r->args->verbose)
-		fprintf(stderr, "cadet run: load stopped; removing containers\n");
+		fprintf(stderr,
+			"cadet run: load stopped; removing containers\n");
 	if (r->args->keep && *r->keepdir)
 		for (size_t i = 0; i < s->ncontainers; i++) {
 			char name[160];
@@ -889,15 +920,16 @@ static void run_teardown(struct run *r)
 				continue;
 			snprintf(name, sizeof(name), "%s.log",
 				 s->containers[i].name);
-			keep_file(container__output_path(r->ctr[i]),
-				  r->keepdir, name);
+			keep_file(container__output_path(r->ctr[i]), r->keepdir,
+				  name);
 		}
 	for (size_t i = s->ncontainers; i-- > 0;) {
 		container__free(r->ctr[i]);
 		r->ctr[i] = NULL;
 	}
 	if (r->args->verbose)
-		fprintf(stderr, "cadet run: containers removed; finishing the trace\n");
+		fprintf(stderr,
+			"cadet run: containers removed; finishing the trace\n");
 	if (r->rec) {
 		/* Let the recorder see the containers go before it stops. */
 		if (r->rec_started && !r->rec_done) {
@@ -918,7 +950,8 @@ static void run_teardown(struct run *r)
 static int wait_cgroups(struct run *r)
 {
 	const struct scenario *s = r->s;
-	unsigned long long until = cleanup_now_ns() + CGROUP_WAIT_MS * NS_PER_MS;
+	unsigned long long until =
+		cleanup_now_ns() + CGROUP_WAIT_MS * NS_PER_MS;
 
 	for (;;) {
 		size_t seen = 0;
@@ -932,7 +965,8 @@ static int wait_cgroups(struct run *r)
 		if (seen == s->ncontainers)
 			return 0;
 		if (r->rec_done) {
-			fprintf(stderr, "cadet run: the recorder stopped early (%s)\n",
+			fprintf(stderr,
+				"cadet run: the recorder stopped early (%s)\n",
 				strerror(-r->rec_ret));
 			return -EIO;
 		}
@@ -943,7 +977,8 @@ static int wait_cgroups(struct run *r)
 						"cadet run: the recorder did not see container %s (%s, cgroup %s) within %d ms\n",
 						s->containers[i].name,
 						container__id(r->ctr[i]),
-						container__cgroup_path(r->ctr[i]),
+						container__cgroup_path(
+							r->ctr[i]),
 						CGROUP_WAIT_MS);
 			return -ETIMEDOUT;
 		}
@@ -958,10 +993,10 @@ static int run_one(struct run *r)
 	const struct run_args *a = r->args;
 	const struct scenario *s = r->s;
 	bool anomaly = s->anomaly && !a->normal;
-	struct recorder_opts ro = { .sz = sizeof(ro) };
-	struct container_mount mount = { 0 };
+	struct recorder_opts ro = {.sz = sizeof(ro)};
+	struct container_mount mount = {0};
 	char ann_scn[128], ann_seed[64], ann_run[64];
-	const char *annotations[] = { ann_scn, ann_seed, ann_run, NULL };
+	const char *annotations[] = {ann_scn, ann_seed, ann_run, NULL};
 	uint64_t win_start = 0, win_end = 0, records, lost, bytes;
 	bool from_payload = false, trace_ok;
 	unsigned long long t_begin = cleanup_now_ns();
@@ -993,7 +1028,8 @@ static int run_one(struct run *r)
 	err = -pthread_create(&r->rec_thread, NULL, recorder_thread, r);
 	cleanup_block_signals(false);
 	if (err) {
-		fprintf(stderr, "cadet run: cannot start the recorder thread: %s\n",
+		fprintf(stderr,
+			"cadet run: cannot start the recorder thread: %s\n",
 			strerror(-err));
 		goto cleanup;
 	}
@@ -1001,14 +1037,15 @@ static int run_one(struct run *r)
 
 	/* Create all (cgroups exist, nothing runs), then start all. */
 	snprintf(ann_scn, sizeof(ann_scn), "cadet.scenario=%s", s->name);
-	snprintf(ann_seed, sizeof(ann_seed), "cadet.seed=%" PRIu64, r->plan.seed);
+	snprintf(ann_seed, sizeof(ann_seed), "cadet.seed=%" PRIu64,
+		 r->plan.seed);
 	snprintf(ann_run, sizeof(ann_run), "cadet.run=%u", r->rep);
 	mount.source = r->payload_dir;
 	mount.dest = PAYLOAD_DIR_IN_CONTAINER;
 	mount.readonly = 1;
 	for (size_t i = 0; i < s->ncontainers; i++) {
 		const struct scenario_container *c = &s->containers[i];
-		const char *argv[] = { "/bin/sh", "-c", c->command, NULL };
+		const char *argv[] = {"/bin/sh", "-c", c->command, NULL};
 		struct container_opts co = {
 			.sz = sizeof(co),
 			.name = c->name,
@@ -1031,7 +1068,8 @@ static int run_one(struct run *r)
 		r->ctr[i] = container__create(&co);
 		if (!r->ctr[i]) {
 			err = -errno;
-			fprintf(stderr, "cadet run: cannot create container %s: %s\n",
+			fprintf(stderr,
+				"cadet run: cannot create container %s: %s\n",
 				c->name, strerror(errno));
 			goto cleanup;
 		}
@@ -1047,14 +1085,16 @@ static int run_one(struct run *r)
 	for (size_t i = 0; i < s->ncontainers; i++) {
 		err = container__start(r->ctr[i]);
 		if (err) {
-			fprintf(stderr, "cadet run: cannot start container %s: %s\n",
+			fprintf(stderr,
+				"cadet run: cannot start container %s: %s\n",
 				s->containers[i].name, strerror(-err));
 			goto cleanup;
 		}
 	}
 	r->t0 = cleanup_now_ns();
 	if (a->verbose)
-		fprintf(stderr, "cadet run: %zu container(s) running; recording to %s\n",
+		fprintf(stderr,
+			"cadet run: %zu container(s) running; recording to %s\n",
 			s->ncontainers, r->trace);
 
 	for (size_t i = 0; i < s->nworkloads; i++) {
@@ -1076,8 +1116,8 @@ static int run_one(struct run *r)
 			goto cleanup;
 		}
 		if (a->keep && *r->keepdir && w->type != SCENARIO_WL_HTTP) {
-			char *script = workload_script(w, wo.seed,
-						       wo.duration_ms);
+			char *script =
+				workload_script(w, wo.seed, wo.duration_ms);
 			char name[160];
 
 			snprintf(name, sizeof(name), "workload-%s.sh", w->name);
@@ -1093,7 +1133,8 @@ static int run_one(struct run *r)
 			goto cleanup;
 		r->pl.target = r->ctr[s->anomaly->target];
 		r->pl.timeout_ms = ((uint64_t)s->anomaly->duration +
-				    SCENARIO_PAYLOAD_GRACE_S) * 1000;
+				    SCENARIO_PAYLOAD_GRACE_S) *
+				   1000;
 		err = payload_argv(s, r->payload_dir, &r->pl.argv, true);
 		if (err)
 			goto cleanup;
@@ -1131,7 +1172,8 @@ cleanup:
 					fprintf(stderr,
 						"cadet run: %s still running at the end of the run: killed%s\n",
 						s->anomaly->type,
-						k > 0 ? "" : " (found no process)");
+						k > 0 ? ""
+						      : " (found no process)");
 			}
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += 3;
@@ -1140,7 +1182,16 @@ cleanup:
 			else
 				r->pl.t_end = cleanup_now_ns();
 		}
-		if (anomaly && r->pl.t_start) {
+		if (anomaly && r->pl.done && r->pl.status < 0) {
+			/* Nothing was injected: a label would be a lie. */
+			fprintf(stderr,
+				"cadet run: could not start the %s payload in %s: %s; no LABEL written\n",
+				s->anomaly->type,
+				s->containers[s->anomaly->target].name,
+				strerror(-r->pl.status));
+			if (!err)
+				err = r->pl.status;
+		} else if (anomaly && r->pl.t_start) {
 			payload_window(&r->pl, &win_start, &win_end,
 				       &from_payload);
 			add_label(r, "anomaly", r->cgid[s->anomaly->target],
@@ -1162,8 +1213,7 @@ cleanup:
 	}
 	trace_counts(r->trace, &records, &lost, &bytes, &trace_ok);
 	printf("%s\n", r->trace);
-	printf("%s: %s%.1f s, %" PRIu64 " records, %" PRIu64
-	       " lost, %.1f MiB",
+	printf("%s: %s%.1f s, %" PRIu64 " records, %" PRIu64 " lost, %.1f MiB",
 	       s->name, err ? "stopped early after " : "",
 	       (cleanup_now_ns() - t_begin) / 1e9, records, lost,
 	       bytes / 1048576.0);
@@ -1171,7 +1221,9 @@ cleanup:
 		printf(", %s window %.3f-%.3f s%s", s->anomaly->type,
 		       ((int64_t)(win_start - r->t0)) / 1e9,
 		       ((int64_t)(win_end - r->t0)) / 1e9,
-		       from_payload ? "" : " (runner times: no cadet-payload lines)");
+		       from_payload
+			       ? ""
+			       : " (runner times: no cadet-payload lines)");
 	else if (anomaly)
 		printf(", no anomaly injected");
 	else
@@ -1281,8 +1333,8 @@ static char *join_cmdline(int argc, char **argv)
 static int load_one(const char *path, struct scenario **out)
 {
 	char err[8192];
-	struct scenario_opts o = { .sz = sizeof(o), .errbuf = err,
-				   .errbuf_sz = sizeof(err) };
+	struct scenario_opts o = {
+		.sz = sizeof(o), .errbuf = err, .errbuf_sz = sizeof(err)};
 
 	*out = scenario__load(path, &o);
 	if (!*out) {
@@ -1309,8 +1361,8 @@ static int do_list(const struct run_args *a)
 		if (!is_dir(dir) && exe_dir(exe, sizeof(exe))) {
 			static char alt[PATH_MAX];
 
-			if (snprintf(alt, sizeof(alt), "%s/../scenarios",
-				     exe) < (int)sizeof(alt) &&
+			if (snprintf(alt, sizeof(alt), "%s/../scenarios", exe) <
+				    (int)sizeof(alt) &&
 			    is_dir(alt))
 				dir = alt;
 		}
@@ -1351,8 +1403,8 @@ static int do_list(const struct run_args *a)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_args a = { .outdir = "datasets/runs", .repeat = 1 };
-	const struct argp argp = { options, parse_opt, args_doc, doc };
+	struct run_args a = {.outdir = "datasets/runs", .repeat = 1};
+	const struct argp argp = {options, parse_opt, args_doc, doc};
 	struct scenario **scns = NULL;
 	char payload_buf[PATH_MAX], *cmdline = NULL;
 	const char *payload_dir;
@@ -1393,7 +1445,8 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "cadet run: %s: %s\n", a.files[i], msg);
 			ret = 2;
 		} else if (*note) {
-			fprintf(stderr, "cadet run: %s: %s\n", a.files[i], note);
+			fprintf(stderr, "cadet run: %s: %s\n", a.files[i],
+				note);
 		}
 	}
 	if (ret)
@@ -1433,9 +1486,11 @@ int cmd_run(int argc, char **argv)
 		uint64_t base = a.seed_set ? a.seed : s->seed;
 
 		for (unsigned int rep = 0; rep < a.repeat; rep++) {
-			struct run r = { .args = &a, .s = s, .rep = rep,
-					 .payload_dir = payload_dir,
-					 .cmdline = cmdline };
+			struct run r = {.args = &a,
+					.s = s,
+					.rep = rep,
+					.payload_dir = payload_dir,
+					.cmdline = cmdline};
 			char stamp[32];
 
 			if (cleanup_stop_requested())
@@ -1454,9 +1509,10 @@ int cmd_run(int argc, char **argv)
 					snprintf(r.rootfs[c], PATH_MAX, "%s",
 						 a.rootfs);
 				else
-					err = rootfs_for(s->containers[c].packages,
-							 a.dry_run, r.rootfs[c],
-							 PATH_MAX);
+					err = rootfs_for(
+						s->containers[c].packages,
+						a.dry_run, r.rootfs[c],
+						PATH_MAX);
 			}
 			if (a.dry_run) {
 				print_plan(&r, stdout);
@@ -1468,22 +1524,27 @@ int cmd_run(int argc, char **argv)
 				print_plan(&r, stderr);
 			else
 				fprintf(stderr,
-					"cadet run: [%u/%u] %s seed %" PRIu64 ", %u s%s\n",
+					"cadet run: [%u/%u] %s seed %" PRIu64
+					", %u s%s\n",
 					done + 1, total, s->name, r.plan.seed,
 					s->duration,
-					s->anomaly && !a.normal ? "" : ", normal");
+					s->anomaly && !a.normal ? ""
+								: ", normal");
 			if (!err)
 				err = run_one(&r);
 			done++;
 			if (err && !cleanup_stop_requested()) {
-				fprintf(stderr, "cadet run: %s seed %" PRIu64 " failed\n",
+				fprintf(stderr,
+					"cadet run: %s seed %" PRIu64
+					" failed\n",
 					s->name, r.plan.seed);
 				failed++;
 			}
 		}
 	}
 	if (cleanup_reason() == CLEANUP_DEADLINE) {
-		fprintf(stderr, "cadet run: stopped by the hard deadline (duration + %d s)\n",
+		fprintf(stderr,
+			"cadet run: stopped by the hard deadline (duration + %d s)\n",
 			SCENARIO_DEADLINE_SLACK_S);
 		ret = 1;
 	} else if (failed) {

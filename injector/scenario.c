@@ -43,8 +43,8 @@ struct raw_kv {
 
 struct raw_sec {
 	enum sec_kind kind;
-	char *label;            /* "[container web]" as written, normalized */
-	char *name;             /* NAME of container/workload, else NULL */
+	char *label; /* "[container web]" as written, normalized */
+	char *name; /* NAME of container/workload, else NULL */
 	int line;
 	struct raw_kv *kv;
 	size_t nkv;
@@ -52,13 +52,13 @@ struct raw_sec {
 
 struct parser {
 	const char *path;
-	const char *p;          /* reader position */
+	const char *p; /* reader position */
 	const char *end;
-	int line;               /* line last handed to inih */
+	int line; /* line last handed to inih */
 	struct raw_sec *secs;
 	size_t nsecs;
-	struct raw_sec *cur;    /* NULL before the first header, or bad one */
-	bool cur_bad;           /* keys of a rejected section are ignored */
+	struct raw_sec *cur; /* NULL before the first header, or bad one */
+	bool cur_bad; /* keys of a rejected section are ignored */
 	char *errbuf;
 	size_t errbuf_sz;
 	size_t errlen;
@@ -112,8 +112,9 @@ static bool valid_ident(const char *s, bool dash)
 	if (!*s || strlen(s) > 63)
 		return false;
 	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
-		      *s == '_' || (dash && *s == '-')))
+		if (!(islower((unsigned char)*s) ||
+		      isdigit((unsigned char)*s) || *s == '_' ||
+		      (dash && *s == '-')))
 			return false;
 	return true;
 }
@@ -131,8 +132,8 @@ static void section_header(struct parser *ps, const char *text)
 	in = buf + 1;
 	close = strchr(in, ']');
 	if (!close) {
-		perr(ps, ps->line, NULL, NULL,
-		     "section header without ']': %s", text);
+		perr(ps, ps->line, NULL, NULL, "section header without ']': %s",
+		     text);
 		return;
 	}
 	*close = '\0';
@@ -164,8 +165,8 @@ static void section_header(struct parser *ps, const char *text)
 		return;
 	}
 	if ((k == SEC_SCENARIO || k == SEC_ANOMALY) && name) {
-		perr(ps, ps->line, NULL, NULL,
-		     "[%s] takes no name, got '%s'", kind, name);
+		perr(ps, ps->line, NULL, NULL, "[%s] takes no name, got '%s'",
+		     kind, name);
 		return;
 	}
 	if (extra) {
@@ -205,8 +206,8 @@ static void section_header(struct parser *ps, const char *text)
 		if (asprintf(&sec->label, "[%s %s]", kind, name) < 0)
 			sec->label = NULL;
 	} else {
-		sec->label = strdup(k == SEC_SCENARIO ? "[scenario]" :
-							"[anomaly]");
+		sec->label =
+			strdup(k == SEC_SCENARIO ? "[scenario]" : "[anomaly]");
 	}
 	if (!sec->label || (name && !sec->name)) {
 		free(sec->label);
@@ -277,8 +278,7 @@ static int handler(void *user, const char *section, const char *key,
 	for (size_t i = 0; i < sec->nkv; i++) {
 		if (!strcmp(sec->kv[i].key, key)) {
 			perr(ps, ps->line, sec->label, key,
-			     "given twice (first at line %d)",
-			     sec->kv[i].line);
+			     "given twice (first at line %d)", sec->kv[i].line);
 			return 1;
 		}
 	}
@@ -368,10 +368,26 @@ int scenario_parse_size(const char *s, uint64_t *out)
 	switch (*end) {
 	case '\0':
 		break;
-	case 'k': case 'K': mult = 1ull << 10; end++; break;
-	case 'm': case 'M': mult = 1ull << 20; end++; break;
-	case 'g': case 'G': mult = 1ull << 30; end++; break;
-	case 't': case 'T': mult = 1ull << 40; end++; break;
+	case 'k':
+	case 'K':
+		mult = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ull << 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		mult = 1ull << 40;
+		end++;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -429,8 +445,7 @@ static char *req_str(struct parser *ps, struct raw_sec *sec, const char *key,
 	struct raw_kv *kv = kv_get(sec, key);
 
 	if (!kv) {
-		perr(ps, sec->line, sec->label, key,
-		     "required key missing");
+		perr(ps, sec->line, sec->label, key, "required key missing");
 		return NULL;
 	}
 	if (line)
@@ -465,18 +480,17 @@ static bool get_uint(struct parser *ps, struct raw_sec *sec, const char *key,
 	}
 	if (v < min || v > max) {
 		perr(ps, kv->line, sec->label, key,
-		     "%llu is out of range %llu..%llu",
-		     (unsigned long long)v, (unsigned long long)min,
-		     (unsigned long long)max);
+		     "%llu is out of range %llu..%llu", (unsigned long long)v,
+		     (unsigned long long)min, (unsigned long long)max);
 		return false;
 	}
 	*out = v;
 	return true;
 }
 
-static bool get_double(struct parser *ps, struct raw_sec *sec,
-		       const char *key, double min, double max, double def,
-		       const char *unit, double *out)
+static bool get_double(struct parser *ps, struct raw_sec *sec, const char *key,
+		       double min, double max, double def, const char *unit,
+		       double *out)
 {
 	struct raw_kv *kv = kv_get(sec, key);
 	double v;
@@ -491,8 +505,8 @@ static bool get_double(struct parser *ps, struct raw_sec *sec,
 		return false;
 	}
 	if (v < min || v > max) {
-		perr(ps, kv->line, sec->label, key,
-		     "%g is out of range %g..%g", v, min, max);
+		perr(ps, kv->line, sec->label, key, "%g is out of range %g..%g",
+		     v, min, max);
 		return false;
 	}
 	*out = v;
@@ -586,16 +600,17 @@ static void check_scenario(struct parser *ps, struct raw_sec *sec,
 	if (kv && parse_u64(kv->value, &s->seed))
 		perr(ps, kv->line, sec->label, "seed",
 		     "expected a whole number, got '%s'", kv->value);
-	unknown_keys(ps, sec,
-		     "[scenario] has name, description, category, duration, seed");
+	unknown_keys(
+		ps, sec,
+		"[scenario] has name, description, category, duration, seed");
 }
 
 static bool valid_packages(const char *v)
 {
 	/* Debian package names, separated by spaces or commas. */
 	for (const char *p = v; *p; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
-		      strchr("+.-, \t", *p)))
+		if (!(islower((unsigned char)*p) ||
+		      isdigit((unsigned char)*p) || strchr("+.-, \t", *p)))
 			return false;
 	return true;
 }
@@ -666,14 +681,16 @@ static void check_container(struct parser *ps, struct raw_sec *sec,
 		if (!c->nports && !*kv->value)
 			perr(ps, kv->line, sec->label, "ports", "empty value");
 	}
-	unknown_keys(ps, sec,
-		     "[container NAME] has packages, command, memory, cpus, pids, ports");
+	unknown_keys(
+		ps, sec,
+		"[container NAME] has packages, command, memory, cpus, pids, ports");
 }
 
 static int find_container(const struct scenario *s, const char *name)
 {
 	for (size_t i = 0; i < s->ncontainers; i++)
-		if (s->containers[i].name && !strcmp(s->containers[i].name, name))
+		if (s->containers[i].name &&
+		    !strcmp(s->containers[i].name, name))
 			return (int)i;
 	return -1;
 }
@@ -685,8 +702,8 @@ static void list_containers(const struct scenario *s, char *buf, size_t sz)
 	buf[0] = '\0';
 	for (size_t i = 0; i < s->ncontainers && off < sz; i++) {
 		int n = snprintf(buf + off, sz - off, "%s%s", i ? ", " : "",
-				 s->containers[i].name ? s->containers[i].name :
-							 "?");
+				 s->containers[i].name ? s->containers[i].name
+						       : "?");
 		if (n < 0)
 			break;
 		off += (size_t)n;
@@ -719,10 +736,13 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 			   struct scenario_workload *w)
 {
 	static const char *const only[][2] = {
-		{ "connections", "http" }, { "threads", "http" },
-		{ "port", "http" },        { "burst_s", "http" },
-		{ "period", "batch and log" }, { "size", "batch" },
-		{ "rate", "log" },
+		{"connections", "http"},
+		{"threads", "http"},
+		{"port", "http"},
+		{"burst_s", "http"},
+		{"period", "batch and log"},
+		{"size", "batch"},
+		{"rate", "log"},
 	};
 	const char *v;
 	int line;
@@ -911,11 +931,20 @@ static void validate(struct parser *ps, struct scenario *s)
 
 	for (size_t i = 0; i < ps->nsecs; i++) {
 		switch (ps->secs[i].kind) {
-		case SEC_SCENARIO: scn = &ps->secs[i]; break;
-		case SEC_ANOMALY: anom = &ps->secs[i]; break;
-		case SEC_CONTAINER: nc++; break;
-		case SEC_WORKLOAD: nw++; break;
-		default: break;
+		case SEC_SCENARIO:
+			scn = &ps->secs[i];
+			break;
+		case SEC_ANOMALY:
+			anom = &ps->secs[i];
+			break;
+		case SEC_CONTAINER:
+			nc++;
+			break;
+		case SEC_WORKLOAD:
+			nw++;
+			break;
+		default:
+			break;
 		}
 	}
 	if (!scn)
@@ -962,7 +991,7 @@ static void validate(struct parser *ps, struct scenario *s)
 struct scenario *scenario__load_mem(const char *text, size_t len,
 				    const struct scenario_opts *opts)
 {
-	struct parser ps = { 0 };
+	struct parser ps = {0};
 	struct scenario *s = NULL;
 	const char *path = "<memory>";
 	int ret, err = 0;
@@ -1037,8 +1066,8 @@ cleanup:
 	raw_free(&ps);
 	if (err) {
 		if (err == ENOMEM && ps.errbuf && ps.errbuf_sz)
-			snprintf(ps.errbuf, ps.errbuf_sz,
-				 "%s: out of memory\n", path);
+			snprintf(ps.errbuf, ps.errbuf_sz, "%s: out of memory\n",
+				 path);
 		scenario__free(s);
 		errno = err;
 		return NULL;
@@ -1049,7 +1078,7 @@ cleanup:
 struct scenario *scenario__load(const char *path,
 				const struct scenario_opts *opts)
 {
-	struct scenario_opts o = { .sz = sizeof(o) };
+	struct scenario_opts o = {.sz = sizeof(o)};
 	struct scenario *s = NULL;
 	char *text = NULL;
 	size_t len = 0, cap = 0;
@@ -1103,10 +1132,12 @@ struct scenario *scenario__load(const char *path,
 	fclose(f);
 	if (err) {
 		if (o.errbuf && o.errbuf_sz)
-			snprintf(o.errbuf, o.errbuf_sz, "%s: cannot read: %s\n",
-				 path, err == EFBIG ?
-				 "larger than 4 MiB, not a scenario file" :
-				 strerror(err));
+			snprintf(
+				o.errbuf, o.errbuf_sz, "%s: cannot read: %s\n",
+				path,
+				err == EFBIG
+					? "larger than 4 MiB, not a scenario file"
+					: strerror(err));
 		goto cleanup;
 	}
 	s = scenario__load_mem(text ? text : "", len, &o);
@@ -1149,8 +1180,8 @@ void scenario__free(struct scenario *s)
 }
 
 int scenario__override(struct scenario *s, unsigned int duration,
-		       const char *start, char *err, size_t err_sz,
-		       char *note, size_t note_sz)
+		       const char *start, char *err, size_t err_sz, char *note,
+		       size_t note_sz)
 {
 	struct scenario_anomaly *a = s->anomaly;
 	unsigned int old = s->duration, lo, hi;
@@ -1181,15 +1212,17 @@ int scenario__override(struct scenario *s, unsigned int duration,
 		return 0;
 	if (start) {
 		if (hi >= s->duration) {
-			snprintf(err, err_sz,
-				 "--start %s: the anomaly would start after the %u s run ends",
-				 start, s->duration);
+			snprintf(
+				err, err_sz,
+				"--start %s: the anomaly would start after the %u s run ends",
+				start, s->duration);
 			return -EINVAL;
 		}
 		if (hi + a->duration > s->duration && !duration) {
-			snprintf(err, err_sz,
-				 "--start %s: the anomaly (%u s) would end after the %u s run",
-				 start, a->duration, s->duration);
+			snprintf(
+				err, err_sz,
+				"--start %s: the anomaly (%u s) would end after the %u s run",
+				start, a->duration, s->duration);
 			return -EINVAL;
 		}
 		a->start_min = lo;
@@ -1198,9 +1231,10 @@ int scenario__override(struct scenario *s, unsigned int duration,
 		if (hi + a->duration > s->duration) {
 			a->duration = s->duration - hi;
 			if (note && note_sz)
-				snprintf(note, note_sz,
-					 "anomaly cut to the %u s run: start %u-%u s, duration %u s",
-					 s->duration, lo, hi, a->duration);
+				snprintf(
+					note, note_sz,
+					"anomaly cut to the %u s run: start %u-%u s, duration %u s",
+					s->duration, lo, hi, a->duration);
 		}
 		return 0;
 	}
@@ -1216,14 +1250,14 @@ int scenario__override(struct scenario *s, unsigned int duration,
 		while (a->start_max + a->duration > duration &&
 		       a->start_max > a->start_min)
 			a->start_max--;
-		while (a->start_max + a->duration > duration &&
-		       a->duration > 1)
+		while (a->start_max + a->duration > duration && a->duration > 1)
 			a->duration--;
 		if (note && note_sz)
-			snprintf(note, note_sz,
-				 "anomaly scaled to the %u s run: start %u-%u s, duration %u s",
-				 duration, a->start_min, a->start_max,
-				 a->duration);
+			snprintf(
+				note, note_sz,
+				"anomaly scaled to the %u s run: start %u-%u s, duration %u s",
+				duration, a->start_min, a->start_max,
+				a->duration);
 	}
 	return 0;
 }
@@ -1231,9 +1265,12 @@ int scenario__override(struct scenario *s, unsigned int duration,
 const char *scenario_category_name(enum scenario_category c)
 {
 	switch (c) {
-	case SCENARIO_CAT_RESOURCE: return "resource";
-	case SCENARIO_CAT_SECURITY: return "security";
-	case SCENARIO_CAT_NETWORK: return "network";
+	case SCENARIO_CAT_RESOURCE:
+		return "resource";
+	case SCENARIO_CAT_SECURITY:
+		return "security";
+	case SCENARIO_CAT_NETWORK:
+		return "network";
 	}
 	return "?";
 }
@@ -1241,9 +1278,12 @@ const char *scenario_category_name(enum scenario_category c)
 const char *scenario_workload_type_name(enum scenario_workload_type t)
 {
 	switch (t) {
-	case SCENARIO_WL_HTTP: return "http";
-	case SCENARIO_WL_BATCH: return "batch";
-	case SCENARIO_WL_LOG: return "log";
+	case SCENARIO_WL_HTTP:
+		return "http";
+	case SCENARIO_WL_BATCH:
+		return "batch";
+	case SCENARIO_WL_LOG:
+		return "log";
 	}
 	return "?";
 }
@@ -1299,7 +1339,7 @@ uint64_t scenario_rng_range(struct scenario_rng *r, uint64_t lo, uint64_t hi)
 	if (hi <= lo)
 		return lo;
 	span = hi - lo + 1;
-	if (span == 0)          /* the whole 64-bit range */
+	if (span == 0) /* the whole 64-bit range */
 		return scenario_rng_next(r);
 	/* Rejection sampling: no modulo bias. */
 	lim = UINT64_MAX - UINT64_MAX % span;

@@ -48,27 +48,27 @@ enum scenario_workload_type {
 
 struct scenario_container {
 	char *name;
-	char *packages;         /* extra Debian packages, space separated */
-	char *command;          /* run with /bin/sh -c */
-	uint64_t memory;        /* bytes */
+	char *packages; /* extra Debian packages, space separated */
+	char *command; /* run with /bin/sh -c */
+	uint64_t memory; /* bytes */
 	double cpus;
 	int64_t pids;
 	uint16_t ports[SCENARIO_MAX_PORTS];
 	int nports;
-	int line;               /* of the section header */
+	int line; /* of the section header */
 };
 
 struct scenario_workload {
 	char *name;
 	enum scenario_workload_type type;
-	size_t target;          /* index into scenario->containers */
-	unsigned int connections;       /* http */
-	unsigned int threads;           /* http */
-	unsigned int port;              /* http */
-	unsigned int burst_s;           /* http */
-	double period;                  /* batch, log: seconds */
-	uint64_t size;                  /* batch: bytes per job */
-	double rate;                    /* log: lines per second */
+	size_t target; /* index into scenario->containers */
+	unsigned int connections; /* http */
+	unsigned int threads; /* http */
+	unsigned int port; /* http */
+	unsigned int burst_s; /* http */
+	double period; /* batch, log: seconds */
+	uint64_t size; /* batch: bytes per job */
+	double rate; /* log: lines per second */
 	int line;
 };
 
@@ -78,35 +78,35 @@ struct scenario_param {
 };
 
 struct scenario_anomaly {
-	char *type;             /* "mem_leak", ..., "command" */
-	size_t target;          /* index into scenario->containers */
+	char *type; /* "mem_leak", ..., "command" */
+	size_t target; /* index into scenario->containers */
 	unsigned int start_min; /* s after the run starts */
 	unsigned int start_max;
-	unsigned int duration;  /* s */
-	char *command;          /* type=command only */
-	double intensity;       /* stored in the LABEL record */
-	struct scenario_param *params;  /* intensity keys, file order */
+	unsigned int duration; /* s */
+	char *command; /* type=command only */
+	double intensity; /* stored in the LABEL record */
+	struct scenario_param *params; /* intensity keys, file order */
 	size_t nparams;
 	int line;
 };
 
 struct scenario {
-	char *path;             /* as given to scenario__load() */
+	char *path; /* as given to scenario__load() */
 	char *name;
 	char *description;
 	enum scenario_category category;
-	unsigned int duration;  /* s */
+	unsigned int duration; /* s */
 	uint64_t seed;
 	struct scenario_container *containers;
 	size_t ncontainers;
 	struct scenario_workload *workloads;
 	size_t nworkloads;
-	struct scenario_anomaly *anomaly;       /* NULL: normal-only run */
+	struct scenario_anomaly *anomaly; /* NULL: normal-only run */
 };
 
 struct scenario_opts {
 	size_t sz;
-	char *errbuf;           /* messages, one line per problem */
+	char *errbuf; /* messages, one line per problem */
 	size_t errbuf_sz;
 	const char *display_path; /* name used in messages; default the path */
 };
@@ -132,8 +132,8 @@ void scenario__free(struct scenario *s);
  * scaled, empty when nothing was.
  */
 int scenario__override(struct scenario *s, unsigned int duration,
-		       const char *start, char *err, size_t err_sz,
-		       char *note, size_t note_sz);
+		       const char *start, char *err, size_t err_sz, char *note,
+		       size_t note_sz);
 
 const char *scenario_category_name(enum scenario_category c);
 const char *scenario_workload_type_name(enum scenario_workload_type t);
@@ -159,15 +159,14 @@ uint64_t scenario_rng_next(struct scenario_rng *r);
 /* Uniform in [0, 1). */
 double scenario_rng_double(struct scenario_rng *r);
 /* Uniform integer in [lo, hi] (inclusive); lo when hi <= lo. */
-uint64_t scenario_rng_range(struct scenario_rng *r, uint64_t lo,
-			    uint64_t hi);
+uint64_t scenario_rng_range(struct scenario_rng *r, uint64_t lo, uint64_t hi);
 
 /* What one run does, drawn from the seed. Times in ms after the start. */
 struct scenario_plan {
 	uint64_t seed;
-	uint64_t onset_ms;              /* anomaly start; 0 if none */
-	uint64_t anomaly_ms;            /* anomaly duration */
-	uint64_t duration_ms;           /* whole run */
+	uint64_t onset_ms; /* anomaly start; 0 if none */
+	uint64_t anomaly_ms; /* anomaly duration */
+	uint64_t duration_ms; /* whole run */
 	uint64_t workload_seed[SCENARIO_MAX_WORKLOADS]; /* one per workload */
 };
 

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "injector/cleanup.h"
 #include "injector/container.h"
 #include "injector/workload.h"
 
@@ -45,10 +46,10 @@ struct workload {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stopping;
-	pid_t child;            /* running wrk (own process group) */
+	pid_t child; /* running wrk (own process group) */
 
 	/* batch, log */
-	pid_t shell;            /* host pid of the shell loop */
+	pid_t shell; /* host pid of the shell loop */
 
 	unsigned int runs;
 	bool stopped;
@@ -73,8 +74,8 @@ static int sappend(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(*buf ? *buf + *len : NULL,
-			      *buf ? *cap - *len : 0, fmt, ap);
+		n = vsnprintf(*buf ? *buf + *len : NULL, *buf ? *cap - *len : 0,
+			      fmt, ap);
 		va_end(ap);
 		if (n < 0)
 			return -EINVAL;
@@ -157,24 +158,26 @@ char *workload_script(const struct scenario_workload *wl, uint64_t seed,
 			steps++;
 		}
 		if (!err)
-			err = sappend(&buf, &len, &cap,
-				      "; do\n"
-				      "\tn=${j%%:*}; t=$(date +%%Y-%%m-%%dT%%H:%%M:%%S)\n"
-				      "\twhile [ $n -gt 0 ]; do\n"
-				      "\t\ti=$((i + 1)); n=$((n - 1))\n"
-				      "\t\tprintf '%%s app[%%d]: GET /item/%%d status=%%d bytes=%%d\\n' "
-				      "$t $$ $((i %% 997)) $(( i %% 23 == 0 ? 404 : 200 )) $(( (i * 7919) %% 40000 ))\n"
-				      "\tdone >>$L\n"
-				      "\t[ $((i %% 50000)) -lt 200 ] && [ $i -gt 200 ] && mv -f $L $L.1\n"
-				      "\tsleep ${j#*:}\n"
-				      "done\n}\n");
+			err = sappend(
+				&buf, &len, &cap,
+				"; do\n"
+				"\tn=${j%%:*}; t=$(date +%%Y-%%m-%%dT%%H:%%M:%%S)\n"
+				"\twhile [ $n -gt 0 ]; do\n"
+				"\t\ti=$((i + 1)); n=$((n - 1))\n"
+				"\t\tprintf '%%s app[%%d]: GET /item/%%d status=%%d bytes=%%d\\n' "
+				"$t $$ $((i %% 997)) $(( i %% 23 == 0 ? 404 : 200 )) $(( (i * 7919) %% 40000 ))\n"
+				"\tdone >>$L\n"
+				"\t[ $((i %% 50000)) -lt 200 ] && [ $i -gt 200 ] && mv -f $L $L.1\n"
+				"\tsleep ${j#*:}\n"
+				"done\n}\n");
 	}
 	/* A schedule cut at MAX_STEPS repeats until the duration is over. */
 	repeat = t ? (unsigned int)((duration_ms + t - 1) / t) : 1;
 	if (!err)
-		err = sappend(&buf, &len, &cap,
-			      "k=0\nwhile [ $k -lt %u ]; do run; k=$((k + 1)); done\n",
-			      repeat ? repeat : 1);
+		err = sappend(
+			&buf, &len, &cap,
+			"k=0\nwhile [ $k -lt %u ]; do run; k=$((k + 1)); done\n",
+			repeat ? repeat : 1);
 	if (err) {
 		free(buf);
 		errno = -err;
@@ -195,8 +198,8 @@ static void *http_thread(void *arg)
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-					POSIX_SPAWN_SETSIGMASK |
-					POSIX_SPAWN_SETSIGDEF);
+						POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
 	{
 		sigset_t none, def;
 
@@ -220,9 +223,9 @@ static void *http_thread(void *arg)
 	for (;;) {
 		uint64_t now = now_ms(), burst_ms, pause_ms;
 		char net[160], conns[16], threads[16], dur[24], url[64];
-		char *argv[] = { "nsenter", net, "--", w->wrk, "-c", conns,
-				 "-t", threads, "-d", dur, "--timeout", "2s",
-				 url, NULL };
+		char *argv[] = {"nsenter",   net,  "--",    w->wrk, "-c",
+				conns,	     "-t", threads, "-d",   dur,
+				"--timeout", "2s", url,	    NULL};
 		struct timespec until;
 		pid_t pid;
 		int status;
@@ -239,16 +242,14 @@ static void *http_thread(void *arg)
 		snprintf(threads, sizeof(threads), "%u", w->wl.threads);
 		snprintf(dur, sizeof(dur), "%llus",
 			 (unsigned long long)(burst_ms / 1000));
-		snprintf(url, sizeof(url), "http://127.0.0.1:%u/",
-			 w->wl.port);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u/", w->wl.port);
 
 		pthread_mutex_lock(&w->lock);
 		if (w->stopping) {
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
-		if (posix_spawnp(&pid, "nsenter", &fa, &attr, argv,
-				 environ)) {
+		if (posix_spawnp(&pid, "nsenter", &fa, &attr, argv, environ)) {
 			pthread_mutex_unlock(&w->lock);
 			fprintf(stderr,
 				"cadet run: workload %s: cannot start nsenter/wrk: %s\n",
@@ -257,10 +258,13 @@ static void *http_thread(void *arg)
 		}
 		w->child = pid;
 		w->runs++;
+		/* An emergency exit of the runner kills it too. */
+		cleanup_register_pgid(pid);
 		pthread_mutex_unlock(&w->lock);
 
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+		cleanup_unregister_pgid(pid);
 		pthread_mutex_lock(&w->lock);
 		w->child = 0;
 		if (w->verbose)
@@ -338,10 +342,9 @@ struct workload *workload__start(const struct workload_opts *opts)
 		}
 		w->thread_started = true;
 	} else {
-		const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
-		struct container_exec_opts eo = { .sz = sizeof(eo),
-						  .detach = 1,
-						  .pid = &w->shell };
+		const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+		struct container_exec_opts eo = {
+			.sz = sizeof(eo), .detach = 1, .pid = &w->shell};
 		int ret;
 
 		script = workload_script(&w->wl, w->seed, w->duration_ms);

@@ -31,8 +31,8 @@ struct workload_opts {
 	const struct scenario_workload *wl;
 	struct container *target;
 	uint64_t seed;
-	uint64_t duration_ms;   /* the load stops by itself after this */
-	const char *wrk;        /* wrk binary; default "wrk" from PATH */
+	uint64_t duration_ms; /* the load stops by itself after this */
+	const char *wrk; /* wrk binary; default "wrk" from PATH */
 	int verbose;
 };
 

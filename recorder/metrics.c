@@ -54,6 +54,16 @@ struct metrics {
 	struct cadet_recbuf *b;
 };
 
+static uint64_t self_cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+}
+
 static uint64_t sub(uint64_t cur, uint64_t prev)
 {
 	/* A counter that went back was made anew: all of it is new. */
@@ -133,6 +143,10 @@ struct metrics *metrics__new(const struct metrics_opts *opts)
 		return NULL;
 	memcpy(&m->opts, opts,
 	       opts->sz < sizeof(m->opts) ? opts->sz : sizeof(m->opts));
+	m->last_ts = m->opts.start_ts;
+	m->stats_ts = m->opts.start_ts;
+	/* STATS is about recording, not about loading the probes. */
+	m->cpu_prev_ns = self_cpu_ns();
 	m->ncpus = libbpf_num_possible_cpus();
 	if (m->ncpus <= 0) {
 		free(m);
@@ -486,14 +500,9 @@ int metrics__stats(struct metrics *m, uint64_t now,
 		   const struct metrics_totals *t, metrics_emit_fn emit,
 		   void *ctx)
 {
+	uint64_t cpu_ns = self_cpu_ns();
 	struct cadet_rec_stats *r;
-	struct rusage ru;
-	uint64_t cpu_ns;
 
-	if (getrusage(RUSAGE_SELF, &ru))
-		return -errno;
-	cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
-		 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
 	r = cadet_recbuf__start(m->b, CADET_REC_STATS, sizeof(*r));
 	if (!r)
 		return -errno;

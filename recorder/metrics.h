@@ -31,6 +31,7 @@ struct metrics_opts {
 	int hist_fd;                    /* per-CPU hist_key -> u64, or -1 */
 	int mm_rss_fd;                  /* mm -> mm_rss, or -1 */
 	bool all;                       /* also cgroups not added: the host */
+	uint64_t start_ts;              /* trace clock: the first interval */
 };
 
 /* Called for each record made; a negative return stops the collection. */

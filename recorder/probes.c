@@ -425,6 +425,9 @@ struct probes *probes__new(const struct probes_opts *opts)
 		if (err)
 			goto cleanup;
 	}
+	/* Only needed to pick programs: give its memory back. */
+	btf__free(p->vmlinux);
+	p->vmlinux = NULL;
 	return p;
 cleanup:
 	probes__free(p);

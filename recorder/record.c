@@ -26,9 +26,9 @@ struct record_args {
 static const char doc[] =
 	"Record the eBPF events of containers into a cadet trace.\n"
 	"\n"
-	"Every container on the host is recorded unless --cgroup names some;\n"
-	"--all adds the host's own processes. Stop with Ctrl-C (SIGINT) or\n"
-	"SIGTERM: the trace is finished cleanly either way.\n"
+	"Every container on the host is recorded, plus the cgroups given with\n"
+	"--cgroup; --all adds the host's own processes. Stop with Ctrl-C\n"
+	"(SIGINT) or SIGTERM: the trace is finished cleanly either way.\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  cadet record -o run.cadet -d 30\n"

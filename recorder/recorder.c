@@ -41,8 +41,9 @@
 #define MIN_INTERVAL (100 * MSEC)
 #define POLL_MS 50
 #define FAST_POLL_MS 5
-#define PENDING_NS (300 * MSEC)
-#define REORDER_NS (500 * MSEC)
+/* runc is classified about 40 ms after its cgroup mkdir here. */
+#define PENDING_NS (200 * MSEC)
+#define REORDER_NS (300 * MSEC)
 #define MAX_HELD_BYTES (64u << 20)
 
 struct held {
@@ -331,6 +332,13 @@ static void on_add(const struct container_info *c, void *ctx)
 	container_rec(r, c,
 		      r->started ? CADET_REC_CONTAINER_ADD
 				 : CADET_REC_CONTAINER);
+	if (r->opts.verbose > 1 && pending_find(r, c->cgroup_id))
+		fprintf(stderr,
+			"cadet record: new cgroup %llu classified after %.1f ms\n",
+			(unsigned long long)c->cgroup_id,
+			(now_ns(CLOCK_MONOTONIC) + PENDING_NS -
+			 pending_find(r, c->cgroup_id)->deadline) /
+				1e6);
 	pending_resolve(r, c->cgroup_id, true);
 	cmap_set(r, c, true);
 	if (r->opts.verbose)
@@ -693,13 +701,14 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	mo.hist_fd = probes__map_fd(r->probes, PROBES_MAP_SYSCALL_HIST);
 	mo.mm_rss_fd = probes__map_fd(r->probes, PROBES_MAP_MM_RSS);
 	mo.all = r->opts.all;
+	r->start_ts = now_ns(CLOCK_MONOTONIC);
+	mo.start_ts = r->start_ts;
 	r->metrics = metrics__new(&mo);
 	if (!r->metrics) {
 		err = -errno;
 		goto cleanup;
 	}
 
-	r->start_ts = now_ns(CLOCK_MONOTONIC);
 	hb = cadet_recbuf__new();
 	hdr = hb ? header_rec(r, hb) : NULL;
 	if (!hdr) {

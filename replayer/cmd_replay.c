@@ -271,16 +271,24 @@ static int make_synthetic(struct args *a)
 	return 0;
 }
 
-/* Results go to a temporary file renamed into place on success. */
+/*
+ * Results go to a temporary file renamed into place on success, so a
+ * failed run never leaves half a file. Only regular files: a device or a
+ * FIFO (-o /dev/null, -o /dev/stdout) is written in place.
+ */
 static int run(struct args *a)
 {
-	char tmp[PATH_MAX];
+	bool to_file = a->output && strcmp(a->output, "-");
+	bool in_place = false;
+	char tmp[PATH_MAX] = "";
 	FILE *out = stdout;
-	int ret;
+	struct stat st;
+	int ret, fd = -1;
 
-	if (a->output && strcmp(a->output, "-")) {
-		int fd;
-
+	if (to_file && !stat(a->output, &st) && !S_ISREG(st.st_mode)) {
+		in_place = true;
+		out = fopen(a->output, "w");
+	} else if (to_file) {
 		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", a->output) >=
 		    (int)sizeof(tmp)) {
 			fprintf(stderr, "cadet replay: %s: path too long\n",
@@ -288,35 +296,37 @@ static int run(struct args *a)
 			return 2;
 		}
 		fd = mkstemp(tmp);
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			fprintf(stderr, "cadet replay: cannot create %s: %s\n",
-				a->output, strerror(errno));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
-			return 2;
+		out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (out)
+			fchmod(fd, 0644);
+	}
+	if (!out) {
+		fprintf(stderr, "cadet replay: cannot create %s: %s\n",
+			a->output, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
 		}
-		fchmod(fd, 0644);
+		return 2;
 	}
 	ret = replay__run(a->r, out);
-	if (out == stdout) {
-		if (ret < 0)
-			fprintf(stderr, "cadet replay: %s\n",
-				replay__error(a->r));
+	if (ret < 0)
+		fprintf(stderr, "cadet replay: %s\n", replay__error(a->r));
+	if (!to_file)
 		return ret < 0 ? 2 : ret;
-	}
 	if (fclose(out) && ret >= 0) {
 		fprintf(stderr, "cadet replay: cannot write %s: %s\n",
 			a->output, strerror(errno));
 		ret = -EIO;
-	} else if (ret < 0) {
-		fprintf(stderr, "cadet replay: %s\n", replay__error(a->r));
 	}
-	if (ret < 0 || rename(tmp, a->output)) {
-		if (ret >= 0)
-			fprintf(stderr, "cadet replay: cannot write %s: %s\n",
-				a->output, strerror(errno));
+	if (in_place)
+		return ret < 0 ? 2 : ret;
+	if (ret >= 0 && rename(tmp, a->output)) {
+		fprintf(stderr, "cadet replay: cannot write %s: %s\n",
+			a->output, strerror(errno));
+		ret = -EIO;
+	}
+	if (ret < 0) {
 		unlink(tmp);
 		return 2;
 	}

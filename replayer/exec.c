@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -308,6 +309,31 @@ static int read_some(struct exec_det *x)
 }
 
 /*
+ * write() that turns a dead reader into EPIPE without SIGPIPE, even for
+ * programs that did not ignore the signal (cadet replay does; a test or
+ * another caller of the library may not).
+ */
+static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
+{
+	const struct timespec zero = {0};
+	sigset_t pipe_set, old;
+	ssize_t w;
+	int err;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	w = write(fd, buf, len);
+	err = errno;
+	/* The signal is thread-directed: take it before unblocking. */
+	if (w < 0 && err == EPIPE)
+		sigtimedwait(&pipe_set, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return w;
+}
+
+/*
  * Moves data both ways until the write buffer is empty and, when @sync,
  * until every requested ack arrived.
  */
@@ -346,8 +372,9 @@ static int pump(struct exec_det *x, bool sync)
 				return ret;
 		}
 		if (want_out && (pfd[1].revents & (POLLOUT | POLLERR))) {
-			ssize_t w = write(x->in_fd, x->wbuf.p + x->woff,
-					  x->wbuf.len - x->woff);
+			ssize_t w =
+				write_nosigpipe(x->in_fd, x->wbuf.p + x->woff,
+						x->wbuf.len - x->woff);
 
 			if (w < 0 && errno != EAGAIN && errno != EINTR)
 				return exec_fail(

@@ -211,8 +211,8 @@ static int write_alerts_dat(const char *dir, const struct rpt_trace *t,
 static void plot_metric(FILE *f, const struct rpt_trace *t, int col,
 			const char *ylabel, bool last)
 {
+	char lb[160], tmp[128];
 	size_t k = 0;
-	char lb[160];
 
 	fprintf(f, "set ylabel '%s'\n", ylabel);
 	if (last)
@@ -223,21 +223,18 @@ static void plot_metric(FILE *f, const struct rpt_trace *t, int col,
 
 		if (!c->shown)
 			continue;
-		rpt_ctr_label(c, lb, sizeof(lb));
+		snprintf(lb, sizeof(lb), "%s",
+			 rpt_ctr_label(c, tmp, sizeof(tmp)));
 		if (col == 4) {
-			/* network: tx solid, rx dashed, same colour */
+			/* network: tx solid, rx dashed, one key entry */
 			fprintf(f,
 				"%s'%s-c%zu.dat' u 1:4 w l lw 1.5 dt 1 lc rgb '%s' t ",
 				k ? ", \\\n     " : "", t->name, i,
 				colors[k % NCOLORS]);
-			strncat(lb, " tx", sizeof(lb) - strlen(lb) - 1);
 			gp_str(f, lb);
 			fprintf(f,
-				", '%s-c%zu.dat' u 1:5 w l lw 1.5 dt 2 lc rgb '%s' t ",
+				", '%s-c%zu.dat' u 1:5 w l lw 1.5 dt 2 lc rgb '%s' notitle",
 				t->name, i, colors[k % NCOLORS]);
-			lb[strlen(lb) - 3] = 0;
-			strncat(lb, " rx", sizeof(lb) - strlen(lb) - 1);
-			gp_str(f, lb);
 		} else {
 			fprintf(f,
 				"%s'%s-c%zu.dat' u 1:%d w l lw 1.5 lc rgb '%s' t ",
@@ -248,6 +245,24 @@ static void plot_metric(FILE *f, const struct rpt_trace *t, int col,
 		k++;
 	}
 	fputc('\n', f);
+}
+
+/* Right margin in characters: the key's longest entry and its sample. */
+static int key_width(const struct rpt_trace *t)
+{
+	size_t w = 28; /* "alert on another container" */
+	char lb[128];
+
+	for (size_t i = 0; i < t->nctrs; i++) {
+		const char *n;
+
+		if (!t->ctrs[i].shown)
+			continue;
+		n = rpt_ctr_label(&t->ctrs[i], lb, sizeof(lb));
+		if (strlen(n) > w)
+			w = strlen(n);
+	}
+	return (int)(w > 60 ? 60 : w) + 8;
 }
 
 static int timeline(const struct cadet_report *r, const struct rpt_trace *t,
@@ -297,9 +312,9 @@ static int timeline(const struct cadet_report *r, const struct rpt_trace *t,
 	fprintf(f,
 		"\nset xrange [%.3f:%.3f]\n"
 		"set grid\nset key outside right top\n"
-		"set lmargin 12\nset rmargin 30\nset format x ''\n"
+		"set lmargin 12\nset rmargin %d\nset format x ''\n"
 		"set yrange [0:*]\n",
-		x0, x1);
+		x0, x1, key_width(t));
 	for (size_t i = 0; i < t->nlabels; i++) {
 		const struct rpt_label *l = &t->labels[i];
 
@@ -320,7 +335,7 @@ static int timeline(const struct cadet_report *r, const struct rpt_trace *t,
 	plot_metric(f, t, 2, "CPU (cores)", false);
 	fputs("unset label\n", f);
 	plot_metric(f, t, 3, "RSS (MiB)", false);
-	plot_metric(f, t, 4, "network (KiB/s)", false);
+	plot_metric(f, t, 4, "network KiB/s (tx solid, rx dashed)", false);
 	plot_metric(f, t, 6, "syscalls / s", !alerts);
 	if (alerts) {
 		fprintf(f, "set ylabel 'alerts'\nset yrange [-0.5:%zu.5]\n",
@@ -383,10 +398,14 @@ static int detector_bars(const struct cadet_report *r, const char *dir,
 		"set yrange [0:1.05]\nset ylabel 'score'\n"
 		"set grid ytics\nset key outside right top\n"
 		"set xtics rotate by -25 nomirror\n"
-		"set datafile missing 'NaN'\n"
+		"lbl(v) = v == v ? sprintf('%%.2f', v) : 'n/a'\n"
+		"hy(v) = v == v ? v : 0\n"
 		"plot 'detectors.dat' u 2:xtic(1) t 'detection rate' lc rgb '#1f77b4', \\\n"
 		"     '' u 3 t 'precision' lc rgb '#ff7f0e', \\\n"
-		"     '' u 4 t 'F1' lc rgb '#2ca02c'\n",
+		"     '' u 4 t 'F1' lc rgb '#2ca02c', \\\n"
+		"     '' u ($0 - 0.25):(hy($2)):(lbl($2)) w labels offset 0,0.7 font ',8' notitle, \\\n"
+		"     '' u ($0):(hy($3)):(lbl($3)) w labels offset 0,0.7 font ',8' notitle, \\\n"
+		"     '' u ($0 + 0.25):(hy($4)):(lbl($4)) w labels offset 0,0.7 font ',8' notitle\n",
 		e->ndets > 6 ? 900 + 60 * (int)e->ndets : 900);
 	ret = close_file(f, "detectors.gp", err, errlen);
 	return ret ?: run_gnuplot(r->gnuplot, dir, "detectors.gp",

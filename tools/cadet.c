@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "replay", cmd_replay, "replay traces into detectors, deterministically" },
 	{ "import", cmd_import, "convert an external dataset (ADFA-LD) to traces" },
 	{ "eval", cmd_eval, "score replay results against the labels; regression check" },
+	{ "report", cmd_report, "report.md with plots, Grafana dashboard, OpenMetrics" },
 };
 
 static void usage(FILE *f)

@@ -12,9 +12,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[2048];
-	struct scenario_opts o = { .sz = sizeof(o), .errbuf = err,
-				   .errbuf_sz = sizeof(err),
-				   .display_path = "fuzz.ini" };
+	struct scenario_opts o = {.sz = sizeof(o),
+				  .errbuf = err,
+				  .errbuf_sz = sizeof(err),
+				  .display_path = "fuzz.ini"};
 	struct scenario *s;
 	struct scenario_plan plan;
 

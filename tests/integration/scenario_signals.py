@@ -219,7 +219,7 @@ def check_cpu_hog(t):
 
 def check_crypto_miner(t):
     port = int(t.params.get("port", 3333))
-    ok, msg = check_cpu(t, 0.2, 2)
+    ok, msg = check_cpu(t, 0.1, 3)
     beacons = t.events("connect", pred=lambda r: r.get("dport") == port)
     outside = t.events("connect", "out", lambda r: r.get("dport") == port)
     ok = ok and len(beacons) >= 1 and not outside

@@ -54,7 +54,7 @@ static void test_exec(void **state)
 	memcpy(e.buf, fn, strlen(fn));
 	memcpy(e.buf + strlen(fn), av, sizeof(av) - 1);
 	e.filename_len = strlen(fn);
-	e.argv_len = sizeof(av) - 1;	/* with the final NUL, as read */
+	e.argv_len = sizeof(av) - 1; /* with the final NUL, as read */
 	e.ppid = 7;
 	e.uid = 1000;
 	e.gid = 100;
@@ -130,8 +130,8 @@ static void test_sock_and_security(void **state)
 	struct cadet_recbuf *b = cadet_recbuf__new();
 	const struct cadet_rec_security *sr;
 	const struct cadet_rec_sock *r;
-	struct ev_security s = { 0 };
-	struct ev_sock k = { 0 };
+	struct ev_security s = {0};
+	struct ev_sock k = {0};
 
 	k.daddr[10] = k.daddr[11] = 0xff;
 	k.daddr[12] = 10;
@@ -173,8 +173,8 @@ static void test_sock_and_security(void **state)
 static void test_cgroup_and_garbage(void **state)
 {
 	struct cadet_recbuf *b = cadet_recbuf__new();
-	struct ev_cgroup c = { 0 };
-	struct ev_hdr h = { 0 };
+	struct ev_cgroup c = {0};
+	struct ev_hdr h = {0};
 	uint64_t id = 0;
 	int mkdir = 0;
 

@@ -43,7 +43,7 @@ static void *run_thread(void *arg)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -79,7 +79,7 @@ static void child(void)
 
 static void test_record_cgroup(void **state)
 {
-	const char *cgroups[] = { cg_dir, NULL };
+	const char *cgroups[] = {cg_dir, NULL};
 	struct recorder_opts o = {
 		.sz = sizeof(o),
 		.output = trace,
@@ -151,16 +151,17 @@ static void test_record_cgroup(void **state)
 				nexec++;
 				assert_int_equal(e->argc, 2);
 				assert_int_equal(e->ppid, pid);
-				assert_memory_equal(cadet_rec_str(rec, &e->argv),
-						    "true\0--cadet-test", 18);
+				assert_memory_equal(
+					cadet_rec_str(rec, &e->argv),
+					"true\0--cadet-test", 18);
 			}
 			break;
 		}
 		case CADET_REC_EXIT:
 			if (rec->pid == (uint32_t)pid &&
 			    !((const struct cadet_rec_exit *)rec)->thread)
-				exit_code =
-					((const struct cadet_rec_exit *)rec)->code;
+				exit_code = ((const struct cadet_rec_exit *)rec)
+						    ->code;
 			break;
 		case CADET_REC_OPEN: {
 			const struct cadet_rec_open *e = (const void *)rec;
@@ -185,9 +186,10 @@ static void test_record_cgroup(void **state)
 				((const struct cadet_rec_metrics *)rec)->execs;
 			break;
 		case CADET_REC_SYSCALL_HIST: {
-			const struct cadet_rec_syscall_hist *h = (const void *)rec;
-			const uint32_t *p = (const void *)((const char *)rec +
-							   h->hist.off);
+			const struct cadet_rec_syscall_hist *h =
+				(const void *)rec;
+			const uint32_t *p =
+				(const void *)((const char *)rec + h->hist.off);
 
 			for (uint32_t i = 0; i + 1 < h->hist.len / 4; i += 2)
 				if (p[i] == SYS_getppid)

@@ -583,6 +583,16 @@ static void test_exec_crash_and_garbage(void **state)
 	json_decref(ls);
 	free(o.buf);
 
+	/* A program that leaves early: no SIGPIPE for us, just disabled. */
+	o = run(1, 1, x, "d:exec:read -r l; echo '{\"type\":\"ack\"}'",
+		"d:null", NULL);
+	assert_int_equal(o.ret, 1);
+	ls = lines(&o);
+	assert_non_null(json_object_get(header_det(ls, 0), "disabled"));
+	assert_int_equal(count_type(ls, "score", "null"), 3 * 31);
+	json_decref(ls);
+	free(o.buf);
+
 	/* A program that is not there fails at start, with its status. */
 	o = run(1, 1, x, "d:exec:exit 3", NULL);
 	assert_true(o.ret < 0);

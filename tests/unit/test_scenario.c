@@ -27,8 +27,8 @@ static char errbuf[16384];
 static struct scenario *load(const char *name)
 {
 	char path[512];
-	struct scenario_opts o = { .sz = sizeof(o), .errbuf = errbuf,
-				   .errbuf_sz = sizeof(errbuf) };
+	struct scenario_opts o = {
+		.sz = sizeof(o), .errbuf = errbuf, .errbuf_sz = sizeof(errbuf)};
 
 	snprintf(path, sizeof(path), FIXTURES "/%s", name);
 	return scenario__load(path, &o);
@@ -36,9 +36,10 @@ static struct scenario *load(const char *name)
 
 static struct scenario *load_str(const char *text)
 {
-	struct scenario_opts o = { .sz = sizeof(o), .errbuf = errbuf,
-				   .errbuf_sz = sizeof(errbuf),
-				   .display_path = "mem.ini" };
+	struct scenario_opts o = {.sz = sizeof(o),
+				  .errbuf = errbuf,
+				  .errbuf_sz = sizeof(errbuf),
+				  .display_path = "mem.ini"};
 
 	return scenario__load_mem(text, strlen(text), &o);
 }
@@ -186,19 +187,20 @@ static void test_memory_edge_cases(void **state)
 	struct scenario *s;
 
 	/* NUL inside the text */
-	s = scenario__load_mem("[scenario]\n\0name = x\n", 20,
-			       &(struct scenario_opts){
-				       .sz = sizeof(struct scenario_opts),
-				       .errbuf = errbuf,
-				       .errbuf_sz = sizeof(errbuf),
-				       .display_path = "nul.ini" });
+	s = scenario__load_mem(
+		"[scenario]\n\0name = x\n", 20,
+		&(struct scenario_opts){.sz = sizeof(struct scenario_opts),
+					.errbuf = errbuf,
+					.errbuf_sz = sizeof(errbuf),
+					.display_path = "nul.ini"});
 	assert_null(s);
 	assert_non_null(strstr(errbuf, "nul.ini:2: NUL byte"));
 
 	/* empty file */
 	s = load_str("");
 	assert_null(s);
-	assert_non_null(strstr(errbuf, "mem.ini:1: [scenario]: section missing"));
+	assert_non_null(
+		strstr(errbuf, "mem.ini:1: [scenario]: section missing"));
 
 	/* a line longer than the parser takes is an error, not a split */
 	memset(big, 'a', sizeof(big) - 1);
@@ -266,34 +268,40 @@ static void test_override(void **state)
 
 	assert_non_null(s);
 	/* 60 s run with start 10-30 + 20 s: a 30 s run scales it by half */
-	assert_int_equal(scenario__override(s, 30, NULL, err, sizeof(err),
-					    note, sizeof(note)), 0);
+	assert_int_equal(scenario__override(s, 30, NULL, err, sizeof(err), note,
+					    sizeof(note)),
+			 0);
 	assert_int_equal(s->duration, 30);
 	assert_int_equal(s->anomaly->start_min, 5);
 	assert_int_equal(s->anomaly->start_max, 15);
 	assert_int_equal(s->anomaly->duration, 10);
 	assert_non_null(strstr(note, "start 5-15 s, duration 10 s"));
 
-	assert_int_equal(scenario__override(s, 0, "2-3", err, sizeof(err),
-					    note, sizeof(note)), 0);
+	assert_int_equal(scenario__override(s, 0, "2-3", err, sizeof(err), note,
+					    sizeof(note)),
+			 0);
 	assert_int_equal(s->anomaly->start_min, 2);
 	assert_int_equal(s->anomaly->start_max, 3);
 	assert_string_equal(note, "");
 
-	assert_int_equal(scenario__override(s, 0, "25", err, sizeof(err),
-					    NULL, 0), -EINVAL);
+	assert_int_equal(
+		scenario__override(s, 0, "25", err, sizeof(err), NULL, 0),
+		-EINVAL);
 	assert_non_null(strstr(err, "would end after the 30 s run"));
-	assert_int_equal(scenario__override(s, 0, "30", err, sizeof(err),
-					    NULL, 0), -EINVAL);
+	assert_int_equal(
+		scenario__override(s, 0, "30", err, sizeof(err), NULL, 0),
+		-EINVAL);
 	assert_non_null(strstr(err, "would start after the 30 s run ends"));
 	/* --duration with --start: the anomaly is cut to what is left */
-	assert_int_equal(scenario__override(s, 20, "12", err, sizeof(err),
-					    note, sizeof(note)), 0);
+	assert_int_equal(scenario__override(s, 20, "12", err, sizeof(err), note,
+					    sizeof(note)),
+			 0);
 	assert_int_equal(s->anomaly->start_min, 12);
 	assert_int_equal(s->anomaly->duration, 8);
 	assert_non_null(strstr(note, "cut to the 20 s run"));
-	assert_int_equal(scenario__override(s, 2, NULL, err, sizeof(err),
-					    NULL, 0), -EINVAL);
+	assert_int_equal(
+		scenario__override(s, 2, NULL, err, sizeof(err), NULL, 0),
+		-EINVAL);
 	assert_non_null(strstr(err, "out of range 5..3600"));
 	scenario__free(s);
 }
@@ -334,7 +342,7 @@ static void test_plan_seeded(void **state)
 static void test_rng(void **state)
 {
 	struct scenario_rng a, b;
-	unsigned int hist[10] = { 0 };
+	unsigned int hist[10] = {0};
 
 	scenario_rng_seed(&a, 42);
 	scenario_rng_seed(&b, 42);
