@@ -211,9 +211,10 @@ static void on_signal(int sig)
 	recorder__stop(active);
 }
 
+/* The command line as typed; argv[0] is already "cadet record". */
 static char *join_args(int argc, char **argv)
 {
-	size_t len = sizeof("cadet");
+	size_t len = 1;
 	char *s;
 
 	for (int i = 0; i < argc; i++)
@@ -221,9 +222,10 @@ static char *join_args(int argc, char **argv)
 	s = malloc(len);
 	if (!s)
 		return NULL;
-	strcpy(s, "cadet");
+	s[0] = '\0';
 	for (int i = 0; i < argc; i++) {
-		strcat(s, " ");
+		if (i)
+			strcat(s, " ");
 		strcat(s, argv[i]);
 	}
 	return s;
@@ -264,9 +266,9 @@ int cmd_record(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (a.o.verbose)
-		fprintf(stderr, "cadet record: recording to %s%s\n", a.o.output,
-			a.o.duration_ns ? "" : " until Ctrl-C");
+	/* Like tcpdump's "listening on": scripts wait for this line. */
+	fprintf(stderr, "cadet record: recording to %s%s\n", a.o.output,
+		a.o.duration_ns ? "" : " until Ctrl-C");
 	err = recorder__run(r);
 	active = NULL;
 	if (recorder__free(r) && !err)

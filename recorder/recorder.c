@@ -930,15 +930,13 @@ int recorder__free(struct recorder *r)
 		else if (err)
 			fprintf(stderr, "cadet record: finishing %s: %s\n",
 				r->output, strerror(-err));
-		if (r->opts.verbose || err)
-			fprintf(stderr,
-				"cadet record: %s: %llu records, %llu events, %llu lost, %llu late, %llu bytes\n",
-				r->output, (unsigned long long)st.records,
-				(unsigned long long)r->tot.events,
-				(unsigned long long)metrics__lost_total(
-					r->metrics),
-				(unsigned long long)st.late,
-				(unsigned long long)st.bytes_out);
+		fprintf(stderr,
+			"cadet record: %s: %llu records, %llu events, %llu lost, %llu late, %llu bytes\n",
+			r->output, (unsigned long long)st.records,
+			(unsigned long long)r->tot.events,
+			(unsigned long long)metrics__lost_total(r->metrics),
+			(unsigned long long)st.late,
+			(unsigned long long)st.bytes_out);
 	}
 	metrics__free(r->metrics);
 	container_table__free(r->table);

@@ -72,7 +72,7 @@ recorder_start() {
 	"$CADET" record -o "$trace" "$@" >"$TEST_TMP/recorder.log" 2>&1 &
 	RECORDER_PID=$!
 	for ((i = 0; i < 300; i++)); do
-		grep -q '^recording' "$TEST_TMP/recorder.log" && return 0
+		grep -q 'recording to' "$TEST_TMP/recorder.log" && return 0
 		kill -0 "$RECORDER_PID" 2>/dev/null || { cat "$TEST_TMP/recorder.log" >&2; fail "recorder exited early"; }
 		sleep 0.1
 	done
