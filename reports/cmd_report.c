@@ -54,21 +54,21 @@ enum {
 };
 
 static const struct argp_option options[] = {
-	{ "output", OPT_OUT, "DIR", 0,
-	  "Write the report into DIR (created; default cadet-report)" },
-	{ "results", OPT_RESULTS, "FILE", 0,
-	  "results.jsonl of `cadet replay`: alerts on the plots and dashboard" },
-	{ "eval", OPT_EVAL, "FILE", 0,
-	  "eval.json of `cadet eval`: metric tables, bars, heat map" },
-	{ "container", OPT_CONTAINER, "NAME", 0,
-	  "Show this container (repeatable; default: the anomaly targets and the busiest)" },
-	{ "max-containers", OPT_MAX, "N", 0,
-	  "Show at most N containers per trace (default 8)" },
-	{ "title", OPT_TITLE, "TEXT", 0,
-	  "Report and dashboard title (default: the scenarios)" },
-	{ "no-plots", OPT_NO_PLOTS, NULL, 0, "Do not run gnuplot" },
-	{ "gnuplot", OPT_GNUPLOT, "PROG", 0,
-	  "gnuplot program to run (default gnuplot)" },
+	{"output", OPT_OUT, "DIR", 0,
+	 "Write the report into DIR (created; default cadet-report)"},
+	{"results", OPT_RESULTS, "FILE", 0,
+	 "results.jsonl of `cadet replay`: alerts on the plots and dashboard"},
+	{"eval", OPT_EVAL, "FILE", 0,
+	 "eval.json of `cadet eval`: metric tables, bars, heat map"},
+	{"container", OPT_CONTAINER, "NAME", 0,
+	 "Show this container (repeatable; default: the anomaly targets and the busiest)"},
+	{"max-containers", OPT_MAX, "N", 0,
+	 "Show at most N containers per trace (default 8)"},
+	{"title", OPT_TITLE, "TEXT", 0,
+	 "Report and dashboard title (default: the scenarios)"},
+	{"no-plots", OPT_NO_PLOTS, NULL, 0, "Do not run gnuplot"},
+	{"gnuplot", OPT_GNUPLOT, "PROG", 0,
+	 "gnuplot program to run (default gnuplot)"},
 	{},
 };
 
@@ -107,7 +107,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		v = strtol(arg, &end, 10);
 		if (errno || end == arg || *end || v < 1 || v > 1000)
-			argp_error(state, "--max-containers '%s': want 1 to 1000",
+			argp_error(state,
+				   "--max-containers '%s': want 1 to 1000",
 				   arg);
 		a->o.max_containers = (size_t)v;
 		break;
@@ -157,8 +158,7 @@ static int make_dir(const char *path)
 	return 0;
 }
 
-static FILE *create(const char *dir, const char *name, char *path,
-		    size_t len)
+static FILE *create(const char *dir, const char *name, char *path, size_t len)
 {
 	FILE *f;
 
@@ -197,7 +197,8 @@ static int write_outputs(const struct cadet_report *r, const char *dir,
 
 	d = cadet_report__dashboard(r);
 	if (!d) {
-		fprintf(stderr, "cadet report: out of memory building the dashboard\n");
+		fprintf(stderr,
+			"cadet report: out of memory building the dashboard\n");
 		return -ENOMEM;
 	}
 	snprintf(path, sizeof(path), "%s/dashboard.json", dir);
@@ -231,8 +232,8 @@ static int write_outputs(const struct cadet_report *r, const char *dir,
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, args_doc, doc };
-	struct args a = { .out = "cadet-report", .o = { .sz = sizeof(a.o) } };
+	static const struct argp argp = {options, parse_opt, args_doc, doc};
+	struct args a = {.out = "cadet-report", .o = {.sz = sizeof(a.o)}};
 	struct cadet_report *r = NULL;
 	char *name = argv[0], err[1024];
 	int ret, exit_code = 0;
@@ -243,8 +244,9 @@ int cmd_report(int argc, char **argv)
 		return EXIT_BAD;
 	}
 	a.o.containers = a.names;
-	/* messages and --help say "cadet report" */
+	/* messages and --help say "cadet report"; usage errors exit 2 */
 	argv[0] = "cadet report";
+	argp_err_exit_status = EXIT_BAD;
 	ret = argp_parse(&argp, argc, argv, 0, NULL, &a);
 	argv[0] = name;
 	if (ret) {
@@ -266,8 +268,8 @@ int cmd_report(int argc, char **argv)
 			fprintf(stderr,
 				"cadet report: note: %s has no container with METRICS%s; nothing to plot for it\n",
 				r->traces[i].path,
-				a.o.ncontainers ? " among the --container names" :
-						  "");
+				a.o.ncontainers ? " among the --container names"
+						: "");
 	ret = make_dir(a.out);
 	if (ret) {
 		fprintf(stderr, "cadet report: cannot create %s: %s\n", a.out,

@@ -79,20 +79,19 @@ static json_t *panel(int *id, const char *type, const char *title,
 
 	if (unit)
 		json_object_set_new(defaults, "unit", json_string(unit));
-	p = json_pack("{s:s, s:i, s:s, s:o, s:o, s:[o], s:{s:o, s:[]}}",
-		      "type", type, "id", (*id)++, "title", title, "gridPos",
-		      gridpos, "datasource", ds_ref(), "targets",
-		      csv_target("A", csv), "fieldConfig", "defaults",
-		      defaults, "overrides");
+	p = json_pack("{s:s, s:i, s:s, s:o, s:o, s:[o], s:{s:o, s:[]}}", "type",
+		      type, "id", (*id)++, "title", title, "gridPos", gridpos,
+		      "datasource", ds_ref(), "targets", csv_target("A", csv),
+		      "fieldConfig", "defaults", defaults, "overrides");
 	if (!p)
 		return NULL;
 	if (!strcmp(type, "timeseries"))
 		json_object_set_new(
 			p, "options",
-			json_pack("{s:{s:b, s:s, s:s}, s:{s:s, s:s}}",
-				  "legend", "showLegend", 1, "displayMode",
-				  "list", "placement", "bottom", "tooltip",
-				  "mode", "multi", "sort", "none"));
+			json_pack("{s:{s:b, s:s, s:s}, s:{s:s, s:s}}", "legend",
+				  "showLegend", 1, "displayMode", "list",
+				  "placement", "bottom", "tooltip", "mode",
+				  "multi", "sort", "none"));
 	else
 		json_object_set_new(p, "options",
 				    json_pack("{s:b}", "showHeader", 1));
@@ -165,13 +164,18 @@ static int add_container_row(json_t *panels, int *id, int *y,
 		enum ts_kind k;
 		const char *title, *unit;
 	} ps[] = {
-		{ TS_CPU, "CPU (cores)", "short" },
-		{ TS_MEM, "Memory (RSS)", "bytes" },
-		{ TS_NET, "Network (bytes/s)", "Bps" },
-		{ TS_SYS, "Syscalls / s", "short" },
+		{TS_CPU, "CPU (cores)", "short"},
+		{TS_MEM, "Memory (RSS)", "bytes"},
+		{TS_NET, "Network (bytes/s)", "Bps"},
+		{TS_SYS, "Syscalls / s", "short"},
 	};
-	char title[256], lb[128];
+	char title[256], lb[128], desc[512];
 	json_t *row;
+
+	snprintf(desc, sizeof(desc),
+		 "Container %s (cgroup %" PRIu64
+		 ") of trace %s: one point per METRICS record",
+		 c->name, c->cgroup_id, t->name);
 
 	if (r->ntraces > 1)
 		snprintf(title, sizeof(title), "%s: %s (%s)", t->scenario,
@@ -197,6 +201,7 @@ static int add_container_row(json_t *panels, int *id, int *y,
 		free(csv);
 		if (!p || json_array_append_new(panels, p))
 			return -ENOMEM;
+		json_object_set_new(p, "description", json_string(desc));
 	}
 	*y += PANEL_H;
 	return 0;
@@ -378,7 +383,8 @@ static char *alerts_anno_csv(const struct cadet_report *r, size_t *dropped)
 				 r->dets[a->det], cn, *a->severity ? " [" : "",
 				 a->severity, *a->severity ? "]" : "",
 				 *a->reason ? ": " : "");
-			strncat(text, a->reason, sizeof(text) - strlen(text) - 1);
+			strncat(text, a->reason,
+				sizeof(text) - strlen(text) - 1);
 			snprintf(tags, sizeof(tags), "alert,%s,%s",
 				 r->dets[a->det], cn);
 			fprintf(f, "%" PRId64 ",%" PRId64 ",", ms(t, a->ts),
@@ -417,8 +423,8 @@ static json_t *annotations(const struct cadet_report *r)
 	csv = windows_anno_csv(r);
 	if (!csv)
 		goto nomem;
-	json_array_append_new(list, anno("Anomaly windows (labels)", "red",
-					 "Windows", csv));
+	json_array_append_new(
+		list, anno("Anomaly windows (labels)", "red", "Windows", csv));
 	free(csv);
 	if (r->have_results) {
 		csv = alerts_anno_csv(r, &dropped);
@@ -428,8 +434,8 @@ static json_t *annotations(const struct cadet_report *r)
 			fprintf(stderr,
 				"cadet report: dashboard.json holds the first %d alerts as annotations (%zu more left out)\n",
 				MAX_ALERT_ANNOTATIONS, dropped);
-		json_array_append_new(list, anno("Detector alerts", "orange",
-						 "Alerts", csv));
+		json_array_append_new(
+			list, anno("Detector alerts", "orange", "Alerts", csv));
 		free(csv);
 	}
 	return json_pack("{s:o}", "list", list);
@@ -452,15 +458,15 @@ static json_t *inputs(void)
 
 static json_t *requires(void)
 {
-	return json_pack(
-		"[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s},"
-		" {s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]",
-		"type", "grafana", "id", "grafana", "name", "Grafana",
-		"version", "10.0.0", "type", "datasource", "id",
-		"grafana-testdata-datasource", "name", "TestData", "version",
-		"1.0.0", "type", "panel", "id", "timeseries", "name",
-		"Time series", "version", "", "type", "panel", "id", "table",
-		"name", "Table", "version", "");
+	return json_pack("[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s},"
+			 " {s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]",
+			 "type", "grafana", "id", "grafana", "name", "Grafana",
+			 "version", "10.0.0", "type", "datasource", "id",
+			 "grafana-testdata-datasource", "name", "TestData",
+			 "version", "1.0.0", "type", "panel", "id",
+			 "timeseries", "name", "Time series", "version", "",
+			 "type", "panel", "id", "table", "name", "Table",
+			 "version", "");
 }
 
 /* Stable uid from the traces' names: re-imports replace, not duplicate. */
@@ -493,8 +499,8 @@ static int add_tables(json_t *panels, int *id, int *y,
 		if (!csv)
 			return -ENOMEM;
 		p = panel(id, "table",
-			  r->eval ? "Detector results (eval.json)" :
-				    "Detector alerts (results.jsonl)",
+			  r->eval ? "Detector results (eval.json)"
+				  : "Detector alerts (results.jsonl)",
 			  grid(10, *y, 14, PANEL_H), csv, NULL);
 		free(csv);
 		if (!p || json_array_append_new(panels, p))
@@ -532,17 +538,17 @@ json_t *cadet_report__dashboard(const struct cadet_report *r)
 	for (size_t i = 0; i < r->ntraces; i++)
 		for (size_t j = 0; j < r->traces[i].nctrs; j++)
 			if (r->traces[i].ctrs[j].shown &&
-			    add_container_row(panels, &id, &y, r,
-					      &r->traces[i],
+			    add_container_row(panels, &id, &y, r, &r->traces[i],
 					      &r->traces[i].ctrs[j]))
 				goto nomem;
 	an = annotations(r);
 	if (!an)
 		goto nomem;
 	make_uid(r, uid, sizeof(uid));
-	snprintf(desc, sizeof(desc),
-		 "cadet report of %zu trace(s): recorded container metrics, labeled anomaly windows (red) and detector alerts (orange). Data is embedded as CSV for the TestData datasource.",
-		 r->ntraces);
+	snprintf(
+		desc, sizeof(desc),
+		"cadet report of %zu trace(s): recorded container metrics, labeled anomaly windows (red) and detector alerts (orange). Data is embedded as CSV for the TestData datasource.",
+		r->ntraces);
 	/* epoch ms -> ns for the ISO formatter */
 	rpt_utc(from_ms * 1000000, fbuf, sizeof(fbuf));
 	rpt_utc(to_ms * 1000000, tbuf, sizeof(tbuf));

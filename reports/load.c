@@ -89,8 +89,7 @@ uint64_t rpt_sample_interval(const struct rpt_trace *t,
 	return 0;
 }
 
-const char *rpt_ctr_label(const struct rpt_container *c, char *buf,
-			  size_t len)
+const char *rpt_ctr_label(const struct rpt_container *c, char *buf, size_t len)
 {
 	if (!c->dup_name)
 		return c->name;
@@ -245,9 +244,9 @@ static int cmp_rank(const struct rpt_container *x,
 	if (x->cpu_ns != y->cpu_ns)
 		return x->cpu_ns > y->cpu_ns ? -1 : 1;
 	if (x->tx_bytes + x->rx_bytes != y->tx_bytes + y->rx_bytes)
-		return x->tx_bytes + x->rx_bytes > y->tx_bytes + y->rx_bytes ?
-			       -1 :
-			       1;
+		return x->tx_bytes + x->rx_bytes > y->tx_bytes + y->rx_bytes
+			       ? -1
+			       : 1;
 	return x->cgroup_id < y->cgroup_id ? -1 : x->cgroup_id > y->cgroup_id;
 }
 
@@ -258,8 +257,8 @@ static int cmp_rank(const struct rpt_container *x,
 static void select_containers(struct rpt_trace *t,
 			      const struct cadet_report_opts *o)
 {
-	size_t max = o->max_containers ? o->max_containers :
-					 MAX_CONTAINERS_DEFAULT;
+	size_t max =
+		o->max_containers ? o->max_containers : MAX_CONTAINERS_DEFAULT;
 
 	for (size_t i = 0; i < t->nlabels; i++) {
 		struct rpt_container *c;
@@ -330,7 +329,8 @@ static int load_trace(struct rpt_trace *t, const char *path,
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	rd = cadet_reader__open(path, NULL);
 	if (!rd)
-		return fail(err, errlen, -errno, "%s", cadet_reader__open_error());
+		return fail(err, errlen, -errno, "%s",
+			    cadet_reader__open_error());
 	h = cadet_reader__header(rd);
 	t->boot_to_epoch_ns = h->boot_to_epoch_ns;
 	t->start_ts = h->start_ts;
@@ -393,10 +393,13 @@ static int load_trace(struct rpt_trace *t, const char *path,
 				    "%s: LABEL of %s ends before it starts",
 				    path, l->anomaly);
 	}
-	qsort(t->labels, t->nlabels, sizeof(*t->labels), cmp_label);
+	/* qsort() wants a non-NULL base even for no elements */
+	if (t->nlabels)
+		qsort(t->labels, t->nlabels, sizeof(*t->labels), cmp_label);
 	for (size_t i = 0; i < t->nctrs; i++)
-		qsort(t->ctrs[i].s, t->ctrs[i].n, sizeof(*t->ctrs[i].s),
-		      cmp_sample);
+		if (t->ctrs[i].n)
+			qsort(t->ctrs[i].s, t->ctrs[i].n, sizeof(*t->ctrs[i].s),
+			      cmp_sample);
 	/* docs/metrics.md: the first anomaly label names the scenario */
 	for (int pass = 0; pass < 2 && !t->scenario; pass++)
 		for (size_t i = 0; i < t->nlabels && !t->scenario; i++)
@@ -493,8 +496,8 @@ static int cmp_alert(const void *a, const void *b)
 	return x->det < y->det ? -1 : x->det > y->det;
 }
 
-static int add_alert(struct rpt_trace *t, size_t det, uint64_t cg,
-		     uint64_t ts, const char *sev, const char *reason)
+static int add_alert(struct rpt_trace *t, size_t det, uint64_t cg, uint64_t ts,
+		     const char *sev, const char *reason)
 {
 	struct rpt_alert *a;
 
@@ -586,8 +589,9 @@ static int load_results(struct cadet_report *r, const char *path, char *err,
 	if (ret)
 		fail(err, errlen, ret, "out of memory");
 	for (size_t i = 0; i < r->ntraces; i++)
-		qsort(r->traces[i].alerts, r->traces[i].nalerts,
-		      sizeof(*r->traces[i].alerts), cmp_alert);
+		if (r->traces[i].nalerts)
+			qsort(r->traces[i].alerts, r->traces[i].nalerts,
+			      sizeof(*r->traces[i].alerts), cmp_alert);
 	r->have_results = true;
 cleanup:
 	free(line);
@@ -610,9 +614,9 @@ static uint64_t count(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
-	return json_is_integer(v) && json_integer_value(v) > 0 ?
-		       (uint64_t)json_integer_value(v) :
-		       0;
+	return json_is_integer(v) && json_integer_value(v) > 0
+		       ? (uint64_t)json_integer_value(v)
+		       : 0;
 }
 
 static void read_stats(json_t *o, struct rpt_stats *s)
@@ -683,9 +687,10 @@ static int load_eval(struct cadet_report *r, const char *path, char *err,
 	settings = json_object_get(j, "settings");
 	if (!json_is_array(dets) || !json_is_object(settings)) {
 		json_decref(j);
-		return fail(err, errlen, -EINVAL,
-			    "%s: not an eval.json of `cadet eval` (no \"detectors\" list or \"settings\"); make one with: cadet eval results.jsonl -o eval.json",
-			    path);
+		return fail(
+			err, errlen, -EINVAL,
+			"%s: not an eval.json of `cadet eval` (no \"detectors\" list or \"settings\"); make one with: cadet eval results.jsonl -o eval.json",
+			path);
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
@@ -697,7 +702,8 @@ static int load_eval(struct cadet_report *r, const char *path, char *err,
 	e->dets = calloc(json_array_size(dets) + 1, sizeof(*e->dets));
 	if (!e->dets)
 		goto nomem;
-	json_array_foreach(dets, i, d) {
+	json_array_foreach(dets, i, d)
+	{
 		struct rpt_eval_det *x = &e->dets[e->ndets];
 		json_t *per = json_object_get(d, "per_scenario"), *p;
 		const char *key =
@@ -706,9 +712,10 @@ static int load_eval(struct cadet_report *r, const char *path, char *err,
 
 		if (!key || !json_is_object(json_object_get(d, "overall"))) {
 			json_decref(j);
-			return fail(err, errlen, -EINVAL,
-				    "%s: detector %zu has no \"detector\" name or \"overall\" metrics",
-				    path, i + 1);
+			return fail(
+				err, errlen, -EINVAL,
+				"%s: detector %zu has no \"detector\" name or \"overall\" metrics",
+				path, i + 1);
 		}
 		x->key = strdup(key);
 		if (!x->key)
@@ -719,7 +726,8 @@ static int load_eval(struct cadet_report *r, const char *path, char *err,
 		x->per = calloc(json_array_size(per) + 1, sizeof(*x->per));
 		if (!x->per)
 			goto nomem;
-		json_array_foreach(per, k, p) {
+		json_array_foreach(per, k, p)
+		{
 			const char *sc = json_string_value(
 				json_object_get(p, "scenario"));
 			struct rpt_stats *s = &x->per[x->nper];
@@ -733,7 +741,9 @@ static int load_eval(struct cadet_report *r, const char *path, char *err,
 			x->nper++;
 		}
 	}
-	qsort(e->scenarios, e->nscenarios, sizeof(*e->scenarios), cmp_str);
+	if (e->nscenarios)
+		qsort(e->scenarios, e->nscenarios, sizeof(*e->scenarios),
+		      cmp_str);
 	json_decref(j);
 	return ret;
 nomem:
@@ -797,13 +807,13 @@ struct cadet_report *cadet_report__load(const char *const *paths, size_t n,
 	}
 	if (!ret && o.results) {
 		r->results_path = strdup(o.results);
-		ret = r->results_path ? load_results(r, o.results, err, errlen) :
-					-ENOMEM;
+		ret = r->results_path ? load_results(r, o.results, err, errlen)
+				      : -ENOMEM;
 	}
 	if (!ret && o.eval) {
 		r->eval_path = strdup(o.eval);
-		ret = r->eval_path ? load_eval(r, o.eval, err, errlen) :
-				     -ENOMEM;
+		ret = r->eval_path ? load_eval(r, o.eval, err, errlen)
+				   : -ENOMEM;
 	}
 	if (!ret) {
 		r->title = o.title ? strdup(o.title) : make_title(r);

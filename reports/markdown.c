@@ -286,7 +286,8 @@ static void write_overhead(FILE *f, const struct rpt_trace *t)
 	if (!o->records || sec <= 0)
 		return;
 	fprintf(f,
-		"Recorder (STATS records): %.2f %% of one CPU, RSS up to %.1f MiB, %.0f events/s, %" PRIu64 " events lost, %.1f KiB written.\n\n",
+		"Recorder (STATS records): %.2f %% of one CPU, RSS up to %.1f MiB, %.0f events/s, %" PRIu64
+		" events lost, %.1f KiB written.\n\n",
 		100.0 * (double)o->cpu_ns / (double)o->interval_ns,
 		(double)o->rss_max / 1048576.0, (double)o->events / sec,
 		o->lost, (double)o->bytes / 1024.0);
@@ -306,7 +307,8 @@ static void write_trace(FILE *f, const struct cadet_report *r,
 	fprintf(f, "\n- recording started: %s UTC (trace clock %.3f s)",
 		rpt_utc(rpt_epoch_ns(t, t->start_ts), buf, sizeof(buf)),
 		(double)t->start_ts / 1e9);
-	fprintf(f, "\n- span: %.3f s, %" PRIu64 " records, METRICS every %.3f s",
+	fprintf(f,
+		"\n- span: %.3f s, %" PRIu64 " records, METRICS every %.3f s",
 		(double)(t->t1 - t->start_ts) / 1e9, t->records,
 		(double)t->interval_ns / 1e9);
 	fputs("\n- host: ", f);
@@ -329,8 +331,9 @@ static void write_trace(FILE *f, const struct cadet_report *r,
 		fputs("### Timeline\n\n", f);
 		fprintf(f,
 			"Per container: CPU (cores = cpu_ns / interval), resident memory, network (tx solid, rx dashed) and syscall rate from METRICS records; labeled anomaly windows shaded red%s.\n\n",
-			r->have_results ? "; bottom strip: each detector's alerts (filled red on the labeled container)" :
-					  "");
+			r->have_results
+				? "; bottom strip: each detector's alerts (filled red on the labeled container)"
+				: "");
 		fprintf(f, "![Timeline of %s](%s-timeline.png)\n\n", t->name,
 			t->name);
 	}

@@ -32,16 +32,16 @@ struct om_family {
 };
 
 static const struct om_family families[] = {
-	{ OM_CPU, "cadet_container_cpu_seconds", "counter", "seconds",
-	  "CPU time used by the container's tasks (sum of METRICS cpu_ns)." },
-	{ OM_RSS, "cadet_container_memory_rss_bytes", "gauge", "bytes",
-	  "Resident set size of the container's tasks." },
-	{ OM_TX, "cadet_container_network_transmit_bytes", "counter", "bytes",
-	  "Bytes sent by the container's sockets." },
-	{ OM_RX, "cadet_container_network_receive_bytes", "counter", "bytes",
-	  "Bytes received by the container's sockets." },
-	{ OM_SYSCALLS, "cadet_container_syscalls", "counter", NULL,
-	  "System calls made by the container's tasks." },
+	{OM_CPU, "cadet_container_cpu_seconds", "counter", "seconds",
+	 "CPU time used by the container's tasks (sum of METRICS cpu_ns)."},
+	{OM_RSS, "cadet_container_memory_rss_bytes", "gauge", "bytes",
+	 "Resident set size of the container's tasks."},
+	{OM_TX, "cadet_container_network_transmit_bytes", "counter", "bytes",
+	 "Bytes sent by the container's sockets."},
+	{OM_RX, "cadet_container_network_receive_bytes", "counter", "bytes",
+	 "Bytes received by the container's sockets."},
+	{OM_SYSCALLS, "cadet_container_syscalls", "counter", NULL,
+	 "System calls made by the container's tasks."},
 };
 
 /* Label values: backslash, double quote and newline are escaped. */
@@ -118,8 +118,8 @@ static void write_ctr_series(FILE *f, const struct om_family *fam,
 		 * The TSDB keeps one sample per millisecond: of samples in
 		 * the same ms, write the last (the counter's newest sum).
 		 */
-		if (ms < 0 || (i + 1 < c->n &&
-			       epoch_ms(t, c->s[i + 1].ts) == ms))
+		if (ms < 0 ||
+		    (i + 1 < c->n && epoch_ms(t, c->s[i + 1].ts) == ms))
 			continue;
 		v = counter ? sum : value(&c->s[i], fam->m);
 		put_series(f, name, t, c);

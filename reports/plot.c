@@ -117,9 +117,14 @@ static int run_gnuplot(const char *prog, const char *dir, const char *script,
 	int status;
 	pid_t pid;
 
-	snprintf(gdir, sizeof(gdir), "%s/gnuplot", dir);
-	snprintf(logp, sizeof(logp), "%s/%s.log", gdir, script);
-	snprintf(pngp, sizeof(pngp), "%s/%s", dir, png);
+	if (snprintf(gdir, sizeof(gdir), "%s/gnuplot", dir) >=
+		    (int)sizeof(gdir) ||
+	    snprintf(logp, sizeof(logp), "%s/gnuplot/%s.log", dir, script) >=
+		    (int)sizeof(logp) ||
+	    snprintf(pngp, sizeof(pngp), "%s/%s", dir, png) >=
+		    (int)sizeof(pngp))
+		return fail(err, errlen, -ENAMETOOLONG,
+			    "output path too long: %s", dir);
 	unlink(pngp);
 	fflush(NULL);
 	pid = fork();
@@ -144,9 +149,10 @@ static int run_gnuplot(const char *prog, const char *dir, const char *script,
 			return fail(err, errlen, -errno, "waitpid: %s",
 				    strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_EXEC_FAILED)
-		return fail(err, errlen, -ENOENT,
-			    "cannot run '%s': install gnuplot (apt-get install gnuplot-nox, or make deps), point --gnuplot at it, or use --no-plots",
-			    prog);
+		return fail(
+			err, errlen, -ENOENT,
+			"cannot run '%s': install gnuplot (apt-get install gnuplot-nox, or make deps), point --gnuplot at it, or use --no-plots",
+			prog);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		log_tail(logp, tail, sizeof(tail));
 		return fail(err, errlen, -EIO,
@@ -157,6 +163,9 @@ static int run_gnuplot(const char *prog, const char *dir, const char *script,
 		return fail(err, errlen, -EIO,
 			    "gnuplot ran %s/%s but wrote no %s (log %s)", gdir,
 			    script, pngp, logp);
+	/* keep a log only when gnuplot had something to say */
+	if (!stat(logp, &st) && !st.st_size)
+		unlink(logp);
 	return 0;
 }
 
@@ -371,13 +380,19 @@ static int detector_bars(const struct cadet_report *r, const char *dir,
 	f = open_in(dir, "detectors.dat", err, errlen);
 	if (!f)
 		return -EIO;
-	fputs("# detector detection_rate precision f1 (overall; NaN = undefined)\n",
+	fputs("# detector detection_rate precision f1 (overall; -1 = undefined)\n",
 	      f);
+	/*
+	 * gnuplot skips a whole row holding NaN, and stops on a histogram
+	 * column without a valid point: undefined is written as -1 instead.
+	 */
 	for (size_t i = 0; i < e->ndets; i++) {
+		const struct rpt_stats *o = &e->dets[i].overall;
+
 		dat_str(f, e->dets[i].key);
-		dat_num(f, e->dets[i].overall.dr);
-		dat_num(f, e->dets[i].overall.precision);
-		dat_num(f, e->dets[i].overall.f1);
+		dat_num(f, isfinite(o->dr) ? o->dr : -1);
+		dat_num(f, isfinite(o->precision) ? o->precision : -1);
+		dat_num(f, isfinite(o->f1) ? o->f1 : -1);
 		fputc('\n', f);
 	}
 	ret = close_file(f, "detectors.dat", err, errlen);
@@ -390,7 +405,7 @@ static int detector_bars(const struct cadet_report *r, const char *dir,
 		"# cadet report: detector metrics over all scenarios (redraw: gnuplot detectors.gp)\n"
 		"set terminal pngcairo size %d,480 font 'DejaVu Sans,10' noenhanced\n"
 		"set output '../detectors.png'\n"
-		"set title 'Detectors over all test traces (eval.json overall; missing bar = undefined)'\n"
+		"set title 'Detectors over all test traces (eval.json overall; n/a = undefined)'\n"
 		"set style data histograms\n"
 		"set style histogram clustered gap 1\n"
 		"set style fill solid 0.85 border -1\n"
@@ -398,11 +413,11 @@ static int detector_bars(const struct cadet_report *r, const char *dir,
 		"set yrange [0:1.05]\nset ylabel 'score'\n"
 		"set grid ytics\nset key outside right top\n"
 		"set xtics rotate by -25 nomirror\n"
-		"lbl(v) = v == v ? sprintf('%%.2f', v) : 'n/a'\n"
-		"hy(v) = v == v ? v : 0\n"
-		"plot 'detectors.dat' u 2:xtic(1) t 'detection rate' lc rgb '#1f77b4', \\\n"
-		"     '' u 3 t 'precision' lc rgb '#ff7f0e', \\\n"
-		"     '' u 4 t 'F1' lc rgb '#2ca02c', \\\n"
+		"lbl(v) = v >= 0 ? sprintf('%%.2f', v) : 'n/a'\n"
+		"hy(v) = v >= 0 ? v : 0\n"
+		"plot 'detectors.dat' u (hy($2)):xtic(1) t 'detection rate' lc rgb '#1f77b4', \\\n"
+		"     '' u (hy($3)) t 'precision' lc rgb '#ff7f0e', \\\n"
+		"     '' u (hy($4)) t 'F1' lc rgb '#2ca02c', \\\n"
 		"     '' u ($0 - 0.25):(hy($2)):(lbl($2)) w labels offset 0,0.7 font ',8' notitle, \\\n"
 		"     '' u ($0):(hy($3)):(lbl($3)) w labels offset 0,0.7 font ',8' notitle, \\\n"
 		"     '' u ($0 + 0.25):(hy($4)):(lbl($4)) w labels offset 0,0.7 font ',8' notitle\n",
@@ -432,15 +447,15 @@ static int heatmap(const struct cadet_report *r, const char *dir, char *err,
 	f = open_in(dir, "heatmap.dat", err, errlen);
 	if (!f)
 		return -EIO;
-	fputs("# scenario_index detector_index f1 label\n", f);
+	fputs("# scenario_index detector_index f1 (-1 = undefined) label\n", f);
 	for (size_t i = 0; i < e->ndets; i++) {
 		for (size_t s = 0; s < e->nscenarios; s++) {
 			const struct rpt_stats *st =
 				per_scenario(&e->dets[i], e->scenarios[s]);
-			double v = st ? st->f1 : NAN;
+			double v = st && isfinite(st->f1) ? st->f1 : -1;
 			char lbl[32];
 
-			if (isfinite(v))
+			if (v >= 0)
 				snprintf(lbl, sizeof(lbl), "%.2f", v);
 			else
 				snprintf(lbl, sizeof(lbl), "n/a");
@@ -481,7 +496,7 @@ static int heatmap(const struct cadet_report *r, const char *dir, char *err,
 	}
 	fputs(")\n"
 	      "plot 'heatmap.dat' u 1:2:(0.5):(0.5) w boxxy fs solid 1.0 fc rgb '#dddddd', \\\n"
-	      "     '' u 1:2:(0.5):(0.5):3 w boxxy fs solid 1.0 border lc rgb 'white' fc palette, \\\n"
+	      "     '' u 1:2:(0.5):(0.5):($3 >= 0 ? $3 : NaN) w boxxy fs solid 1.0 border lc rgb 'white' fc palette, \\\n"
 	      "     '' u 1:2:4 w labels tc rgb 'black'\n",
 	      f);
 	ret = close_file(f, "heatmap.gp", err, errlen);
@@ -497,8 +512,8 @@ bool rpt_want_heatmap(const struct cadet_report *r)
 	       (r->eval->nscenarios > 1 || r->ntraces > 1);
 }
 
-int cadet_report__plot(const struct cadet_report *r, const char *dir,
-		       char *err, size_t errlen)
+int cadet_report__plot(const struct cadet_report *r, const char *dir, char *err,
+		       size_t errlen)
 {
 	char gdir[4096];
 	int n = 0, ret;

@@ -160,8 +160,8 @@ json_t *cadet_report__dashboard(const struct cadet_report *r);
  * @dir/gnuplot/ and run gnuplot to make the PNGs in @dir. Returns the
  * number of PNGs made, or -errno with a message in @err.
  */
-int cadet_report__plot(const struct cadet_report *r, const char *dir,
-		       char *err, size_t errlen);
+int cadet_report__plot(const struct cadet_report *r, const char *dir, char *err,
+		       size_t errlen);
 
 /*
  * report.md. @plots: PNGs exist (cadet_report__plot() succeeded), so the
@@ -185,8 +185,7 @@ double rpt_offset_s(const struct rpt_trace *t, uint64_t ts);
 uint64_t rpt_sample_interval(const struct rpt_trace *t,
 			     const struct rpt_container *c, size_t i);
 /* Name of a shown container, "name (cgroup ID)" when names repeat. */
-const char *rpt_ctr_label(const struct rpt_container *c, char *buf,
-			  size_t len);
+const char *rpt_ctr_label(const struct rpt_container *c, char *buf, size_t len);
 /* report.md has a detector x scenario heat map (several traces/scenarios). */
 bool rpt_want_heatmap(const struct cadet_report *r);
 /* Container of cgroup @cg in @t, NULL when the trace never saw it. */

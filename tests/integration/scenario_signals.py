@@ -242,15 +242,18 @@ def check_fork_bomb(t):
 
 
 def check_fd_leak(t):
+    # A process is (pid, comm): the runtime's setup opens files under the
+    # payload's pid before it execs the payload.
     opened = lambda r: r.get("ret", -1) >= 0
-    per_pid_in = collections.Counter(r["pid"] for r in
-                                     t.events("open", "in", opened))
-    pids_out = {r["pid"] for r in t.events("open", "out")}
-    best = [(n, p) for p, n in per_pid_in.items() if p not in pids_out]
-    n, pid = max(best) if best else (0, 0)
+    key = lambda r: (r["pid"], r.get("comm", ""))
+    per_proc_in = collections.Counter(key(r) for r in
+                                      t.events("open", "in", opened))
+    procs_out = {key(r) for r in t.events("open", "out")}
+    best = [(n, p) for p, n in per_proc_in.items() if p not in procs_out]
+    n, (pid, comm) = max(best) if best else (0, (0, "-"))
     ok = n >= 100
-    return ok, "pid %d opened %d descriptors in the window and none " \
-        "outside it (want >= 100)" % (pid, n)
+    return ok, "%s (pid %d) opened %d descriptors in the window and none " \
+        "outside it (want >= 100)" % (comm, pid, n)
 
 
 def check_disk_flood(t):
