@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -298,21 +299,34 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+/*
+ * Container ids of one run share "cadet-<token>-" so that its recorder
+ * takes only them, not other containers on the host.
+ */
+static void run_token(char *buf, size_t sz)
+{
+	unsigned int tok;
+
+	if (getrandom(&tok, sizeof(tok), 0) != sizeof(tok))
+		tok = (unsigned int)getpid() ^ (unsigned int)time(NULL);
+	snprintf(buf, sz, "cadet-%06x-", tok & 0xffffffu);
+}
+
 /* Where the payload binaries are: --payloads, beside the binary, build/. */
 static const char *find_payload_dir(const struct run_args *a, char *buf,
 				    size_t sz)
 {
 	char exe[PATH_MAX];
 
+	/* runc resolves bind mount sources in the bundle: make it absolute. */
 	if (a->payload_dir)
-		return a->payload_dir;
+		return realpath(a->payload_dir, buf) ? buf : a->payload_dir;
 	if (exe_dir(exe, sizeof(exe))) {
 		if (snprintf(buf, sz, "%s/payloads", exe) < (int)sz &&
 		    is_dir(buf))
 			return buf;
 	}
-	snprintf(buf, sz, "build/payloads");
-	return buf;
+	return realpath("build/payloads", buf) ? buf : "build/payloads";
 }
 
 static const char *find_mkrootfs(char *buf, size_t sz)
@@ -549,6 +563,7 @@ struct run {
 	char rootfs[SCENARIO_MAX_CONTAINERS][PATH_MAX];
 	const char *payload_dir;
 	char *cmdline;
+	char id_prefix[32];             /* "cadet-<run token>-" */
 
 	struct recorder *rec;
 	pthread_t rec_thread;
@@ -1016,6 +1031,7 @@ static int run_one(struct run *r)
 	ro.probes = CADET_PROBES_DEFAULT;
 	ro.interval_ns = NS_PER_S;
 	ro.cmdline = r->cmdline;
+	ro.id_prefix = r->id_prefix;
 	ro.verbose = a->verbose > 1;
 	r->rec = recorder__new(&ro);
 	if (!r->rec) {
@@ -1049,6 +1065,7 @@ static int run_one(struct run *r)
 		struct container_opts co = {
 			.sz = sizeof(co),
 			.name = c->name,
+			.id_prefix = r->id_prefix,
 			.rootfs = r->rootfs[i],
 			.argv = argv,
 			.memory_max = c->memory,
@@ -1499,6 +1516,7 @@ int cmd_run(int argc, char **argv)
 			 * is `--seed base+k`. */
 			scenario__plan(s, base + rep, &r.plan);
 			utc_stamp(stamp, sizeof(stamp));
+			run_token(r.id_prefix, sizeof(r.id_prefix));
 			snprintf(r.trace, sizeof(r.trace),
 				 "%s/%s%s-s%" PRIu64 "-r%u-%s.cadet", a.outdir,
 				 s->name, a.normal ? "-normal" : "",

@@ -314,12 +314,26 @@ static bool is_container_top(struct recorder *r, const struct container_info *c)
 	return true;
 }
 
+static bool wanted(const struct recorder *r, const struct container_info *c)
+{
+	const char *p = r->opts.id_prefix;
+
+	return !p || !strncmp(c->id, p, strlen(p));
+}
+
 static void on_add(const struct container_info *c, void *ctx)
 {
 	struct recorder *r = ctx;
 	char dir[1024];
 	int err;
 
+	if (!wanted(r, c)) {
+		/* The kernel started recording it as a new cgroup: stop. */
+		if (pending_find(r, c->cgroup_id) && !r->opts.all)
+			probes__del_cgroup(r->probes, c->cgroup_id);
+		pending_resolve(r, c->cgroup_id, false);
+		return;
+	}
 	cgroup_dir(r, c, dir, sizeof(dir));
 	if (!r->opts.all) {
 		err = probes__add_cgroup(r->probes, c->cgroup_id);
@@ -357,6 +371,8 @@ static void on_remove(const struct container_info *c, void *ctx)
 {
 	struct recorder *r = ctx;
 
+	if (!wanted(r, c))
+		return;
 	if (!r->opts.all)
 		probes__del_cgroup(r->probes, c->cgroup_id);
 	metrics__remove_cgroup(r->metrics, c->cgroup_id);

@@ -33,6 +33,9 @@ struct recorder_opts {
 	const char *cmdline;            /* stored in the header */
 	int verbose;
 	size_t ringbuf_bytes;           /* default 16 MiB */
+	/* Only containers whose runtime id starts with this (NULL: all):
+	 * a scenario run records its own containers, not the host's others. */
+	const char *id_prefix;
 };
 
 struct recorder;
