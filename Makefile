@@ -149,7 +149,7 @@ rootfs: $(DEPS_STAMP)
 	@injector/mkrootfs.sh
 
 scenario-%: all rootfs
-	@$(CADET) run scenarios/$*.ini -o datasets/runs/
+	@CADET=$(CADET) tools/scenario.sh $*
 
 # Every scenario DATASET_REPEAT times (seeds DATASET_SEED, +1, ...), then
 # DATASET_NORMAL normal-only runs of each scenario's setup (same load, no

@@ -107,8 +107,10 @@ class Trace:
     # ---- selection ----
 
     def is_target(self, rec):
-        if self.cg and rec.get("cgroup_id") == self.cg:
-            return True
+        # By cgroup id when the label has one: another run recorded at the
+        # same time may have a container of the same name.
+        if self.cg:
+            return rec.get("cgroup_id") == self.cg
         return bool(self.target) and rec.get("container") == self.target
 
     def events(self, rtype, where="in", pred=None):
