@@ -114,7 +114,8 @@ class Detector:
         elif t == "init":
             self.seed = msg.get("seed", 1)
             self.tick_ns = msg.get("tick_ns", self.tick_ns)
-            self.ack()
+            # Only METRICS records are features: ask for nothing else.
+            self.send({"type": "ack", "types": ["metrics"]})
         elif t == "phase":
             self.phase = msg["phase"]
         elif t == "trace_begin":
