@@ -4,6 +4,7 @@
 #   make deps            install the Debian packages build and tests need
 #   make test            unit, golden, fuzz (bounded) and integration tests
 #   make scenario-NAME   run scenarios/NAME.ini end to end
+#   make bench           overhead benchmark -> reports/bench/bench.md
 #   make SAN=1 ...       the same with ASan + UBSan (objects in build-san/)
 
 SHELL := /bin/bash
@@ -26,12 +27,12 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-init
 	  -D_GNU_SOURCE -DCADET_VERSION='"$(VERSION)"' \
 	  -Iinclude -I. -I$(BUILD) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS := -lbpf -lelf -lz -lzstd -lpcap -linih -ljansson -lzip -lcrypto -lpthread -lm
+LDLIBS := -lbpf -lelf -lz -lzstd -lpcap -linih -ljansson -lzip -lcrypto -lmicrohttpd -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(BUILD)
 
 # Debian packages needed to build and test (checked by `make deps`).
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
-	    libpcap-dev libinih-dev libjansson-dev libcmocka-dev libzip-dev libssl-dev pkg-config \
+	    libpcap-dev libinih-dev libjansson-dev libcmocka-dev libzip-dev libssl-dev libmicrohttpd-dev pkg-config \
 	    libclang-rt-14-dev runc debootstrap iproute2 tshark zstd \
 	    python3 python3-jsonschema python3-sklearn gnuplot-nox wrk prometheus
 DEPS_STAMP := $(BUILD)/.deps-ok
@@ -163,6 +164,15 @@ dataset: all rootfs
 		--seed $(DATASET_SEED) -o $(DATASET_DIR)
 	$(CADET) run scenarios/*.ini --normal --repeat $(DATASET_NORMAL) \
 		--seed $$(($(DATASET_SEED) + 1000)) -o $(DATASET_DIR)
+
+# Overhead benchmark (not part of `make test`): about 8 minutes, writes
+# reports/bench/bench.md and bench.json (bench/run.sh, docs/bench.md).
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra $< -o $@
+
+bench: all rootfs $(BUILD)/bench/syscall_loop
+	CADET=$(CADET) LOOP=$(BUILD)/bench/syscall_loop bench/run.sh
 
 install: $(CADET)
 	install -D -m 0755 $(CADET) $(DESTDIR)$(PREFIX)/bin/cadet

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+/*
+ * syscall_loop: a getppid(2) loop for `make bench`.
+ *
+ * Two modes:
+ *   syscall_loop [-c CGROUP] -n CALLS
+ *	as fast as possible; prints the median ns per call over -k rounds
+ *   syscall_loop [-c CGROUP] -r RATE -d SECONDS
+ *	about RATE calls per second for SECONDS (paced every millisecond),
+ *	so that a recorder in --syscall-seq mode sees RATE events per second
+ *
+ * With -c the process first moves itself into the cgroup v2 directory
+ * CGROUP, so that a recorder watching that cgroup sees its syscalls.
+ * Output is one line of key=value pairs that bench/run.sh parses.
+ *
+ * Examples:
+ *   syscall_loop -n 3000000 -k 5
+ *   syscall_loop -c /sys/fs/cgroup/unified/cadet-bench -r 100000 -d 4
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ROUNDS 64
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int join_cgroup(const char *dir)
+{
+	char path[4096];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	/* "0" means the writing process itself. */
+	if (write(fd, "0", 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Tight loop: median ns per call over @rounds rounds of @calls calls. */
+static void run_tight(long calls, int rounds)
+{
+	double ns[MAX_ROUNDS];
+	int r;
+
+	for (r = 0; r < rounds; r++) {
+		unsigned long long t0 = now_ns();
+		long i;
+
+		for (i = 0; i < calls; i++)
+			syscall(SYS_getppid);
+		ns[r] = (double)(now_ns() - t0) / calls;
+	}
+	qsort(ns, rounds, sizeof(ns[0]), cmp_double);
+	printf("calls=%ld rounds=%d ns_per_call=%.1f min=%.1f max=%.1f\n",
+	       calls, rounds, ns[rounds / 2], ns[0], ns[rounds - 1]);
+}
+
+/*
+ * Paced loop: each millisecond tick issues the calls due by then, so
+ * the rate holds on average even when a tick is late; when the loop
+ * cannot keep up it simply runs flat out.
+ */
+static void run_paced(long rate, double seconds)
+{
+	unsigned long long t0 = now_ns(), end, t;
+	unsigned long long done = 0, due;
+	struct timespec tick = {0, 1000000};
+
+	end = t0 + (unsigned long long)(seconds * 1e9);
+	for (;;) {
+		t = now_ns();
+		if (t >= end)
+			break;
+		due = (unsigned long long)((double)(t - t0) * rate / 1e9) + 1;
+		/* Bounded batches: flat out, still stop at @end. */
+		if (due > done + 100000)
+			due = done + 100000;
+		while (done < due) {
+			syscall(SYS_getppid);
+			done++;
+		}
+		if (now_ns() - t < 900000)
+			nanosleep(&tick, NULL);
+	}
+	t = now_ns();
+	printf("calls=%llu seconds=%.3f rate=%.0f\n", done, (t - t0) / 1e9,
+	       done / ((t - t0) / 1e9));
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: syscall_loop [-c CGROUP] -n CALLS [-k ROUNDS]\n"
+			"       syscall_loop [-c CGROUP] -r RATE -d SECONDS\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cgroup = NULL;
+	long calls = 0, rate = 0;
+	double seconds = 0;
+	int rounds = 5, opt, err;
+
+	while ((opt = getopt(argc, argv, "c:n:k:r:d:")) != -1) {
+		switch (opt) {
+		case 'c':
+			cgroup = optarg;
+			break;
+		case 'n':
+			calls = atol(optarg);
+			break;
+		case 'k':
+			rounds = atoi(optarg);
+			break;
+		case 'r':
+			rate = atol(optarg);
+			break;
+		case 'd':
+			seconds = atof(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS ||
+	    (calls <= 0 && (rate <= 0 || seconds <= 0)))
+		usage();
+	if (cgroup) {
+		err = join_cgroup(cgroup);
+		if (err) {
+			fprintf(stderr,
+				"syscall_loop: cannot join cgroup %s: %s "
+				"(run as root; the directory must be a cgroup v2 "
+				"one)\n",
+				cgroup, strerror(-err));
+			return 1;
+		}
+	}
+	if (calls > 0)
+		run_tight(calls, rounds);
+	else
+		run_paced(rate, seconds);
+	return 0;
+}
