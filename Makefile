@@ -56,7 +56,7 @@ PAYLOADS := $(patsubst injector/payloads/%.c,$(BUILD)/payloads/%,$(PAYLOAD_SRCS)
 PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard tests/plugins/*.c)) \
 	   $(patsubst examples/detectors/%.c,$(BUILD)/examples/%.so,$(wildcard examples/detectors/*.c))
 
-.PHONY: all deps test unit-test integration-test fuzz clean install rootfs \
+.PHONY: regress all deps test unit-test integration-test fuzz clean install rootfs \
 	format bench dataset FORCE
 .DEFAULT_GOAL := all
 
@@ -173,6 +173,10 @@ $(BUILD)/bench/%: bench/%.c
 
 bench: all rootfs $(BUILD)/bench/syscall_loop
 	CADET=$(CADET) LOOP=$(BUILD)/bench/syscall_loop bench/run.sh
+
+# The reference dataset through every built-in detector vs the baseline.
+regress: all
+	@CADET=$(CADET) tools/regress.sh
 
 install: $(CADET)
 	install -D -m 0755 $(CADET) $(DESTDIR)$(PREFIX)/bin/cadet

@@ -83,8 +83,8 @@ run() {
 	RECORDER_PID=
 	printf '%-10s rps=%s recorder_cpu=%.1f%% peak_rss=%.1fMiB %s\n' "$name" "$rps" \
 		"$(echo "($c1 - $c0) * 100 / $(getconf CLK_TCK) / ($SECS + 1)" | bc -l)" \
-		"$(echo "$hwm / 1024" | bc -l)" "$(grep -o 'live: .*' "$TEST_TMP/$name.log" | head -1)"
-	if [ "$act" = 1 ]; then
+		"$(echo "$hwm / 1024" | bc -l)" "$(grep -o 'live: [0-9].*' "$TEST_TMP/$name.log" | head -1)"
+	if [ "$act" = 1 ] && grep -q live "$TEST_TMP/$name.log"; then
 		$PY - "$TEST_TMP/$actr/out" "$TEST_TMP/$name.alerts" "$actr" <<'PY'
 import json, sys
 acts = [l.split() for l in open(sys.argv[1]) if l.strip()]
@@ -111,7 +111,10 @@ PY
 	fi
 }
 
-run plain 1 0 -o "$TEST_TMP/plain.cadet"
-run live-all 1 1 --live "${ALL[@]}" --metrics-addr 127.0.0.1:$PORT -o "$TEST_TMP/live.cadet"
-run live-no-o 1 0 --live "${ALL[@]}" --metrics-addr 127.0.0.1:$PORT
-run live-idle 0 1 --live "${ALL[@]}" --metrics-addr 127.0.0.1:$PORT
+# Interleaved, ROUNDS times: the same load and actions in each.
+for ((r = 1; r <= ${ROUNDS:-2}; r++)); do
+	run plain$r 1 1 -o "$TEST_TMP/plain.cadet"
+	run live-o$r 1 1 --live "${ALL[@]}" --metrics-addr 127.0.0.1:$PORT -o "$TEST_TMP/live.cadet"
+	run live$r 1 1 --live "${ALL[@]}" --metrics-addr 127.0.0.1:$PORT
+done
+run idle-live 0 1 --live "${ALL[@]}" --metrics-addr 127.0.0.1:$PORT

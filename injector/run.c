@@ -38,6 +38,8 @@
 #include "injector/container.h"
 #include "injector/scenario.h"
 #include "injector/workload.h"
+#include "lib/util/args.h"
+#include "lib/util/fs.h"
 #include "recorder/recorder.h"
 #include "tools/commands.h"
 
@@ -279,24 +281,6 @@ static bool in_path(const char *prog)
 		path += n + (path[n] == ':');
 	}
 	return false;
-}
-
-static int mkdir_p(const char *dir)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /*
@@ -1023,7 +1007,7 @@ static int run_one(struct run *r)
 	if (a->keep) {
 		snprintf(r->keepdir, sizeof(r->keepdir), "%.*s.d",
 			 (int)(strlen(r->trace) - strlen(".cadet")), r->trace);
-		if (mkdir_p(r->keepdir))
+		if (util_mkdir_p(r->keepdir))
 			r->keepdir[0] = '\0';
 	}
 
@@ -1329,24 +1313,6 @@ static int check_run(const struct run_args *a, const struct scenario *s,
 	return 0;
 }
 
-static char *join_cmdline(int argc, char **argv)
-{
-	size_t len = 16;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = malloc(len);
-	if (!s)
-		return NULL;
-	strcpy(s, "cadet run");
-	for (int i = 1; i < argc; i++) {
-		strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 static int load_one(const char *path, struct scenario **out)
 {
 	char err[8192];
@@ -1429,7 +1395,7 @@ int cmd_run(int argc, char **argv)
 	int ret = 0, err;
 
 	/* For the trace header, before argp reorders argv. */
-	cmdline = join_cmdline(argc, argv);
+	cmdline = util_join_args("cadet run", argc, argv);
 	if (!cmdline)
 		return 1;
 	/* Messages and usage say "cadet run"; bad usage exits 2. */
@@ -1484,7 +1450,7 @@ int cmd_run(int argc, char **argv)
 			ret = 1;
 			goto cleanup;
 		}
-		err = mkdir_p(a.outdir);
+		err = util_mkdir_p(a.outdir);
 		if (err) {
 			fprintf(stderr, "cadet run: cannot create %s: %s\n",
 				a.outdir, strerror(-err));

@@ -1288,65 +1288,33 @@ const char *scenario_workload_type_name(enum scenario_workload_type t)
 	return "?";
 }
 
-/* ---- PRNG: splitmix64 seeds xoshiro256** (public domain algorithms) */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
+/* ---- PRNG: xoshiro256** of lib/util/rng.h ---- */
 
 void scenario_rng_seed(struct scenario_rng *r, uint64_t seed)
 {
-	uint64_t x = seed;
-
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
+	util_xoshiro_seed(&r->x, seed);
 }
 
 uint64_t scenario_rng_next(struct scenario_rng *r)
 {
-	uint64_t *s = r->s;
-	uint64_t res = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return res;
+	return util_xoshiro_next(&r->x);
 }
 
 double scenario_rng_double(struct scenario_rng *r)
 {
-	return (double)(scenario_rng_next(r) >> 11) * 0x1.0p-53;
+	return util_u64_to_unit(util_xoshiro_next(&r->x));
 }
 
 uint64_t scenario_rng_range(struct scenario_rng *r, uint64_t lo, uint64_t hi)
 {
-	uint64_t span, lim, x;
+	uint64_t span;
 
 	if (hi <= lo)
 		return lo;
 	span = hi - lo + 1;
 	if (span == 0) /* the whole 64-bit range */
-		return scenario_rng_next(r);
-	/* Rejection sampling: no modulo bias. */
-	lim = UINT64_MAX - UINT64_MAX % span;
-	do {
-		x = scenario_rng_next(r);
-	} while (x >= lim);
-	return lo + x % span;
+		return util_xoshiro_next(&r->x);
+	return lo + util_xoshiro_below(&r->x, span);
 }
 
 void scenario__plan(const struct scenario *s, uint64_t seed,

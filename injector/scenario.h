@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/util/rng.h"
+
 #define SCENARIO_DURATION_MIN 5
 #define SCENARIO_DURATION_MAX 3600
 /* The runner's hard deadline is the run's duration plus this. */
@@ -151,7 +153,7 @@ int scenario_parse_size(const char *s, uint64_t *out);
  * random choice of a run derives from its seed alone.
  */
 struct scenario_rng {
-	uint64_t s[4];
+	struct util_xoshiro x;
 };
 
 void scenario_rng_seed(struct scenario_rng *r, uint64_t seed);

@@ -9,11 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recorder/live.h"
 #include "recorder/recorder.h"
 #include "tools/commands.h"
 
 #define NSEC 1000000000ull
 #define MAX_CGROUPS 64
+#define MAX_DETECTORS 32
+#define DEFAULT_METRICS_ADDR "127.0.0.1:9464"
 
 struct record_args {
 	struct recorder_opts o;
@@ -21,6 +24,13 @@ struct record_args {
 	int ncgroups;
 	uint64_t probes;
 	bool probes_given;
+	bool live;
+	bool live_opt; /* a live-only option was given */
+	struct live_opts lo;
+	const char *dets[MAX_DETECTORS + 1];
+	int ndets;
+	const char *models[MAX_DETECTORS + 1];
+	int nmodels;
 };
 
 static const char doc[] =
@@ -37,6 +47,13 @@ static const char doc[] =
 	"        three probe families plus every syscall, metrics every 100 ms\n"
 	"  cadet record -o run.cadet --cgroup /sys/fs/cgroup/unified/foo --all --pcap\n"
 	"        a hand-made cgroup and the host, with packet captures\n"
+	"  cadet record --live --detector rules --detector zscore:threshold=8 \\\n"
+	"        --alerts alerts.jsonl --metrics-addr 127.0.0.1:9464\n"
+	"        live detection: alerts as JSON lines, Prometheus metrics at\n"
+	"        http://127.0.0.1:9464/metrics; add -o to record as well\n"
+	"  cadet record --live --detector iforest --model iforest.model --webhook URL\n"
+	"        a model trained by cadet replay --save-model; alerts POSTed to\n"
+	"        an Alertmanager-style webhook (docs/live.md)\n"
 	"\n"
 	"PROBES: process, syscall, file, net, mem, cpu, security (default: all)\n";
 
@@ -48,10 +65,19 @@ enum {
 	OPT_ALL,
 	OPT_PCAP,
 	OPT_RINGBUF,
+	OPT_LIVE,
+	OPT_DETECTOR,
+	OPT_MODEL,
+	OPT_METRICS_ADDR,
+	OPT_ALERTS,
+	OPT_WEBHOOK,
+	OPT_LIVE_QUEUE,
+	OPT_SEED,
 };
 
 static const struct argp_option options[] = {
-	{"output", 'o', "FILE", 0, "Trace file to write (required)", 0},
+	{"output", 'o', "FILE", 0,
+	 "Trace file to write (required, except with --live)", 0},
 	{"duration", 'd', "TIME", 0,
 	 "Stop after TIME (seconds, or with an ms/s/m suffix); default: until Ctrl-C",
 	 0},
@@ -70,6 +96,28 @@ static const struct argp_option options[] = {
 	{"ringbuf", OPT_RINGBUF, "MB", 0,
 	 "Ring buffer size in MiB, a power of two (default 16)", 0},
 	{"verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0},
+	{NULL, 0, NULL, 0, "Live detection (docs/live.md):", 1},
+	{"live", OPT_LIVE, NULL, 0,
+	 "Run detectors on the live stream (recording with -o is optional)", 1},
+	{"detector", OPT_DETECTOR, "SPEC", 0,
+	 "Detector as for cadet replay: NAME[:k=v,...], PATH.so, exec:CMD "
+	 "(repeatable; default: rules)",
+	 1},
+	{"model", OPT_MODEL, "PATH", 0,
+	 "Model and threshold saved by cadet replay --save-model (PATH or "
+	 "PATH.<detector>; repeatable)",
+	 1},
+	{"metrics-addr", OPT_METRICS_ADDR, "ADDR", 0,
+	 "Serve Prometheus metrics on ADDR (default " DEFAULT_METRICS_ADDR
+	 "; none: off)",
+	 1},
+	{"alerts", OPT_ALERTS, "FILE", 0,
+	 "Append alerts as JSON lines to FILE (default: stdout)", 1},
+	{"webhook", OPT_WEBHOOK, "URL", 0,
+	 "Also POST alerts to URL in Alertmanager's format (http:// only)", 1},
+	{"live-queue", OPT_LIVE_QUEUE, "MB", 0,
+	 "Detector queue size in MiB (default 32); overflow is counted", 1},
+	{"seed", OPT_SEED, "N", 0, "Detector base seed (default 1)", 1},
 	{0}};
 
 static const struct {
@@ -191,12 +239,60 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case 'v':
 		a->o.verbose++;
 		break;
+	case OPT_LIVE:
+		a->live = true;
+		break;
+	case OPT_DETECTOR:
+		if (a->ndets == MAX_DETECTORS)
+			argp_error(st, "at most %d --detector options",
+				   MAX_DETECTORS);
+		a->dets[a->ndets++] = arg;
+		a->live_opt = true;
+		break;
+	case OPT_MODEL:
+		if (a->nmodels == MAX_DETECTORS)
+			argp_error(st, "at most %d --model options",
+				   MAX_DETECTORS);
+		a->models[a->nmodels++] = arg;
+		a->live_opt = true;
+		break;
+	case OPT_METRICS_ADDR:
+		a->lo.metrics_addr = strcmp(arg, "none") ? arg : NULL;
+		a->live_opt = true;
+		break;
+	case OPT_ALERTS:
+		a->lo.alerts_path = arg;
+		a->live_opt = true;
+		break;
+	case OPT_WEBHOOK:
+		a->lo.webhook_url = arg;
+		a->live_opt = true;
+		break;
+	case OPT_LIVE_QUEUE:
+		mb = strtoull(arg, NULL, 10);
+		if (!mb || mb > 4096)
+			argp_error(st,
+				   "bad --live-queue '%s': give MiB, 1 to 4096",
+				   arg);
+		a->lo.queue_bytes = mb << 20;
+		a->live_opt = true;
+		break;
+	case OPT_SEED:
+		a->lo.seed = strtoull(arg, NULL, 10);
+		a->live_opt = true;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(st, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!a->o.output)
-			argp_error(st, "no output file: give one with -o FILE");
+		if (!a->o.output && !a->live)
+			argp_error(
+				st,
+				"no output file: give one with -o FILE (or detect live with --live)");
+		if (a->live_opt && !a->live)
+			argp_error(
+				st,
+				"--detector, --model, --metrics-addr, --alerts, --webhook, --live-queue and --seed need --live");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -239,8 +335,14 @@ int cmd_record(int argc, char **argv)
 		.args_doc = NULL,
 		.doc = doc,
 	};
-	struct record_args a = {.o = {.sz = sizeof(a.o)}};
+	struct record_args a = {
+		.o = {.sz = sizeof(a.o)},
+		.lo = {.sz = sizeof(a.lo),
+		       .metrics_addr = DEFAULT_METRICS_ADDR,
+		       .seed = 1},
+	};
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct live *live = NULL;
 	struct recorder *r;
 	char *cmdline;
 	int err;
@@ -256,8 +358,25 @@ int cmd_record(int argc, char **argv)
 	cmdline = join_args(argc, argv);
 	a.o.cmdline = cmdline;
 
+	if (a.live) {
+		/* An exec'd detector that dies must not kill us. */
+		signal(SIGPIPE, SIG_IGN);
+		if (!a.ndets)
+			a.dets[a.ndets++] = "rules";
+		a.lo.detectors = a.dets;
+		a.lo.models = a.models;
+		a.lo.trace_name = a.o.output;
+		live = live__new(&a.lo);
+		if (!live) {
+			free(cmdline);
+			return 1;
+		}
+		a.o.on_record = live__on_record;
+		a.o.on_record_ctx = live;
+	}
 	r = recorder__new(&a.o);
 	if (!r) {
+		live__free(live);
 		free(cmdline);
 		return 1;
 	}
@@ -267,12 +386,18 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	/* Like tcpdump's "listening on": scripts wait for this line. */
-	fprintf(stderr, "cadet record: recording to %s%s\n", a.o.output,
+	if (live && a.lo.metrics_addr)
+		fprintf(stderr,
+			"cadet record: live: metrics at http://%s/metrics\n",
+			a.lo.metrics_addr);
+	fprintf(stderr, "cadet record: recording to %s%s\n",
+		a.o.output ? a.o.output : "(no trace, live detection only)",
 		a.o.duration_ns ? "" : " until Ctrl-C");
 	err = recorder__run(r);
 	active = NULL;
 	if (recorder__free(r) && !err)
 		err = -EIO;
+	live__free(live);
 	free(cmdline);
 	return err ? 1 : 0;
 }

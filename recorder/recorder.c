@@ -121,6 +121,12 @@ static void write_rec(struct recorder *r, const struct cadet_rec *rec)
 
 	if (r->werr)
 		return;
+	if (r->opts.on_record)
+		r->opts.on_record(rec, r->opts.on_record_ctx);
+	if (!r->w) {
+		r->tot.records++;
+		return;
+	}
 	err = cadet_writer__add(r->w, rec);
 	if (err)
 		writer_failed(r, err);
@@ -638,7 +644,10 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	struct recorder *r;
 	int err;
 
-	if (!opts || opts->sz < sizeof(size_t) || !opts->output) {
+	if (!opts || opts->sz < sizeof(size_t) ||
+	    (!opts->output &&
+	     (opts->sz <= offsetof(struct recorder_opts, on_record) ||
+	      !opts->on_record))) {
 		fprintf(stderr, "cadet record: no output file given (-o)\n");
 		errno = EINVAL;
 		return NULL;
@@ -660,10 +669,10 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		err = -EINVAL;
 		goto cleanup;
 	}
-	r->output = strdup(opts->output);
+	r->output = opts->output ? strdup(opts->output) : NULL;
 	r->cmdline = strdup(opts->cmdline ? opts->cmdline : "");
 	r->b = cadet_recbuf__new();
-	if (!r->output || !r->cmdline || !r->b) {
+	if ((opts->output && !r->output) || !r->cmdline || !r->b) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -731,9 +740,11 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		err = -errno;
 		goto cleanup;
 	}
+	if (r->opts.on_record)
+		r->opts.on_record(hdr, r->opts.on_record_ctx);
 	wo.reorder_ns = REORDER_NS;
-	r->w = cadet_writer__create(r->output, hdr, &wo);
-	if (!r->w) {
+	r->w = r->output ? cadet_writer__create(r->output, hdr, &wo) : NULL;
+	if (r->output && !r->w) {
 		err = -errno;
 		fprintf(stderr,
 			"cadet record: cannot create %s: %s\n"
@@ -742,6 +753,12 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		goto cleanup;
 	}
 
+	if ((r->opts.probes & CADET_PROBE_PCAP) && !r->output) {
+		fprintf(stderr,
+			"cadet record: --pcap writes beside the trace: give -o FILE\n");
+		err = -EINVAL;
+		goto cleanup;
+	}
 	if (r->opts.probes & CADET_PROBE_PCAP) {
 		char *stem = trace_stem(r->output);
 		char *dir = r->opts.pcap_dir ? strdup(r->opts.pcap_dir)
@@ -802,14 +819,16 @@ static void interval_tick(struct recorder *r, uint64_t now)
 	if (err && !r->werr)
 		fprintf(stderr, "cadet record: reading counters: %s\n",
 			strerror(-err));
-	cadet_writer__stats(r->w, &st);
-	r->tot.bytes_written = st.bytes_out;
-	r->tot.late = st.late;
+	if (r->w) {
+		cadet_writer__stats(r->w, &st);
+		r->tot.bytes_written = st.bytes_out;
+		r->tot.late = st.late;
+	}
 	metrics__stats(r->metrics, now, &r->tot, emit_cb, r);
 	horizon = now > REORDER_NS ? now - REORDER_NS : 0;
 	if (pending_oldest(r) <= horizon)
 		horizon = pending_oldest(r) - 1;
-	if (!r->werr) {
+	if (!r->werr && r->w) {
 		err = cadet_writer__flush(r->w, horizon);
 		if (err)
 			writer_failed(r, err);
@@ -953,6 +972,12 @@ int recorder__free(struct recorder *r)
 			(unsigned long long)metrics__lost_total(r->metrics),
 			(unsigned long long)st.late,
 			(unsigned long long)st.bytes_out);
+	} else if (r->metrics) {
+		fprintf(stderr,
+			"cadet record: %llu records, %llu events, %llu lost (no trace written)\n",
+			(unsigned long long)r->tot.records,
+			(unsigned long long)r->tot.events,
+			(unsigned long long)metrics__lost_total(r->metrics));
 	}
 	metrics__free(r->metrics);
 	container_table__free(r->table);

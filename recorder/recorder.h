@@ -12,6 +12,8 @@
  *   thread B: recorder__add_record(r, label);    e.g. LABEL records
  *             recorder__stop(r);                 async-signal-safe
  *   recorder__free(r);                           finishes the file
+ *
+ * Live consumers set .on_record (output then optional).
  */
 #ifndef CADET_RECORDER_RECORDER_H
 #define CADET_RECORDER_RECORDER_H
@@ -36,6 +38,14 @@ struct recorder_opts {
 	/* Only containers whose runtime id starts with this (NULL: all):
 	 * a scenario run records its own containers, not the host's others. */
 	const char *id_prefix;
+	/*
+	 * Called on the recorder thread with every record as it goes to the
+	 * writer (the header first), so a consumer sees exactly what the
+	 * trace gets; it must not block. With it, output may be NULL: no
+	 * trace is written (live detection without recording).
+	 */
+	void (*on_record)(const struct cadet_rec *rec, void *ctx);
+	void *on_record_ctx;
 };
 
 struct recorder;

@@ -31,6 +31,7 @@ enum {
 	OPT_SYNTH_CONTAINERS,
 	OPT_SYNTH_SECONDS,
 	OPT_SYNTH_ANOMALY,
+	OPT_SAVE_MODEL,
 };
 
 struct targ {
@@ -45,6 +46,7 @@ struct args {
 	size_t ntest;
 	enum cadet_phase mode; /* where plain arguments go */
 	const char *output;
+	const char *save_model;
 	uint64_t seed;
 	int jobs;
 	int exec_timeout;
@@ -83,6 +85,8 @@ static const char doc[] =
 	"      --detector stide:n=6 ref/test/*.cadet -j 2 -o results.jsonl\n"
 	"  cadet replay run.cadet --detector ./mydetector.so:threshold=3\n"
 	"  cadet replay run.cadet --detector 'exec:python3 examples/detectors/sk_iforest.py'\n"
+	"  cadet replay --train normal/*.cadet --validate val/*.cadet --detector iforest \\\n"
+	"      --save-model iforest.model      (then: cadet record --live --model iforest.model)\n"
 	"  cadet replay --list-detectors\n"
 	"  cadet replay --make-synthetic big.cadet --synth-records 10000000";
 
@@ -98,6 +102,11 @@ static const struct argp_option options[] = {
 	{"quiet", 'q', NULL, 0, "No summary on stderr", 0},
 	{"list-detectors", OPT_LIST, NULL, 0,
 	 "List built-in detectors and their parameters", 0},
+	{"save-model", OPT_SAVE_MODEL, "PATH", 0,
+	 "After training and validation, save the model and threshold "
+	 "(PATH, PATH.threshold; with several detectors PATH.<name>) for "
+	 "cadet record --live --model",
+	 0},
 	{"exec-timeout", OPT_EXEC_TIMEOUT, "SECONDS", 0,
 	 "Longest wait for an exec'd detector's answer (default 120)", 0},
 	{NULL, 0, NULL, 0, "Synthetic traces (tests, benchmarks):", 1},
@@ -198,6 +207,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 				"--exec-timeout %s: want seconds, 1 to 86400",
 				arg);
 		a->exec_timeout = v;
+		break;
+	case OPT_SAVE_MODEL:
+		a->save_model = arg;
 		break;
 	case OPT_SYNTH:
 		a->synth = arg;
@@ -358,7 +370,7 @@ int cmd_replay(int argc, char **argv)
 			"cadet replay: no detector: add --detector NAME (see --list-detectors)\n");
 		goto cleanup;
 	}
-	if (!a.ntest) {
+	if (!a.ntest && !a.save_model) {
 		fprintf(stderr,
 			"cadet replay: no test trace: name the traces to test (plain arguments or --test)\n");
 		goto cleanup;
@@ -367,6 +379,10 @@ int cmd_replay(int argc, char **argv)
 	o.jobs = a.jobs;
 	o.quiet = a.quiet;
 	o.exec_timeout_s = a.exec_timeout;
+	o.save_model = a.save_model;
+	/* Only training a model: no results unless asked for. */
+	if (!a.ntest && !a.output)
+		a.output = "/dev/null";
 	a.r = replay__new(&o);
 	if (!a.r) {
 		fprintf(stderr, "cadet replay: out of memory\n");

@@ -5,25 +5,12 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/errbuf.h"
 #include "replayer/loader.h"
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 void det_spec_release(struct det_spec *s)
 {
@@ -63,32 +50,32 @@ static int parse_params(const char *p, struct det_spec *s, char *err,
 		char *k, *v;
 
 		if (!eq)
-			return fail(
+			return util_errf(
 				err, errlen, -EINVAL,
 				"detector '%s': parameter '%.*s' has no value: write key=value, several separated by commas",
 				s->spec, (int)(end - item), item);
 		if (!key_ok(item, eq - item))
-			return fail(
+			return util_errf(
 				err, errlen, -EINVAL,
 				"detector '%s': bad parameter name '%.*s' (letters, digits, '_', '-', '.')",
 				s->spec, (int)(eq - item), item);
 		for (size_t i = 0; i < s->nparams; i++)
 			if (strlen(s->params[i].key) == (size_t)(eq - item) &&
 			    !strncmp(s->params[i].key, item, eq - item))
-				return fail(
+				return util_errf(
 					err, errlen, -EINVAL,
 					"detector '%s': parameter '%s' given twice",
 					s->spec, s->params[i].key);
 		np = realloc(s->params, (s->nparams + 1) * sizeof(*np));
 		if (!np)
-			return fail(err, errlen, -ENOMEM, "out of memory");
+			return util_errf(err, errlen, -ENOMEM, "out of memory");
 		s->params = np;
 		k = strndup(item, eq - item);
 		v = strndup(eq + 1, end - eq - 1);
 		if (!k || !v) {
 			free(k);
 			free(v);
-			return fail(err, errlen, -ENOMEM, "out of memory");
+			return util_errf(err, errlen, -ENOMEM, "out of memory");
 		}
 		s->params[s->nparams].key = k;
 		s->params[s->nparams].value = v;
@@ -108,14 +95,14 @@ int det_spec_parse(const char *spec, struct det_spec *out, char *err,
 	memset(out, 0, sizeof(*out));
 	out->spec = strdup(spec);
 	if (!out->spec)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return util_errf(err, errlen, -ENOMEM, "out of memory");
 	if (!strncmp(spec, "exec:", 5)) {
 		const char *cmd = spec + 5;
 
 		while (isspace((unsigned char)*cmd))
 			cmd++;
 		if (!*cmd) {
-			ret = fail(
+			ret = util_errf(
 				err, errlen, -EINVAL,
 				"detector '%s': exec needs a command, e.g. 'exec:python3 examples/detectors/sk_iforest.py'",
 				spec);
@@ -125,7 +112,7 @@ int det_spec_parse(const char *spec, struct det_spec *out, char *err,
 		out->name = strdup("exec");
 		out->command = strdup(cmd);
 		if (!out->name || !out->command) {
-			ret = fail(err, errlen, -ENOMEM, "out of memory");
+			ret = util_errf(err, errlen, -ENOMEM, "out of memory");
 			goto cleanup;
 		}
 		return 0;
@@ -135,7 +122,7 @@ int det_spec_parse(const char *spec, struct det_spec *out, char *err,
 	colon = strchr(slash ? slash : spec, ':');
 	len = colon ? (size_t)(colon - spec) : strlen(spec);
 	if (!len) {
-		ret = fail(
+		ret = util_errf(
 			err, errlen, -EINVAL,
 			"detector '%s': no name before ':' (see --list-detectors)",
 			spec);
@@ -143,7 +130,7 @@ int det_spec_parse(const char *spec, struct det_spec *out, char *err,
 	}
 	out->name = strndup(spec, len);
 	if (!out->name) {
-		ret = fail(err, errlen, -ENOMEM, "out of memory");
+		ret = util_errf(err, errlen, -ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	out->kind = DET_BUILTIN;
@@ -172,30 +159,31 @@ int det_ops_import(const struct cadet_detector_ops *src, const char *what,
 
 	memset(dst, 0, sizeof(*dst));
 	if (!src)
-		return fail(err, errlen, -ENOEXEC,
-			    "%s: the entry function returned no detector ops",
-			    what);
+		return util_errf(
+			err, errlen, -ENOEXEC,
+			"%s: the entry function returned no detector ops",
+			what);
 	if (src->sz < OPS_END(abi_minor))
-		return fail(
+		return util_errf(
 			err, errlen, -ENOEXEC,
 			"%s: detector ops of %zu bytes is too small to be a cadet detector: rebuild it against include/cadet/detector.h",
 			what, src->sz);
 	if (src->abi_major != CADET_DETECTOR_ABI_MAJOR)
-		return fail(
+		return util_errf(
 			err, errlen, -ENOEXEC,
 			"%s: detector ABI %u.%u, this cadet speaks %u.%u: rebuild it against include/cadet/detector.h",
 			what, src->abi_major, src->abi_minor,
 			CADET_DETECTOR_ABI_MAJOR, CADET_DETECTOR_ABI_MINOR);
 	/* Every ABI 1.x detector has all fields up to load_model. */
 	if (src->sz < OPS_END(load_model))
-		return fail(
+		return util_errf(
 			err, errlen, -ENOEXEC,
 			"%s: detector ops of %zu bytes is shorter than ABI %u.0 (%zu bytes): rebuild it against include/cadet/detector.h",
 			what, src->sz, CADET_DETECTOR_ABI_MAJOR,
 			OPS_END(load_model));
 	if (!src->init)
-		return fail(err, errlen, -ENOEXEC,
-			    "%s: detector has no init() callback", what);
+		return util_errf(err, errlen, -ENOEXEC,
+				 "%s: detector has no init() callback", what);
 	n = src->sz < sizeof(*dst) ? src->sz : sizeof(*dst);
 	memcpy(dst, src, n);
 	dst->sz = sizeof(*dst);
@@ -213,12 +201,12 @@ int plugin_load(const char *path, struct cadet_detector_ops *ops, void **handle,
 	dlerror();
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h)
-		return fail(err, errlen, -ENOENT,
-			    "%s: cannot load detector plugin: %s", path,
-			    dlerror());
+		return util_errf(err, errlen, -ENOENT,
+				 "%s: cannot load detector plugin: %s", path,
+				 dlerror());
 	*(void **)&entry = dlsym(h, CADET_DETECTOR_ENTRY_SYM);
 	if (!entry) {
-		ret = fail(
+		ret = util_errf(
 			err, errlen, -ENOEXEC,
 			"%s: no '%s' symbol: not a cadet detector (export `const struct cadet_detector_ops *%s(void)`, see docs/detector-abi.md)",
 			path, CADET_DETECTOR_ENTRY_SYM,
@@ -288,7 +276,7 @@ int det_spec_check_params(const struct cadet_detector_ops *ops,
 		if (!strcmp(k, DET_PARAM_THRESHOLD) ||
 		    help_has_key(ops->params_help, k))
 			continue;
-		return fail(
+		return util_errf(
 			err, errlen, -EINVAL,
 			"detector '%s': unknown parameter '%s' (%s knows: %s; every detector takes threshold=max|qNN|NUMBER|none)",
 			s->spec, k, ops->name ? ops->name : s->name,

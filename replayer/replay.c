@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 
 #include "cadet/trace.h"
+#include "replayer/dethost.h"
 #include "replayer/loader.h"
 #include "replayer/registry.h"
 #include "replayer/replay.h"
@@ -74,32 +75,11 @@ struct resvec {
 };
 
 struct det {
+	struct det_inst di; /* first: the sink gets a struct det_inst * */
 	struct replay *r;
-	struct det_spec spec;
-	struct cadet_detector_ops ops;
-	void *dl;
-	struct cadet_host host;
-	struct cadet_param *params; /* spec params minus host keys */
-	size_t nparams;
-	uint64_t seed;
-	uint64_t tick_ns;
-	struct replay_thr_rule rule;
-	bool has_thr;
-	double thr;
-	void *state;
-	bool inited;
-	char *disabled; /* why, when disabled */
-
-	enum cadet_phase phase;
 	struct rtrace *cur;
-	const struct cadet_rec *cur_rec;
-	double *vals; /* validation scores */
-	size_t nvals;
-	size_t capvals;
 	struct resvec *res; /* per trace index */
 	uint64_t seq;
-	uint64_t events;
-	bool warned_nonfinite;
 };
 
 struct replay {
@@ -109,10 +89,9 @@ struct replay {
 	struct rtrace *traces;
 	size_t ntraces;
 	uint64_t events;
+	char **save_paths; /* per detector, with opts.save_model */
 	char err[1024];
 };
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int set_err(struct replay *r, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -217,40 +196,7 @@ bool replay_thr_compute(const struct replay_thr_rule *rule, double *scores,
 	return true;
 }
 
-/* ---- host services ---- */
-
-static void det_log(const struct cadet_host *h, const char *fmt, ...)
-{
-	struct det *d = h->host_data;
-	va_list ap;
-
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "cadet replay: detector %s: ", d->spec.spec);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&log_lock);
-}
-
-static void det_disable(struct det *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void det_disable(struct det *d, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (d->disabled)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	d->disabled = strdup(msg);
-	if (!d->disabled)
-		d->disabled = "out of memory";
-	det_log(&d->host, "disabled: %s (other detectors go on)", msg);
-}
+/* ---- the sink: test-phase results ---- */
 
 static struct result *res_push(struct det *d)
 {
@@ -262,7 +208,7 @@ static struct result *res_push(struct det *d)
 		struct result *v = realloc(rv->v, cap * sizeof(*v));
 
 		if (!v) {
-			det_disable(d, "out of memory for results");
+			det_inst_disable(&d->di, "out of memory for results");
 			return NULL;
 		}
 		rv->v = v;
@@ -285,43 +231,22 @@ static void push_alert(struct det *d, uint64_t ts, uint64_t cg,
 	x->key = ts;
 	x->a = ts;
 	x->cgroup_id = cg;
-	x->sev = sev <= CADET_SEV_CRITICAL ? sev : CADET_SEV_CRITICAL;
-	x->reason = strdup(reason ? reason : "");
+	x->sev = sev;
+	x->reason = strdup(reason);
 }
 
-static void host_score(const struct cadet_host *h, uint64_t cg,
-		       uint64_t win_start, uint64_t win_end, double value)
+static void sink_alert(struct det_inst *di, uint64_t ts, uint64_t cg,
+		       enum cadet_severity sev, const char *reason)
 {
-	struct det *d = h->host_data;
-	struct result *x;
+	push_alert((struct det *)di, ts, cg, sev, reason);
+}
 
-	if (d->disabled || !d->cur || d->phase == CADET_PHASE_TRAIN)
-		return;
-	if (!isfinite(value)) {
-		if (!d->warned_nonfinite)
-			det_log(h,
-				"ignoring non-finite scores (first at %" PRIu64
-				")",
-				win_end);
-		d->warned_nonfinite = true;
-		return;
-	}
-	if (d->phase == CADET_PHASE_VALIDATE) {
-		if (d->nvals == d->capvals) {
-			size_t cap = d->capvals ? d->capvals * 2 : 1024;
-			double *v = realloc(d->vals, cap * sizeof(*v));
+static void sink_score(struct det_inst *di, uint64_t cg, uint64_t win_start,
+		       uint64_t win_end, double value)
+{
+	struct det *d = (struct det *)di;
+	struct result *x = res_push(d);
 
-			if (!v) {
-				det_disable(d, "out of memory for scores");
-				return;
-			}
-			d->vals = v;
-			d->capvals = cap;
-		}
-		d->vals[d->nvals++] = value;
-		return;
-	}
-	x = res_push(d);
 	if (!x)
 		return;
 	x->kind = RES_SCORE;
@@ -330,30 +255,6 @@ static void host_score(const struct cadet_host *h, uint64_t cg,
 	x->b = win_end;
 	x->cgroup_id = cg;
 	x->value = value;
-	if (d->has_thr && !(d->ops.flags & CADET_DET_F_OWN_ALERTS) &&
-	    value > d->thr) {
-		char reason[96];
-
-		snprintf(reason, sizeof(reason), "score %.6g > threshold %.6g",
-			 value, d->thr);
-		push_alert(d, win_end, cg, CADET_SEV_WARNING, reason);
-	}
-}
-
-static void host_alert(const struct cadet_host *h, uint64_t ts, uint64_t cg,
-		       enum cadet_severity sev, const char *reason)
-{
-	struct det *d = h->host_data;
-
-	/* Only test alerts are results; validation alerts set nothing. */
-	if (d->disabled || !d->cur || d->phase != CADET_PHASE_TEST)
-		return;
-	push_alert(d, ts, cg, sev, reason);
-}
-
-const struct cadet_rec *replay_host_cur_rec(const struct cadet_host *h)
-{
-	return ((struct det *)h->host_data)->cur_rec;
 }
 
 static int cmp_ctr(const void *a, const void *b)
@@ -373,20 +274,16 @@ static const char *trace_ctr_name(const struct rtrace *t, uint64_t cg)
 	return e ? e->name : NULL;
 }
 
-const char *replay_host_ctr_name(const struct cadet_host *h, uint64_t cg)
+static const char *sink_ctr_name(struct det_inst *di, uint64_t cg)
 {
-	return trace_ctr_name(((struct det *)h->host_data)->cur, cg);
+	return trace_ctr_name(((struct det *)di)->cur, cg);
 }
 
-int replay_host_exec_timeout(const struct cadet_host *h)
-{
-	return ((struct det *)h->host_data)->r->opts.exec_timeout_s;
-}
-
-enum cadet_phase replay_host_phase(const struct cadet_host *h)
-{
-	return ((struct det *)h->host_data)->phase;
-}
+static const struct det_inst_sink replay_sink = {
+	.score = sink_score,
+	.alert = sink_alert,
+	.ctr_name = sink_ctr_name,
+};
 
 /* ---- set-up ---- */
 
@@ -418,21 +315,13 @@ static void det_free(struct det *d, size_t ntraces)
 {
 	if (!d)
 		return;
-	if (d->inited && d->ops.fini)
-		d->ops.fini(d->state);
-	if (d->dl)
-		dlclose(d->dl);
+	det_inst_release(&d->di);
 	for (size_t i = 0; d->res && i < ntraces; i++) {
 		for (size_t j = 0; j < d->res[i].n; j++)
 			free(d->res[i].v[j].reason);
 		free(d->res[i].v);
 	}
 	free(d->res);
-	free(d->vals);
-	free(d->params);
-	if (d->disabled && strcmp(d->disabled, "out of memory"))
-		free(d->disabled);
-	det_spec_release(&d->spec);
 	free(d);
 }
 
@@ -454,114 +343,42 @@ void replay__free(struct replay *r)
 		free(t->anomaly);
 	}
 	free(r->traces);
+	for (size_t i = 0; r->save_paths && i < r->ndets; i++)
+		free(r->save_paths[i]);
+	free(r->save_paths);
 	free(r);
-}
-
-static int det_resolve(struct replay *r, struct det *d)
-{
-	const struct cadet_detector_ops *b;
-	char err[768];
-	int ret;
-
-	switch (d->spec.kind) {
-	case DET_BUILTIN:
-		b = builtin_detector_find(d->spec.name);
-		if (!b)
-			return set_err(
-				r, -ENOENT,
-				"unknown detector '%s': see 'cadet replay --list-detectors'; a plugin is given by its path (./x.so), a program as exec:COMMAND",
-				d->spec.name);
-		ret = det_ops_import(b, d->spec.name, &d->ops, err,
-				     sizeof(err));
-		break;
-	case DET_PLUGIN:
-		ret = plugin_load(d->spec.name, &d->ops, &d->dl, err,
-				  sizeof(err));
-		break;
-	case DET_EXEC:
-	default:
-		ret = det_ops_import(&replay_exec_ops, "exec", &d->ops, err,
-				     sizeof(err));
-		break;
-	}
-	if (ret)
-		return set_err(r, ret, "%s", err);
-	ret = det_spec_check_params(&d->ops, &d->spec, err, sizeof(err));
-	if (ret)
-		return set_err(r, ret, "%s", err);
-	return 0;
 }
 
 int replay__add_detector(struct replay *r, const char *spec)
 {
+	struct det_inst_cfg cfg = {
+		.sz = sizeof(cfg),
+		.who = "cadet replay",
+		.seed_base = r->opts.seed,
+		.exec_timeout_s = r->opts.exec_timeout_s,
+		.sink = &replay_sink,
+	};
 	struct det *d = calloc(1, sizeof(*d)), **nd;
-	const char *thr = NULL;
 	char err[768];
 	int ret;
 
 	if (!d)
 		return set_err(r, -ENOMEM, "out of memory");
 	d->r = r;
-	ret = det_spec_parse(spec, &d->spec, err, sizeof(err));
+	ret = det_inst_init(&d->di, spec, &cfg, err, sizeof(err));
 	if (ret) {
 		set_err(r, ret, "%s", err);
-		goto cleanup;
+		free(d);
+		return ret;
 	}
-	ret = det_resolve(r, d);
-	if (ret)
-		goto cleanup;
-	/* Host keys stay with the host; the detector gets the rest. */
-	d->params = calloc(d->spec.nparams + 1, sizeof(*d->params));
-	if (!d->params) {
-		ret = set_err(r, -ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < d->spec.nparams; i++) {
-		if (!strcmp(d->spec.params[i].key, DET_PARAM_THRESHOLD))
-			thr = d->spec.params[i].value;
-		else
-			d->params[d->nparams++] = d->spec.params[i];
-	}
-	if (d->spec.kind == DET_EXEC) {
-		d->params[d->nparams].key = "command";
-		d->params[d->nparams++].value = d->spec.command;
-	}
-	if (replay_thr_parse(thr, &d->rule)) {
-		ret = set_err(
-			r, -EINVAL,
-			"detector '%s': threshold=%s: want max (largest validation score), qNN (validation quantile, 0 < NN <= 100, e.g. q99), a number, or none",
-			spec, thr);
-		goto cleanup;
-	}
-	d->seed = replay_detector_seed(r->opts.seed, spec);
-	d->tick_ns = d->ops.tick_ns ? d->ops.tick_ns : NS_PER_S;
-	d->host.sz = sizeof(d->host);
-	d->host.host_data = d;
-	d->host.score = host_score;
-	d->host.alert = host_alert;
-	d->host.log = det_log;
-	/* init() now: a bad parameter value stops us before any work. */
-	ret = d->ops.init(&d->state, &d->host, d->params, d->nparams, d->seed);
-	if (ret < 0) {
-		set_err(r, ret, "detector '%s': init failed (%s)%s", spec,
-			strerror(-ret),
-			ret == -EINVAL
-				? ": check its parameters (--list-detectors)"
-				: "");
-		goto cleanup;
-	}
-	d->inited = true;
 	nd = realloc(r->dets, (r->ndets + 1) * sizeof(*nd));
 	if (!nd) {
-		ret = set_err(r, -ENOMEM, "out of memory");
-		goto cleanup;
+		det_free(d, 0);
+		return set_err(r, -ENOMEM, "out of memory");
 	}
 	r->dets = nd;
 	r->dets[r->ndets++] = d;
 	return 0;
-cleanup:
-	det_free(d, 0);
-	return ret;
 }
 
 int replay__add_trace(struct replay *r, enum cadet_phase phase,
@@ -755,98 +572,35 @@ static const char *phase_name(enum cadet_phase p)
 
 /* ---- one detector ---- */
 
-static int det_check(struct det *d, const char *cb, int ret)
-{
-	if (ret < 0 && !d->disabled)
-		det_disable(d, "%s() failed%s%s: %s", cb, d->cur ? " on " : "",
-			    d->cur ? d->cur->path : "", strerror(-ret));
-	return ret < 0 ? ret : 0;
-}
-
-#define DCALL(d, cb, ...) \
-	((d)->ops.cb ? det_check((d), #cb, (d)->ops.cb(__VA_ARGS__)) : 0)
-
-static int det_container(struct det *d, const struct cadet_rec *rec)
-{
-	const struct cadet_rec_container *c = (const void *)rec;
-	struct cadet_container_desc cd = {
-		.sz = sizeof(cd),
-		.cgroup_id = rec->cgroup_id,
-		.id = cadet_rec_str(rec, &c->id),
-		.name = cadet_rec_str(rec, &c->name),
-		.runtime = c->runtime,
-		.cgroup_path = cadet_rec_str(rec, &c->cgroup_path),
-	};
-	char runtime[sizeof(c->runtime) + 1];
-
-	memcpy(runtime, c->runtime, sizeof(c->runtime));
-	runtime[sizeof(c->runtime)] = 0;
-	cd.runtime = runtime;
-	return DCALL(d, on_container, d->state, &cd,
-		     rec->type != CADET_REC_CONTAINER_REMOVE);
-}
-
 static void det_run_trace(struct det *d, struct rtrace *t)
 {
 	struct cadet_trace_desc td = {
 		.sz = sizeof(td), .path = t->path, .phase = t->phase};
 	const struct cadet_rec *rec;
 	struct cadet_reader *rd;
-	uint64_t next = 0, P = d->tick_ns;
-	bool started = false;
 	int err;
 
 	rd = cadet_reader__open(t->path, NULL);
 	if (!rd) {
-		det_disable(d, "%s: %s", t->path, cadet_reader__open_error());
+		det_inst_disable(&d->di, "%s: %s", t->path,
+				 cadet_reader__open_error());
 		return;
 	}
 	d->cur = t;
-	d->phase = t->phase;
 	td.header = cadet_reader__header(rd);
-	if (DCALL(d, on_trace_begin, d->state, &td))
+	if (det_inst_begin(&d->di, &td))
 		goto cleanup;
-	while ((err = cadet_reader__next(rd, &rec)) > 0) {
-		switch (rec->type) {
-		case CADET_REC_HEADER:
-		case CADET_REC_SCHEMA:
-		case CADET_REC_LABEL: /* ground truth: never shown */
-			continue;
-		}
-		if (!started) {
-			next = (rec->ts / P + 1) * P;
-			started = true;
-		}
-		while (rec->ts >= next) {
-			if (DCALL(d, on_tick, d->state, next))
-				goto cleanup;
-			next += P;
-		}
-		d->cur_rec = rec;
-		d->events++;
-		switch (rec->type) {
-		case CADET_REC_CONTAINER:
-		case CADET_REC_CONTAINER_ADD:
-		case CADET_REC_CONTAINER_REMOVE:
-			err = det_container(d, rec);
-			break;
-		default:
-			err = DCALL(d, on_event, d->state, rec);
-		}
-		d->cur_rec = NULL;
-		if (err)
+	while ((err = cadet_reader__next(rd, &rec)) > 0)
+		if (det_inst_feed(&d->di, rec))
 			goto cleanup;
-	}
 	if (err < 0) {
-		det_disable(d, "%s: %s", t->path, cadet_reader__error(rd));
+		det_inst_disable(&d->di, "%s: %s", t->path,
+				 cadet_reader__error(rd));
 		goto cleanup;
 	}
-	/* The last, partial tick period closes like every other one. */
-	if (started && DCALL(d, on_tick, d->state, next))
-		goto cleanup;
-	DCALL(d, on_trace_end, d->state, &td);
+	det_inst_end(&d->di, &td);
 cleanup:
-	d->cur_rec = NULL;
+	d->di.active = false;
 	d->cur = NULL;
 	cadet_reader__free(rd);
 }
@@ -855,7 +609,7 @@ static void det_run_phase(struct det *d, enum cadet_phase ph)
 {
 	struct replay *r = d->r;
 
-	for (size_t i = 0; i < r->ntraces && !d->disabled; i++)
+	for (size_t i = 0; i < r->ntraces && !d->di.disabled; i++)
 		if (r->traces[i].phase == ph && !r->traces[i].error)
 			det_run_trace(d, &r->traces[i]);
 }
@@ -864,49 +618,26 @@ static void det_job(void *ctx, size_t i)
 {
 	struct replay *r = ctx;
 	struct det *d = r->dets[i];
+	char err[768];
 
 	d->res = calloc(r->ntraces, sizeof(*d->res));
 	if (!d->res) {
-		det_disable(d, "out of memory");
+		det_inst_disable(&d->di, "out of memory");
 		return;
 	}
 	det_run_phase(d, CADET_PHASE_TRAIN);
-	if (!d->disabled) {
-		d->phase = CADET_PHASE_TRAIN;
-		DCALL(d, train_end, d->state);
-	}
+	det_inst_train_end(&d->di);
 	det_run_phase(d, CADET_PHASE_VALIDATE);
-	if (!d->disabled && !(d->ops.flags & CADET_DET_F_OWN_ALERTS))
-		d->has_thr = replay_thr_compute(&d->rule, d->vals, d->nvals,
-						&d->thr);
+	det_inst_set_threshold(&d->di);
+	if (r->opts.save_model &&
+	    det_inst_save_model(&d->di, r->save_paths[i], err, sizeof(err)))
+		det_inst_disable(&d->di, "%s", err);
 	det_run_phase(d, CADET_PHASE_TEST);
 	/* fini() now: an exec'd child exits and reports before output. */
-	if (d->inited && d->ops.fini)
-		d->ops.fini(d->state);
-	d->inited = false;
+	det_inst_fini(&d->di);
 }
 
 /* ---- output ---- */
-
-static void put_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
 
 static int cmp_result(const void *a, const void *b)
 {
@@ -915,19 +646,6 @@ static int cmp_result(const void *a, const void *b)
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
 	return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
-static const char *sev_name(enum cadet_severity s)
-{
-	switch (s) {
-	case CADET_SEV_INFO:
-		return "info";
-	case CADET_SEV_WARNING:
-		return "warning";
-	case CADET_SEV_CRITICAL:
-	default:
-		return "critical";
-	}
 }
 
 static void write_results(struct replay *r, FILE *out, struct det *d,
@@ -940,30 +658,26 @@ static void write_results(struct replay *r, FILE *out, struct det *d,
 		const struct result *x = &rv->v[i];
 		const char *cn = trace_ctr_name(t, x->cgroup_id);
 
-		fprintf(out, "{\"type\":\"%s\",\"detector\":",
-			x->kind == RES_SCORE ? "score" : "alert");
-		put_str(out, d->spec.spec);
+		if (x->kind == RES_ALERT) {
+			det_write_alert_json(out, d->di.spec.spec, t->path, cn,
+					     x->cgroup_id, x->a, x->sev,
+					     x->reason ? x->reason : "");
+			fputs("}\n", out);
+			continue;
+		}
+		fputs("{\"type\":\"score\",\"detector\":", out);
+		det_json_str(out, d->di.spec.spec);
 		fputs(",\"trace\":", out);
-		put_str(out, t->path);
+		det_json_str(out, t->path);
 		fputs(",\"container\":", out);
 		if (cn)
-			put_str(out, cn);
+			det_json_str(out, cn);
 		else
 			fputs("null", out);
-		fprintf(out, ",\"cgroup_id\":%" PRIu64, x->cgroup_id);
-		if (x->kind == RES_SCORE) {
-			fprintf(out,
-				",\"win_start\":%" PRIu64
-				",\"win_end\":%" PRIu64 ",\"value\":%.17g}\n",
-				x->a, x->b, x->value);
-		} else {
-			fprintf(out,
-				",\"ts\":%" PRIu64
-				",\"severity\":\"%s\",\"reason\":",
-				x->a, sev_name(x->sev));
-			put_str(out, x->reason ? x->reason : "");
-			fputs("}\n", out);
-		}
+		fprintf(out,
+			",\"cgroup_id\":%" PRIu64 ",\"win_start\":%" PRIu64
+			",\"win_end\":%" PRIu64 ",\"value\":%.17g}\n",
+			x->cgroup_id, x->a, x->b, x->value);
 	}
 }
 
@@ -1001,7 +715,7 @@ static int write_header(struct replay *r, FILE *out)
 	int ret;
 
 	for (size_t i = 0; i < r->ndets; i++) {
-		struct det *d = r->dets[i];
+		struct det_inst *d = &r->dets[i]->di;
 		json_t *params = json_object(), *o;
 
 		for (size_t j = 0; j < d->spec.nparams; j++)
@@ -1011,23 +725,7 @@ static int write_header(struct replay *r, FILE *out)
 		if (d->spec.kind == DET_EXEC)
 			json_object_set_new(params, "command",
 					    json_string(d->spec.command));
-		switch (d->rule.kind) {
-		case REPLAY_THR_MAX:
-			snprintf(rule, sizeof(rule), "max");
-			break;
-		case REPLAY_THR_QUANTILE:
-			snprintf(rule, sizeof(rule), "q%.15g",
-				 d->rule.value * 100);
-			break;
-		case REPLAY_THR_FIXED:
-			snprintf(rule, sizeof(rule), "fixed");
-			break;
-		case REPLAY_THR_NONE:
-			snprintf(rule, sizeof(rule), "none");
-			break;
-		}
-		if (d->ops.flags & CADET_DET_F_OWN_ALERTS)
-			snprintf(rule, sizeof(rule), "own-alerts");
+		det_inst_rule_name(d, rule, sizeof(rule));
 		o = json_pack("{s:s,s:s,s:s,s:o,s:I,s:I,s:o,s:s,s:I}", "name",
 			      d->ops.name ? d->ops.name : d->spec.name, "spec",
 			      d->spec.spec, "kind", det_kind_name(d->spec.kind),
@@ -1053,6 +751,43 @@ static int write_header(struct replay *r, FILE *out)
 	fputc('\n', out);
 	json_decref(h);
 	return ret ? -EIO : 0;
+}
+
+/*
+ * --save-model PATH: one detector saves to PATH, several to PATH.<name>
+ * each (their names must then differ).
+ */
+static int model_paths(struct replay *r)
+{
+	const char *p = r->opts.save_model;
+
+	if (!p)
+		return 0;
+	r->save_paths = calloc(r->ndets, sizeof(*r->save_paths));
+	if (!r->save_paths)
+		return set_err(r, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->ndets; i++) {
+		const struct det_inst *d = &r->dets[i]->di;
+		const char *name = d->ops.name ? d->ops.name : d->spec.name;
+
+		for (size_t j = 0; j < i && r->ndets > 1; j++) {
+			const struct det_inst *o = &r->dets[j]->di;
+
+			if (!strcmp(name,
+				    o->ops.name ? o->ops.name : o->spec.name))
+				return set_err(
+					r, -EINVAL,
+					"--save-model: detectors '%s' and '%s' would both save to %s.%s: save them in separate runs",
+					o->spec.spec, d->spec.spec, p, name);
+		}
+		if (r->ndets == 1)
+			r->save_paths[i] = strdup(p);
+		else if (asprintf(&r->save_paths[i], "%s.%s", p, name) < 0)
+			r->save_paths[i] = NULL;
+		if (!r->save_paths[i])
+			return set_err(r, -ENOMEM, "out of memory");
+	}
+	return 0;
 }
 
 int replay__run(struct replay *r, FILE *out)
@@ -1084,11 +819,14 @@ int replay__run(struct replay *r, FILE *out)
 							      : "validation");
 		}
 	}
+	ret = model_paths(r);
+	if (ret)
+		return ret;
 	run_parallel(r->ndets, r->opts.jobs, det_job, r);
 	r->events = 0;
 	for (size_t i = 0; i < r->ndets; i++) {
-		r->events += r->dets[i]->events;
-		if (r->dets[i]->disabled)
+		r->events += r->dets[i]->di.events;
+		if (r->dets[i]->di.disabled)
 			skipped = true;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);

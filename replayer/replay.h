@@ -39,6 +39,12 @@ struct replay_opts {
 	bool quiet; /* no progress / summary on stderr */
 	/* exec adapter: max seconds to wait for a child's ack; default 120 */
 	int exec_timeout_s;
+	/*
+	 * After training and validation, save each detector's model
+	 * (save_model) and threshold (PATH.threshold): to this path with one
+	 * detector, to PATH.<detector name> with several. NULL: none.
+	 */
+	const char *save_model;
 };
 
 struct replay *replay__new(const struct replay_opts *opts);

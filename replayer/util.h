@@ -14,19 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/rng.h"
+
 static inline uint64_t rng_next(uint64_t *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return util_splitmix64(state);
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
 static inline double rng_uniform(uint64_t *state)
 {
-	return (double)(rng_next(state) >> 11) * 0x1.0p-53;
+	return util_u64_to_unit(util_splitmix64(state));
 }
 
 static inline uint64_t fnv1a64(const void *data, size_t len, uint64_t h)

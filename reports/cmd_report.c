@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/util/fs.h"
 #include "reports/report.h"
 #include "tools/commands.h"
 
@@ -136,28 +137,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* mkdir -p */
-static int make_dir(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static FILE *create(const char *dir, const char *name, char *path, size_t len)
 {
 	FILE *f;
@@ -270,7 +249,7 @@ int cmd_report(int argc, char **argv)
 				r->traces[i].path,
 				a.o.ncontainers ? " among the --container names"
 						: "");
-	ret = make_dir(a.out);
+	ret = util_mkdir_p(a.out);
 	if (ret) {
 		fprintf(stderr, "cadet report: cannot create %s: %s\n", a.out,
 			strerror(-ret));

@@ -321,6 +321,17 @@ static char *alerts_csv(const struct cadet_report *r)
 
 /* ---- annotations ---- */
 
+/* One "time,timeEnd,text,tags" row of an annotation CSV. */
+static void anno_row(FILE *f, int64_t start_ms, int64_t end_ms,
+		     const char *text, const char *tags)
+{
+	fprintf(f, "%" PRId64 ",%" PRId64 ",", start_ms, end_ms);
+	csv_str(f, text);
+	fputc(',', f);
+	csv_str(f, tags);
+	fputc('\n', f);
+}
+
 static char *windows_anno_csv(const struct cadet_report *r)
 {
 	char *buf = NULL, text[512], tags[256];
@@ -345,12 +356,7 @@ static char *windows_anno_csv(const struct cadet_report *r)
 				 l->params);
 			snprintf(tags, sizeof(tags), "anomaly,%s,%s",
 				 l->anomaly, l->target);
-			fprintf(f, "%" PRId64 ",%" PRId64 ",", ms(t, l->start),
-				ms(t, l->end));
-			csv_str(f, text);
-			fputc(',', f);
-			csv_str(f, tags);
-			fputc('\n', f);
+			anno_row(f, ms(t, l->start), ms(t, l->end), text, tags);
 		}
 	}
 	return csv_done(f, &buf);
@@ -387,12 +393,7 @@ static char *alerts_anno_csv(const struct cadet_report *r, size_t *dropped)
 				sizeof(text) - strlen(text) - 1);
 			snprintf(tags, sizeof(tags), "alert,%s,%s",
 				 r->dets[a->det], cn);
-			fprintf(f, "%" PRId64 ",%" PRId64 ",", ms(t, a->ts),
-				ms(t, a->ts));
-			csv_str(f, text);
-			fputc(',', f);
-			csv_str(f, tags);
-			fputc('\n', f);
+			anno_row(f, ms(t, a->ts), ms(t, a->ts), text, tags);
 		}
 	}
 	return csv_done(f, &buf);

@@ -8,7 +8,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,20 +15,11 @@
 
 #include "cadet/trace.h"
 #include "eval/results.h"
+#include "lib/util/errbuf.h"
 #include "reports/report.h"
 
 #define NS_PER_S 1000000000ull
 #define MAX_CONTAINERS_DEFAULT 8
-
-static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return e;
-}
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
 {
@@ -326,11 +316,11 @@ static int load_trace(struct rpt_trace *t, const char *path,
 	t->path = strdup(path);
 	t->name = base_name(path);
 	if (!t->path || !t->name)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return util_errf(err, errlen, -ENOMEM, "out of memory");
 	rd = cadet_reader__open(path, NULL);
 	if (!rd)
-		return fail(err, errlen, -errno, "%s",
-			    cadet_reader__open_error());
+		return util_errf(err, errlen, -errno, "%s",
+				 cadet_reader__open_error());
 	h = cadet_reader__header(rd);
 	t->boot_to_epoch_ns = h->boot_to_epoch_ns;
 	t->start_ts = h->start_ts;
@@ -368,7 +358,8 @@ static int load_trace(struct rpt_trace *t, const char *path,
 		}
 		if (e) {
 			cadet_reader__free(rd);
-			return fail(err, errlen, e, "%s: out of memory", path);
+			return util_errf(err, errlen, e, "%s: out of memory",
+					 path);
 		}
 	}
 	if (ret < 0) {
@@ -379,8 +370,9 @@ static int load_trace(struct rpt_trace *t, const char *path,
 	}
 	cadet_reader__free(rd);
 	if (!t->records)
-		return fail(err, errlen, -ENODATA,
-			    "%s: the trace holds no records to report", path);
+		return util_errf(err, errlen, -ENODATA,
+				 "%s: the trace holds no records to report",
+				 path);
 	if (!t->start_ts || t->start_ts > t->t0)
 		t->start_ts = t->t0;
 	for (size_t i = 0; i < t->nlabels; i++) {
@@ -389,9 +381,10 @@ static int load_trace(struct rpt_trace *t, const char *path,
 		if (!l->end)
 			l->end = t->t1; /* run cut before the anomaly ended */
 		if (l->end < l->start)
-			return fail(err, errlen, -EBADMSG,
-				    "%s: LABEL of %s ends before it starts",
-				    path, l->anomaly);
+			return util_errf(
+				err, errlen, -EBADMSG,
+				"%s: LABEL of %s ends before it starts", path,
+				l->anomaly);
 	}
 	/* qsort() wants a non-NULL base even for no elements */
 	if (t->nlabels)
@@ -532,13 +525,13 @@ static int load_results(struct cadet_report *r, const char *path, char *err,
 		return -errno;
 	r->dets = calloc(res->ndets ? res->ndets : 1, sizeof(*r->dets));
 	if (!r->dets) {
-		ret = fail(err, errlen, -ENOMEM, "out of memory");
+		ret = util_errf(err, errlen, -ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	for (size_t i = 0; i < res->ndets; i++) {
 		r->dets[i] = strdup(res->dets[i].key);
 		if (!r->dets[i]) {
-			ret = fail(err, errlen, -ENOMEM, "out of memory");
+			ret = util_errf(err, errlen, -ENOMEM, "out of memory");
 			goto cleanup;
 		}
 		r->ndets++;
@@ -551,8 +544,8 @@ static int load_results(struct cadet_report *r, const char *path, char *err,
 	}
 	f = fopen(path, "r");
 	if (!f) {
-		ret = fail(err, errlen, -errno, "%s: %s", path,
-			   strerror(errno));
+		ret = util_errf(err, errlen, -errno, "%s: %s", path,
+				strerror(errno));
 		goto cleanup;
 	}
 	while ((len = getline(&line, &cap, f)) > 0 && !ret) {
@@ -587,7 +580,7 @@ static int load_results(struct cadet_report *r, const char *path, char *err,
 		json_decref(o);
 	}
 	if (ret)
-		fail(err, errlen, ret, "out of memory");
+		util_errf(err, errlen, ret, "out of memory");
 	for (size_t i = 0; i < r->ntraces; i++)
 		if (r->traces[i].nalerts)
 			qsort(r->traces[i].alerts, r->traces[i].nalerts,
@@ -681,13 +674,13 @@ static int load_eval(struct cadet_report *r, const char *path, char *err,
 
 	j = json_load_file(path, 0, &jerr);
 	if (!j)
-		return fail(err, errlen, -EINVAL, "%s:%d: %s", path, jerr.line,
-			    jerr.text);
+		return util_errf(err, errlen, -EINVAL, "%s:%d: %s", path,
+				 jerr.line, jerr.text);
 	dets = json_object_get(j, "detectors");
 	settings = json_object_get(j, "settings");
 	if (!json_is_array(dets) || !json_is_object(settings)) {
 		json_decref(j);
-		return fail(
+		return util_errf(
 			err, errlen, -EINVAL,
 			"%s: not an eval.json of `cadet eval` (no \"detectors\" list or \"settings\"); make one with: cadet eval results.jsonl -o eval.json",
 			path);
@@ -712,7 +705,7 @@ static int load_eval(struct cadet_report *r, const char *path, char *err,
 
 		if (!key || !json_is_object(json_object_get(d, "overall"))) {
 			json_decref(j);
-			return fail(
+			return util_errf(
 				err, errlen, -EINVAL,
 				"%s: detector %zu has no \"detector\" name or \"overall\" metrics",
 				path, i + 1);
@@ -748,7 +741,7 @@ static int load_eval(struct cadet_report *r, const char *path, char *err,
 	return ret;
 nomem:
 	json_decref(j);
-	return fail(err, errlen, -ENOMEM, "out of memory");
+	return util_errf(err, errlen, -ENOMEM, "out of memory");
 }
 
 /* ---- the report ---- */
@@ -783,14 +776,14 @@ struct cadet_report *cadet_report__load(const char *const *paths, size_t n,
 	int ret = 0;
 
 	if (opts && opts->sz < CADET_REPORT_OPTS_SZ_MIN) {
-		fail(err, errlen, 0, "bad options size");
+		util_errf(err, errlen, 0, "bad options size");
 		errno = EINVAL;
 		return NULL;
 	}
 	if (opts)
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	if (!n) {
-		fail(err, errlen, 0, "no trace to report on");
+		util_errf(err, errlen, 0, "no trace to report on");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -822,7 +815,7 @@ struct cadet_report *cadet_report__load(const char *const *paths, size_t n,
 	}
 	if (ret) {
 		if (ret == -ENOMEM)
-			fail(err, errlen, 0, "out of memory");
+			util_errf(err, errlen, 0, "out of memory");
 		cadet_report__free(r);
 		errno = -ret;
 		return NULL;
@@ -830,7 +823,7 @@ struct cadet_report *cadet_report__load(const char *const *paths, size_t n,
 	return r;
 nomem:
 	cadet_report__free(r);
-	fail(err, errlen, 0, "out of memory");
+	util_errf(err, errlen, 0, "out of memory");
 	errno = ENOMEM;
 	return NULL;
 }

@@ -13,50 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/promtext.h"
 #include "reports/report.h"
 
-enum om_metric {
-	OM_CPU,
-	OM_RSS,
-	OM_TX,
-	OM_RX,
-	OM_SYSCALLS,
-};
-
-struct om_family {
-	enum om_metric m;
-	const char *name; /* family name; counters get "_total" samples */
-	const char *type;
-	const char *unit; /* NULL: none */
-	const char *help;
-};
-
-static const struct om_family families[] = {
-	{OM_CPU, "cadet_container_cpu_seconds", "counter", "seconds",
-	 "CPU time used by the container's tasks (sum of METRICS cpu_ns)."},
-	{OM_RSS, "cadet_container_memory_rss_bytes", "gauge", "bytes",
-	 "Resident set size of the container's tasks."},
-	{OM_TX, "cadet_container_network_transmit_bytes", "counter", "bytes",
-	 "Bytes sent by the container's sockets."},
-	{OM_RX, "cadet_container_network_receive_bytes", "counter", "bytes",
-	 "Bytes received by the container's sockets."},
-	{OM_SYSCALLS, "cadet_container_syscalls", "counter", NULL,
-	 "System calls made by the container's tasks."},
-};
-
-/* Label values: backslash, double quote and newline are escaped. */
-static void put_lv(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
-		if (*s == '\n') {
-			fputs("\\n", f);
-			continue;
-		}
-		fputc(*s, f);
-	}
-}
+#define put_lv prom_put_label_value
 
 /* Epoch milliseconds of trace time @ts; -1 before the epoch. */
 static int64_t epoch_ms(const struct rpt_trace *t, uint64_t ts)
@@ -82,38 +42,40 @@ static void put_series(FILE *f, const char *name, const struct rpt_trace *t,
 }
 
 /* Delta (counters) or current value (gauges) of @m in one sample. */
-static uint64_t value(const struct rpt_sample *s, enum om_metric m)
+static uint64_t value(const struct rpt_sample *s, enum prom_ctr_metric m)
 {
 	switch (m) {
-	case OM_CPU:
+	case PROM_CTR_CPU:
 		return s->cpu_ns;
-	case OM_RSS:
+	case PROM_CTR_RSS:
 		return s->rss_bytes;
-	case OM_TX:
+	case PROM_CTR_TX:
 		return s->tx_bytes;
-	case OM_RX:
+	case PROM_CTR_RX:
 		return s->rx_bytes;
-	case OM_SYSCALLS:
+	case PROM_CTR_SYSCALLS:
 		return s->syscalls;
+	case PROM_CTR_N:
+		break;
 	}
 	return 0;
 }
 
-static void write_ctr_series(FILE *f, const struct om_family *fam,
+static void write_ctr_series(FILE *f, enum prom_ctr_metric m,
 			     const struct rpt_trace *t,
 			     const struct rpt_container *c)
 {
-	bool counter = !strcmp(fam->type, "counter");
+	const struct prom_family *fam = &prom_ctr_families[m];
+	bool counter = prom_is_counter(fam);
 	char name[96];
 	uint64_t sum = 0;
 
-	snprintf(name, sizeof(name), "%s%s", fam->name,
-		 counter ? "_total" : "");
+	prom_sample_name(fam, name, sizeof(name));
 	for (size_t i = 0; i < c->n; i++) {
 		int64_t ms = epoch_ms(t, c->s[i].ts);
 		uint64_t v;
 
-		sum += value(&c->s[i], fam->m);
+		sum += value(&c->s[i], m);
 		/*
 		 * The TSDB keeps one sample per millisecond: of samples in
 		 * the same ms, write the last (the counter's newest sum).
@@ -121,13 +83,13 @@ static void write_ctr_series(FILE *f, const struct om_family *fam,
 		if (ms < 0 ||
 		    (i + 1 < c->n && epoch_ms(t, c->s[i + 1].ts) == ms))
 			continue;
-		v = counter ? sum : value(&c->s[i], fam->m);
+		v = counter ? sum : value(&c->s[i], m);
 		put_series(f, name, t, c);
-		if (fam->m == OM_CPU)
-			fprintf(f, " %" PRIu64 ".%09" PRIu64, v / 1000000000,
-				v % 1000000000);
+		fputc(' ', f);
+		if (m == PROM_CTR_CPU)
+			prom_put_seconds(f, v);
 		else
-			fprintf(f, " %" PRIu64, v);
+			fprintf(f, "%" PRIu64, v);
 		put_ts(f, ms);
 	}
 }
@@ -202,17 +164,12 @@ int cadet_report__write_om(const struct cadet_report *r, FILE *f)
 {
 	int err = 0;
 
-	for (size_t k = 0; k < sizeof(families) / sizeof(families[0]); k++) {
-		const struct om_family *fam = &families[k];
-
-		fprintf(f, "# TYPE %s %s\n", fam->name, fam->type);
-		if (fam->unit)
-			fprintf(f, "# UNIT %s %s\n", fam->name, fam->unit);
-		fprintf(f, "# HELP %s %s\n", fam->name, fam->help);
+	for (int k = 0; k < PROM_CTR_N; k++) {
+		prom_put_family(f, &prom_ctr_families[k], true);
 		for (size_t i = 0; i < r->ntraces; i++)
 			for (size_t j = 0; j < r->traces[i].nctrs; j++)
 				if (r->traces[i].ctrs[j].shown)
-					write_ctr_series(f, fam, &r->traces[i],
+					write_ctr_series(f, k, &r->traces[i],
 							 &r->traces[i].ctrs[j]);
 	}
 	fputs("# TYPE cadet_anomaly_label gauge\n"

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/util/errbuf.h"
 #include "reports/report.h"
 
 #define PANEL_PX 230
@@ -26,16 +26,6 @@ static const char *const colors[] = {
 	"#8c564b", "#e377c2", "#17becf", "#7f7f7f",
 };
 #define NCOLORS (sizeof(colors) / sizeof(colors[0]))
-
-static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return e;
-}
 
 /* A gnuplot single-quoted string: '' stands for one quote. */
 static void gp_str(FILE *f, const char *s)
@@ -75,15 +65,15 @@ static FILE *open_in(const char *dir, const char *name, char *err,
 	snprintf(path, sizeof(path), "%s/gnuplot/%s", dir, name);
 	f = fopen(path, "w");
 	if (!f)
-		fail(err, errlen, 0, "cannot write %s: %s", path,
-		     strerror(errno));
+		util_errf(err, errlen, 0, "cannot write %s: %s", path,
+			  strerror(errno));
 	return f;
 }
 
 static int close_file(FILE *f, const char *name, char *err, size_t errlen)
 {
 	if (ferror(f) | fclose(f))
-		return fail(err, errlen, -EIO, "error writing %s", name);
+		return util_errf(err, errlen, -EIO, "error writing %s", name);
 	return 0;
 }
 
@@ -123,13 +113,14 @@ static int run_gnuplot(const char *prog, const char *dir, const char *script,
 		    (int)sizeof(logp) ||
 	    snprintf(pngp, sizeof(pngp), "%s/%s", dir, png) >=
 		    (int)sizeof(pngp))
-		return fail(err, errlen, -ENAMETOOLONG,
-			    "output path too long: %s", dir);
+		return util_errf(err, errlen, -ENAMETOOLONG,
+				 "output path too long: %s", dir);
 	unlink(pngp);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
-		return fail(err, errlen, -errno, "fork: %s", strerror(errno));
+		return util_errf(err, errlen, -errno, "fork: %s",
+				 strerror(errno));
 	if (!pid) {
 		int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
@@ -146,23 +137,23 @@ static int run_gnuplot(const char *prog, const char *dir, const char *script,
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return fail(err, errlen, -errno, "waitpid: %s",
-				    strerror(errno));
+			return util_errf(err, errlen, -errno, "waitpid: %s",
+					 strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_EXEC_FAILED)
-		return fail(
+		return util_errf(
 			err, errlen, -ENOENT,
 			"cannot run '%s': install gnuplot (apt-get install gnuplot-nox, or make deps), point --gnuplot at it, or use --no-plots",
 			prog);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		log_tail(logp, tail, sizeof(tail));
-		return fail(err, errlen, -EIO,
-			    "gnuplot failed on %s/%s (log %s):\n%s", gdir,
-			    script, logp, tail);
+		return util_errf(err, errlen, -EIO,
+				 "gnuplot failed on %s/%s (log %s):\n%s", gdir,
+				 script, logp, tail);
 	}
 	if (stat(pngp, &st) || !st.st_size)
-		return fail(err, errlen, -EIO,
-			    "gnuplot ran %s/%s but wrote no %s (log %s)", gdir,
-			    script, pngp, logp);
+		return util_errf(err, errlen, -EIO,
+				 "gnuplot ran %s/%s but wrote no %s (log %s)",
+				 gdir, script, pngp, logp);
 	/* keep a log only when gnuplot had something to say */
 	if (!stat(logp, &st) && !st.st_size)
 		unlink(logp);
@@ -520,8 +511,8 @@ int cadet_report__plot(const struct cadet_report *r, const char *dir, char *err,
 
 	snprintf(gdir, sizeof(gdir), "%s/gnuplot", dir);
 	if (mkdir(gdir, 0755) && errno != EEXIST)
-		return fail(err, errlen, -errno, "cannot create %s: %s", gdir,
-			    strerror(errno));
+		return util_errf(err, errlen, -errno, "cannot create %s: %s",
+				 gdir, strerror(errno));
 	for (size_t i = 0; i < r->ntraces; i++) {
 		ret = timeline(r, &r->traces[i], dir, err, errlen);
 		if (ret < 0)

@@ -33,6 +33,7 @@
 #include <zip.h>
 
 #include "cadet/trace.h"
+#include "lib/util/fs.h"
 #include "tools/commands.h"
 
 #define ADFA_SYSCALL_GAP_NS 1000ull     /* 1 us between syscalls */
@@ -507,25 +508,6 @@ static int add_trace(struct writer_ctx *c, const struct adfa_entry *a,
 	return err;
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		buf[i] = path[i];
-	}
-	return 0;
-}
-
 /* Counters of one group (a split, or one attack class). */
 static json_t *group_new(void)
 {
@@ -677,7 +659,7 @@ static int import_adfa(struct import_args *args)
 		snprintf(path, sizeof(path), "%s/%s", args->outdir, rel);
 		snprintf(dir, sizeof(dir), "%s", path);
 		*strrchr(dir, '/') = '\0';
-		err = mkdir_p(dir);
+		err = util_mkdir_p(dir);
 		if (!err)
 			err = open_file(&c, path);
 		if (err) {

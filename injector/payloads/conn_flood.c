@@ -11,7 +11,6 @@
  */
 #include "payload.h"
 
-#include <poll.h>
 #include <pthread.h>
 
 static const char usage[] =
@@ -27,23 +26,18 @@ static long rate, workers;
 static int lfd;
 static long made[32];
 
-static void *serve(void *arg)
+/* Reads the request and hangs up. */
+static void answer(int fd)
 {
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
 	char buf[256];
 
-	while (pl_running()) {
-		int fd;
+	if (read(fd, buf, sizeof(buf)) < 0)
+		errno = 0;
+}
 
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		fd = accept(lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		if (read(fd, buf, sizeof(buf)) < 0)
-			errno = 0;
-		close(fd);
-	}
+static void *serve(void *arg)
+{
+	pl_accept_loop(lfd, answer);
 	return NULL;
 }
 
@@ -79,10 +73,7 @@ int main(int argc, char **argv)
 	rate = pl_int("rate", 1000, 1, 20000);
 	workers = pl_int("workers", 4, 1, 32);
 	port = pl_int("port", 8081, 1, 65535);
-	lfd = pl_listen_lo(&port, 1024);
-	if (lfd < 0)
-		pl_die("listen on 127.0.0.1:%u: %s; pick another --port", port,
-		       strerror(-lfd));
+	lfd = pl_listen_lo_or_die(&port, 1024);
 	for (int i = 0; i < 2; i++)
 		if ((err = pthread_create(&srv[i], NULL, serve, NULL)))
 			pl_die("pthread_create: %s", strerror(err));

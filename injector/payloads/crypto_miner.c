@@ -157,30 +157,19 @@ static void *mine(void *arg)
 	return NULL;
 }
 
-static void pool_stub(int lfd)
+/* Answers every line of a client with a subscribe ack and a job. */
+static void pool_stub(int fd)
 {
 	static const char reply[] =
 		"{\"id\":1,\"result\":true,\"error\":null}\n"
 		"{\"id\":null,\"method\":\"mining.notify\",\"params\":"
 		"[\"job1\",\"0000\",\"01\",\"02\",[],\"20000000\",\"1d00ffff\","
 		"\"5f5e1000\",true]}\n";
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
 	char buf[1024];
 
-	while (pl_running()) {
-		int fd;
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		fd = accept(lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		while (read(fd, buf, sizeof(buf)) > 0)
-			if (pl_write_all(fd, reply, sizeof(reply) - 1) < 0)
-				break;
-		close(fd);
-	}
-	_exit(0);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		if (pl_write_all(fd, reply, sizeof(reply) - 1) < 0)
+			break;
 }
 
 static void beacon(long n)
@@ -222,16 +211,8 @@ int main(int argc, char **argv)
 	util = pl_double("util", 1.0, 0.05, 1.0);
 	period = pl_secs("beacon", 5, 0.5, 300);
 	port = pl_int("port", 3333, 1, 65535);
-	lfd = pl_listen_lo(&port, 16);
-	if (lfd < 0)
-		pl_die("listen on 127.0.0.1:%u: %s; pick another --port", port,
-		       strerror(-lfd));
-	stub = pl_fork();
-	if (stub == 0)
-		pool_stub(lfd);
-	close(lfd);
-	if (stub < 0)
-		pl_die("fork: %s", strerror(errno));
+	lfd = pl_listen_lo_or_die(&port, 16);
+	stub = pl_fork_server(lfd, pool_stub);
 
 	pl_begin();
 	for (long i = 0; i < threads; i++, nt++)

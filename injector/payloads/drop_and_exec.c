@@ -53,7 +53,7 @@ static int drop_and_run(const char *source, bool self, const char *dir,
 	char *sh_args[] = { dropped, "-c",
 			    "id; uname -a; cat /etc/hostname", NULL };
 	char *self_args[] = { dropped, STAGE, NULL };
-	int err, status = 0;
+	int err;
 	pid_t pid;
 
 	snprintf(dropped, sizeof(dropped), "%s/.x%d.%ld", dir, (int)getpid(),
@@ -80,10 +80,7 @@ static int drop_and_run(const char *source, bool self, const char *dir,
 		err = -errno;
 		goto remove;
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		err = -ENOEXEC;
+	err = pl_wait_exec(pid);
 remove:
 	cleanup();
 	dropped[0] = '\0';

@@ -47,7 +47,7 @@ static int run_from_memfd(const char *source, const char *name, bool self)
 {
 	char *args[] = { (char *)name, self ? STAGE : NULL, NULL };
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	int fd, err, status = 0;
+	int fd, err;
 	pid_t pid;
 
 	fd = memfd_create(name, 0);
@@ -72,9 +72,7 @@ static int run_from_memfd(const char *source, const char *name, bool self)
 	close(fd);
 	if (pid < 0)
 		return -errno;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOEXEC : 0;
+	return pl_wait_exec(pid);
 }
 
 int main(int argc, char **argv)

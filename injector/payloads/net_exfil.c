@@ -13,8 +13,6 @@
  */
 #include "payload.h"
 
-#include <poll.h>
-
 static const char usage[] =
 	"Uploads data in bulk to a loopback sink it starts.\n"
 	"  --rate=SIZE   bytes per second (default 16M, cap 1G)\n"
@@ -26,25 +24,14 @@ static const char *const keys[] = { "rate", "max", "chunk", "port", NULL };
 
 #define BLOCK (64u << 10)
 
-static void sink(int lfd)
+/* Drains an upload and answers like a web server. */
+static void sink(int fd)
 {
 	static char buf[BLOCK];
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
 
-	while (pl_running()) {
-		int fd;
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		fd = accept(lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-		pl_write_all(fd, "HTTP/1.0 204 No Content\r\n\r\n", 27);
-		close(fd);
-	}
-	_exit(0);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pl_write_all(fd, "HTTP/1.0 204 No Content\r\n\r\n", 27);
 }
 
 /* Sends a file of the container as the start of an upload. */
@@ -80,16 +67,8 @@ int main(int argc, char **argv)
 	max = pl_size("max", 1ull << 30, 1024, 16ull << 30);
 	chunk = pl_size("chunk", 4ull << 20, 64 << 10, 256ull << 20);
 	port = pl_int("port", 8443, 1, 65535);
-	lfd = pl_listen_lo(&port, 16);
-	if (lfd < 0)
-		pl_die("listen on 127.0.0.1:%u: %s; pick another --port", port,
-		       strerror(-lfd));
-	sink_pid = pl_fork();
-	if (sink_pid == 0)
-		sink(lfd);
-	close(lfd);
-	if (sink_pid < 0)
-		pl_die("fork: %s", strerror(errno));
+	lfd = pl_listen_lo_or_die(&port, 16);
+	sink_pid = pl_fork_server(lfd, sink);
 	for (size_t i = 0; i < BLOCK / 8; i++)
 		block[i] = pl_rand();
 

@@ -44,6 +44,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -519,6 +520,19 @@ static inline void pl_reap(pid_t pid)
 		;
 }
 
+/*
+ * Waits for child @pid that execs a program: 0, or -ENOEXEC when the exec
+ * failed (the child then exits 127).
+ */
+static inline int pl_wait_exec(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOEXEC : 0;
+}
+
 /* Reaps every exited child without blocking. */
 static inline void pl_reap_any(void)
 {
@@ -589,6 +603,57 @@ static inline int pl_write_all(int fd, const void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+/* pl_listen_lo() for a payload's own loopback service: dies when it fails. */
+static inline int pl_listen_lo_or_die(uint16_t *port, int backlog)
+{
+	int lfd = pl_listen_lo(port, backlog);
+
+	if (lfd < 0)
+		pl_die("listen on 127.0.0.1:%u: %s; pick another --port", *port,
+		       strerror(-lfd));
+	return lfd;
+}
+
+/*
+ * Until the stop, accepts connections on listener @lfd and hands each to
+ * @handle, then closes it. Polls so that a stop is seen within 100 ms.
+ */
+static inline void pl_accept_loop(int lfd, void (*handle)(int fd))
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+	while (pl_running()) {
+		int fd;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		handle(fd);
+		close(fd);
+	}
+}
+
+/*
+ * Forks the process that serves listener @lfd with pl_accept_loop(@lfd,
+ * @handle) and then exits; the caller's copy of @lfd is closed. Returns
+ * the child's pid; dies when fork fails.
+ */
+static inline pid_t pl_fork_server(int lfd, void (*handle)(int fd))
+{
+	pid_t pid = pl_fork();
+
+	if (pid == 0) {
+		pl_accept_loop(lfd, handle);
+		_exit(0);
+	}
+	close(lfd);
+	if (pid < 0)
+		pl_die("fork: %s", strerror(errno));
+	return pid;
 }
 
 /* Copies file @src to @dst (created with @mode). Returns 0 or -errno. */

@@ -101,10 +101,7 @@ int main(int argc, char **argv)
 	if (access(shell, X_OK) < 0)
 		pl_die("%s: %s; pass --shell=PATH of a shell in the container",
 		       shell, strerror(errno));
-	lfd = pl_listen_lo(&port, 1);
-	if (lfd < 0)
-		pl_die("listen on 127.0.0.1:%u: %s; pick another --port",
-		       port, strerror(-lfd));
+	lfd = pl_listen_lo_or_die(&port, 1);
 
 	listener = pl_fork();
 	if (listener == 0)

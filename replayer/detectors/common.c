@@ -87,6 +87,30 @@ void det_map_release(struct det_map *m, void (*free_fn)(void *))
 	m->cap = 0;
 }
 
+void *det_cont_get(struct det_map *m, uint64_t cg, const char *name,
+		   size_t size, void (*free_fn)(void *), bool *created)
+{
+	void *c = det_map_get(m, cg);
+	char **c_name;
+
+	if (created)
+		*created = false;
+	if (c)
+		return c;
+	c = calloc(1, size);
+	if (!c)
+		return NULL;
+	c_name = c; /* the first member */
+	*c_name = strdup(name ? name : "");
+	if (!*c_name || det_map_put(m, cg, c)) {
+		free_fn(c);
+		return NULL;
+	}
+	if (created)
+		*created = true;
+	return c;
+}
+
 /* ---- parameters ---- */
 
 int det_params_check(const struct cadet_host *h, const char *det,
@@ -323,58 +347,26 @@ void det_names_release(struct det_names *t, void (*free_fn)(void *))
 	memset(t, 0, sizeof(*t));
 }
 
-/* ---- PRNG ---- */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+/* ---- PRNG: xoshiro256** of lib/util/rng.h ---- */
 
 void det_rng_seed(struct det_rng *r, uint64_t seed)
 {
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
+	util_xoshiro_seed(&r->x, seed);
 }
 
 uint64_t det_rng_next(struct det_rng *r)
 {
-	uint64_t *s = r->s;
-	uint64_t res = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return res;
+	return util_xoshiro_next(&r->x);
 }
 
 double det_rng_double(struct det_rng *r)
 {
-	return (double)(det_rng_next(r) >> 11) * 0x1.0p-53;
+	return util_u64_to_unit(util_xoshiro_next(&r->x));
 }
 
 uint64_t det_rng_below(struct det_rng *r, uint64_t n)
 {
-	/* Rejection keeps the draw unbiased for any n. */
-	uint64_t lim = UINT64_MAX - UINT64_MAX % n;
-	uint64_t x;
-
-	do {
-		x = det_rng_next(r);
-	} while (x >= lim);
-	return x % n;
+	return util_xoshiro_below(&r->x, n);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "cadet/detector.h"
+#include "lib/util/rng.h"
 
 extern const struct cadet_detector_ops detector_rules_ops;
 extern const struct cadet_detector_ops detector_zscore_ops;
@@ -46,6 +47,15 @@ void *det_map_del(struct det_map *m, uint64_t key);
 /* Frees every value with @free_fn (may be NULL) and empties the map. */
 void det_map_clear(struct det_map *m, void (*free_fn)(void *));
 void det_map_release(struct det_map *m, void (*free_fn)(void *));
+
+/*
+ * The per-container state of cgroup @cg in @m, created when absent:
+ * @size bytes zeroed whose first member is "char *name", set to a copy of
+ * @name ("" when NULL). @free_fn frees a half-built one. *@created (may be
+ * NULL) tells whether it is new. NULL on ENOMEM.
+ */
+void *det_cont_get(struct det_map *m, uint64_t cg, const char *name,
+		   size_t size, void (*free_fn)(void *), bool *created);
 
 /* ---- parameters ---- */
 
@@ -112,7 +122,7 @@ void det_names_release(struct det_names *t, void (*free_fn)(void *));
 /* ---- seeded PRNG (xoshiro256**, seeded through splitmix64) ---- */
 
 struct det_rng {
-	uint64_t s[4];
+	struct util_xoshiro x;
 };
 
 void det_rng_seed(struct det_rng *r, uint64_t seed);

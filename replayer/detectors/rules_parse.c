@@ -1088,6 +1088,15 @@ struct fval {
 	char buf[VALUE_MAX];
 };
 
+/* In fval_read(): v->i from the @type integer at the field's offset. */
+#define FVAL_INT(type)                                                      \
+	do {                                                                \
+		type x_;                                                    \
+									    \
+		memcpy(&x_, base + f->offset, sizeof(x_));                  \
+		v->i = x_;                                                  \
+	} while (0)
+
 static void fval_read(const struct rule_field *f, const struct cadet_rec *rec,
 		      struct fval *v)
 {
@@ -1104,41 +1113,21 @@ static void fval_read(const struct rule_field *f, const struct cadet_rec *rec,
 	case CADET_FK_U8:
 		v->i = base[f->offset];
 		break;
-	case CADET_FK_U16: {
-		uint16_t x;
-
-		memcpy(&x, base + f->offset, sizeof(x));
-		v->i = x;
+	case CADET_FK_U16:
+		FVAL_INT(uint16_t);
 		break;
-	}
-	case CADET_FK_U32: {
-		uint32_t x;
-
-		memcpy(&x, base + f->offset, sizeof(x));
-		v->i = x;
+	case CADET_FK_U32:
+		FVAL_INT(uint32_t);
 		break;
-	}
-	case CADET_FK_U64: {
-		uint64_t x;
-
-		memcpy(&x, base + f->offset, sizeof(x));
-		v->i = x;
+	case CADET_FK_U64:
+		FVAL_INT(uint64_t);
 		break;
-	}
-	case CADET_FK_S32: {
-		int32_t x;
-
-		memcpy(&x, base + f->offset, sizeof(x));
-		v->i = x;
+	case CADET_FK_S32:
+		FVAL_INT(int32_t);
 		break;
-	}
-	case CADET_FK_S64: {
-		int64_t x;
-
-		memcpy(&x, base + f->offset, sizeof(x));
-		v->i = x;
+	case CADET_FK_S64:
+		FVAL_INT(int64_t);
 		break;
-	}
 	case CADET_FK_F64:
 		memcpy(&v->d, base + f->offset, sizeof(v->d));
 		break;
@@ -1186,6 +1175,7 @@ static void fval_read(const struct rule_field *f, const struct cadet_rec *rec,
 		break;
 	}
 }
+#undef FVAL_INT
 
 static bool cond_eval(const struct cond *c, const struct cadet_rec *rec)
 {

@@ -28,7 +28,7 @@ struct tr_train {
 };
 
 struct tr_cont {
-	char *name;
+	char *name;             /* first: see det_cont_get() */
 	bool have;              /* METRICS since the last tick */
 	uint64_t rss;
 	uint64_t first_ts;
@@ -112,19 +112,8 @@ static int tr_init(void **state, const struct cadet_host *host,
 static struct tr_cont *cont_get(struct tr_state *s, uint64_t cg,
 				const char *name)
 {
-	struct tr_cont *c = det_map_get(&s->conts, cg);
-
-	if (c)
-		return c;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->name = strdup(name ? name : "");
-	if (!c->name || det_map_put(&s->conts, cg, c)) {
-		cont_free(c);
-		return NULL;
-	}
-	return c;
+	return det_cont_get(&s->conts, cg, name, sizeof(struct tr_cont),
+			    cont_free, NULL);
 }
 
 static int tr_container(void *state, const struct cadet_container_desc *d,

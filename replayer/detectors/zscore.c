@@ -33,7 +33,7 @@ struct zs_stats {
 };
 
 struct zs_cont {
-	char *name;
+	char *name;     /* first: see det_cont_get() */
 	struct det_macc acc;
 	uint64_t last_tick;
 	struct zs_stats st;
@@ -104,19 +104,13 @@ static int zs_init(void **state, const struct cadet_host *host,
 static struct zs_cont *cont_get(struct zs_state *s, uint64_t cg,
 				const char *name)
 {
-	struct zs_cont *c = det_map_get(&s->conts, cg);
 	const struct zs_stats *base;
+	struct zs_cont *c;
+	bool created;
 
-	if (c)
+	c = det_cont_get(&s->conts, cg, name, sizeof(*c), cont_free, &created);
+	if (!c || !created)
 		return c;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->name = strdup(name ? name : "");
-	if (!c->name || det_map_put(&s->conts, cg, c)) {
-		cont_free(c);
-		return NULL;
-	}
 	base = s->phase == CADET_PHASE_TRAIN ?
 		       NULL :
 		       det_names_get(&s->baselines, c->name);

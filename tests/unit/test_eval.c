@@ -17,17 +17,10 @@
 #include <cmocka.h>
 
 #include "eval/eval.h"
+#include "tests/unit/assert_near.h"
 
 #define S 1000000000ull
 #define EPS 1e-6
-
-#define assert_near(a, b) near_((a), (b), #a, __LINE__)
-static void near_(double got, double want, const char *expr, int line)
-{
-	if (!(fabs(got - want) <= EPS))
-		fail_msg("line %d: %s = %.12g, want %.12g", line, expr, got,
-			 want);
-}
 
 static struct cadet_results *parse(const char *text, char *err, size_t len)
 {

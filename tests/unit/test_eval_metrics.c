@@ -11,18 +11,10 @@
 #include <cmocka.h>
 
 #include "eval/metrics.h"
+#include "tests/unit/assert_near.h"
 
 #define S 1000000000ull /* ns per s */
 #define EPS 1e-9
-
-/* cmocka's assert_float_equal() compares floats; these are doubles */
-#define assert_near(a, b) near_((a), (b), #a, __LINE__)
-static void near_(double got, double want, const char *expr, int line)
-{
-	if (!(fabs(got - want) <= EPS))
-		fail_msg("line %d: %s = %.12g, want %.12g", line, expr, got,
-			 want);
-}
 
 static void test_alarms_merge(void **state)
 {

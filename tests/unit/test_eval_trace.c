@@ -19,18 +19,11 @@
 
 #include "cadet/trace.h"
 #include "eval/eval.h"
+#include "tests/unit/assert_near.h"
 #include "tools/commands.h"
 
 #define S 1000000000ull
 #define EPS 1e-6
-
-#define assert_near(a, b) near_((a), (b), #a, __LINE__)
-static void near_(double got, double want, const char *expr, int line)
-{
-	if (!(fabs(got - want) <= EPS))
-		fail_msg("line %d: %s = %.12g, want %.12g", line, expr, got,
-			 want);
-}
 
 static char dir[] = "/tmp/cadet-test-eval.XXXXXX";
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make regress: replay the reference dataset (datasets/ref) through every
+# built-in detector (train on train/, thresholds from val/, test on test/)
+# and compare the evaluation with eval/baselines/ref.json; exits 1 naming
+# each metric that dropped by more than the tolerance.
+#   tools/regress.sh            check
+#   tools/regress.sh --update   rewrite the baseline and the README table
+# Env: DETECTORS (replay --detector specs, space-separated), OUT, TOLERANCE.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cadet=${CADET:-build/cadet}
+ref=${REF:-datasets/ref}
+out=${OUT:-build/regress}
+baseline=eval/baselines/ref.json
+read -r -a detectors <<<"${DETECTORS:-rules zscore trend iforest null random}"
+
+[ -f "$ref/MANIFEST.json" ] || { echo "no reference dataset in $ref (datasets/make-ref.sh records one)" >&2; exit 2; }
+mkdir -p "$out"
+args=()
+for d in "${detectors[@]}"; do args+=(--detector "$d"); done
+"$cadet" replay --train "$ref"/train/*.cadet --validate "$ref"/val/*.cadet \
+	"${args[@]}" "$ref"/test/*.cadet -j 2 -o "$out/results.jsonl"
+
+if [ "${1:-}" = --update ]; then
+	"$cadet" eval "$out/results.jsonl" -o "$baseline" --md "$out/eval.md"
+	# The README's results table is the generated one, between markers.
+	python3 - "$out/eval.md" README.md <<'PY'
+import re, sys
+md, readme = sys.argv[1], sys.argv[2]
+table = open(md).read().split("\n## ")[0].strip()
+text = open(readme).read()
+begin, end = "<!-- eval-table:begin -->", "<!-- eval-table:end -->"
+new = f"{begin}\n{table}\n{end}"
+text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda m: new, text, flags=re.S)
+open(readme, "w").write(text)
+PY
+	echo "baseline $baseline and the README table updated"
+else
+	"$cadet" eval "$out/results.jsonl" -o "$out/eval.json" --md "$out/eval.md" \
+		--baseline "$baseline" --tolerance "${TOLERANCE:-0.02}"
+fi
