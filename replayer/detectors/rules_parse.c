@@ -222,6 +222,28 @@ static bool eat(struct parser *p, const char *tok)
 	return false;
 }
 
+/*
+ * Copies the token read from @start up to the current position into @buf;
+ * false (and an error) when it is empty or does not fit.
+ */
+static bool take_token(struct parser *p, size_t start, char *buf,
+		       size_t buflen, const char *what)
+{
+	if (p->pos == start) {
+		perr(p, "expected %s", what);
+		return false;
+	}
+	if (p->pos - start >= buflen) {
+		p->pos = start;
+		perr(p, "%s is too long (at most %zu characters)", what,
+		     buflen - 1);
+		return false;
+	}
+	memcpy(buf, p->s + start, p->pos - start);
+	buf[p->pos - start] = '\0';
+	return true;
+}
+
 static bool is_ident_char(int c, bool first)
 {
 	return isalpha(c) || c == '_' || (!first && isdigit(c));
@@ -238,19 +260,7 @@ static bool read_ident(struct parser *p, char *buf, size_t buflen,
 	while (p->pos < p->len &&
 	       is_ident_char((unsigned char)p->s[p->pos], p->pos == start))
 		p->pos++;
-	if (p->pos == start) {
-		perr(p, "expected %s", what);
-		return false;
-	}
-	if (p->pos - start >= buflen) {
-		p->pos = start;
-		perr(p, "%s is too long (at most %zu characters)", what,
-		     buflen - 1);
-		return false;
-	}
-	memcpy(buf, p->s + start, p->pos - start);
-	buf[p->pos - start] = '\0';
-	return true;
+	return take_token(p, start, buf, buflen, what);
 }
 
 /* A whitespace-delimited word (rule names, severities, numbers). */
@@ -263,19 +273,7 @@ static bool read_word(struct parser *p, char *buf, size_t buflen,
 	start = p->tok = p->pos;
 	while (p->pos < p->len && !isspace((unsigned char)p->s[p->pos]))
 		p->pos++;
-	if (p->pos == start) {
-		perr(p, "expected %s", what);
-		return false;
-	}
-	if (p->pos - start >= buflen) {
-		p->pos = start;
-		perr(p, "%s is too long (at most %zu characters)", what,
-		     buflen - 1);
-		return false;
-	}
-	memcpy(buf, p->s + start, p->pos - start);
-	buf[p->pos - start] = '\0';
-	return true;
+	return take_token(p, start, buf, buflen, what);
 }
 
 /*
