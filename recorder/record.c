@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "recorder/live.h"
+#include "lib/util/args.h"
 #include "recorder/recorder.h"
 #include "tools/commands.h"
 
@@ -307,26 +308,6 @@ static void on_signal(int sig)
 	recorder__stop(active);
 }
 
-/* The command line as typed; argv[0] is already "cadet record". */
-static char *join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = malloc(len);
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -355,7 +336,7 @@ int cmd_record(int argc, char **argv)
 		return 2;
 	a.o.probes |= a.probes_given ? a.probes : CADET_PROBES_DEFAULT;
 	a.o.cgroups = a.cgroups;
-	cmdline = join_args(argc, argv);
+	cmdline = util_join_args(NULL, argc, argv);
 	a.o.cmdline = cmdline;
 
 	if (a.live) {

@@ -98,6 +98,16 @@ static json_t *panel(int *id, const char *type, const char *title,
 	return p;
 }
 
+/* An open_memstream() CSV with header line @head written; NULL on error. */
+static FILE *csv_open(char **buf, size_t *len, const char *head)
+{
+	FILE *f = open_memstream(buf, len);
+
+	if (f)
+		fputs(head, f);
+	return f;
+}
+
 /* Finishes an open_memstream() CSV; NULL on error. */
 static char *csv_done(FILE *f, char **buf)
 {
@@ -213,12 +223,12 @@ static char *labels_csv(const struct cadet_report *r)
 {
 	char *buf = NULL;
 	size_t len;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = csv_open(
+		&buf, &len,
+		"trace,scenario,anomaly,container,start_time,end_time,duration_s,intensity\n");
 
 	if (!f)
 		return NULL;
-	fputs("trace,scenario,anomaly,container,start_time,end_time,duration_s,intensity\n",
-	      f);
 	for (size_t i = 0; i < r->ntraces; i++) {
 		const struct rpt_trace *t = &r->traces[i];
 
@@ -269,12 +279,12 @@ static char *results_csv(const struct cadet_report *r)
 	const struct rpt_eval *e = r->eval;
 	char *buf = NULL;
 	size_t len;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = csv_open(
+		&buf, &len,
+		"detector,scenario,windows,detected,detection_rate,precision,f1,false_alarms_per_hour,latency_median_s,auc_pr,baseline\n");
 
 	if (!f)
 		return NULL;
-	fputs("detector,scenario,windows,detected,detection_rate,precision,f1,false_alarms_per_hour,latency_median_s,auc_pr,baseline\n",
-	      f);
 	for (size_t i = 0; i < e->ndets; i++) {
 		for (size_t j = 0; j < e->dets[i].nper; j++)
 			stats_row(f, e->dets[i].key, e->dets[i].per[j].scenario,
@@ -290,11 +300,11 @@ static char *alerts_csv(const struct cadet_report *r)
 {
 	char *buf = NULL;
 	size_t len;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = csv_open(&buf, &len,
+			   "detector,trace,alerts,first_alert_time\n");
 
 	if (!f)
 		return NULL;
-	fputs("detector,trace,alerts,first_alert_time\n", f);
 	for (size_t d = 0; d < r->ndets; d++) {
 		for (size_t i = 0; i < r->ntraces; i++) {
 			const struct rpt_trace *t = &r->traces[i];
@@ -336,11 +346,10 @@ static char *windows_anno_csv(const struct cadet_report *r)
 {
 	char *buf = NULL, text[512], tags[256];
 	size_t len;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = csv_open(&buf, &len, "time,timeEnd,text,tags\n");
 
 	if (!f)
 		return NULL;
-	fputs("time,timeEnd,text,tags\n", f);
 	for (size_t i = 0; i < r->ntraces; i++) {
 		const struct rpt_trace *t = &r->traces[i];
 
@@ -366,12 +375,11 @@ static char *alerts_anno_csv(const struct cadet_report *r, size_t *dropped)
 {
 	char *buf = NULL, text[640], tags[256];
 	size_t len, n = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = csv_open(&buf, &len, "time,timeEnd,text,tags\n");
 
 	if (!f)
 		return NULL;
 	*dropped = 0;
-	fputs("time,timeEnd,text,tags\n", f);
 	for (size_t i = 0; i < r->ntraces; i++) {
 		const struct rpt_trace *t = &r->traces[i];
 

@@ -11,8 +11,8 @@
 
 #define assert_near(a, b) near_((a), (b), EPS, #a, __LINE__)
 
-static inline void near_(double got, double want, double eps,
-			 const char *expr, int line)
+static inline void near_(double got, double want, double eps, const char *expr,
+			 int line)
 {
 	if (!(fabs(got - want) <= eps))
 		fail_msg("line %d: %s = %.12g, want %.12g", line, expr, got,
