@@ -88,7 +88,7 @@ static int parse_params(const char *p, struct det_spec *s, char *err,
 int det_spec_parse(const char *spec, struct det_spec *out, char *err,
 		   size_t errlen)
 {
-	const char *slash, *colon;
+	const char *slash, *colon, *eq;
 	size_t len;
 	int ret;
 
@@ -117,8 +117,13 @@ int det_spec_parse(const char *spec, struct det_spec *out, char *err,
 		}
 		return 0;
 	}
-	/* A plugin path may hold ':' only before its last '/'. */
-	slash = strrchr(spec, '/');
+	/*
+	 * A plugin path may hold ':' only before its last '/'; parameter
+	 * values may hold '/' (rules:file=PATH), so look for that last '/'
+	 * only before the first '='.
+	 */
+	eq = strchr(spec, '=');
+	slash = memrchr(spec, '/', eq ? (size_t)(eq - spec) : strlen(spec));
 	colon = strchr(slash ? slash : spec, ':');
 	len = colon ? (size_t)(colon - spec) : strlen(spec);
 	if (!len) {

@@ -28,6 +28,8 @@ if [ "${1:-}" = --update ]; then
 import re, sys
 md, readme = sys.argv[1], sys.argv[2]
 table = open(md).read().split("\n## ")[0].strip()
+# The README has its own heading for it.
+table = table.removeprefix("# Evaluation").strip()
 text = open(readme).read()
 begin, end = "<!-- eval-table:begin -->", "<!-- eval-table:end -->"
 new = f"{begin}\n{table}\n{end}"
