@@ -24,6 +24,12 @@
  * back until container discovery says whether it is a container.
  */
 #define CG_PENDING (1ull << 63)
+/*
+ * Value bit: --syscall-seq does not stream this cgroup's syscalls
+ * (--seq-exclude; its histogram is still counted).
+ */
+#define CG_NO_SEQ (1ull << 62)
+#define CG_FLAGS (CG_PENDING | CG_NO_SEQ)
 #define MAX_PENDING 10240
 
 /* Set by the recorder before load. */
@@ -79,8 +85,17 @@ static __always_inline __u64 cg_lookup(__u64 cg)
 	__u64 *c = bpf_map_lookup_elem(&container_cgroups, &cg);
 
 	if (c)
-		return *c & ~CG_PENDING;
+		return *c & ~CG_FLAGS;
 	return filter_all ? cg : 0;
+}
+
+/* The current task's cgroup is excluded from syscall sequences. */
+static __always_inline bool seq_excluded(void)
+{
+	__u64 cg = bpf_get_current_cgroup_id();
+	__u64 *c = bpf_map_lookup_elem(&container_cgroups, &cg);
+
+	return c && (*c & CG_NO_SEQ);
 }
 
 /*

@@ -47,7 +47,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u64 cg = current_cg();
 	struct ev_syscall *e;
 
-	if (!cg)
+	if (!cg || seq_excluded())
 		return 0;
 	e = rb_reserve(sizeof(*e));
 	if (!e)

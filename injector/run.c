@@ -67,6 +67,9 @@ struct run_args {
 	bool keep;
 	bool dry_run;
 	bool normal;
+	bool syscall_seq;
+	const char *seq_exclude[SCENARIO_MAX_CONTAINERS + 1];
+	int nseq_exclude;
 	int verbose;
 };
 
@@ -97,6 +100,8 @@ enum {
 	OPT_ROOTFS,
 	OPT_PAYLOADS,
 	OPT_DIR,
+	OPT_SYSCALL_SEQ,
+	OPT_SEQ_EXCLUDE,
 };
 
 static const struct argp_option options[] = {
@@ -111,6 +116,10 @@ static const struct argp_option options[] = {
 	 "Override the anomaly onset range, seconds"},
 	{"normal", OPT_NORMAL, NULL, 0,
 	 "Run without the anomaly (a normal-only trace)"},
+	{"syscall-seq", OPT_SYSCALL_SEQ, NULL, 0,
+	 "Also record every syscall (nr, ret, tid) for sequence detectors"},
+	{"seq-exclude", OPT_SEQ_EXCLUDE, "NAME", 0,
+	 "With --syscall-seq: not the syscalls of container NAME (repeatable)"},
 	{"list", 'l', NULL, 0, "List the scenario catalogue and exit"},
 	{"dir", OPT_DIR, "DIR", 0,
 	 "Catalogue directory for --list (default scenarios)"},
@@ -190,6 +199,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_NORMAL:
 		a->normal = true;
+		break;
+	case OPT_SYSCALL_SEQ:
+		a->syscall_seq = true;
+		break;
+	case OPT_SEQ_EXCLUDE:
+		if (a->nseq_exclude == SCENARIO_MAX_CONTAINERS)
+			argp_error(state, "at most %d --seq-exclude options",
+				   SCENARIO_MAX_CONTAINERS);
+		a->seq_exclude[a->nseq_exclude++] = arg;
 		break;
 	case 'l':
 		a->list = true;
@@ -547,7 +565,7 @@ struct run {
 	char rootfs[SCENARIO_MAX_CONTAINERS][PATH_MAX];
 	const char *payload_dir;
 	char *cmdline;
-	char id_prefix[32];             /* "cadet-<run token>-" */
+	char id_prefix[32]; /* "cadet-<run token>-" */
 
 	struct recorder *rec;
 	pthread_t rec_thread;
@@ -1012,7 +1030,9 @@ static int run_one(struct run *r)
 	}
 
 	ro.output = r->trace;
-	ro.probes = CADET_PROBES_DEFAULT;
+	ro.probes = CADET_PROBES_DEFAULT |
+		    (a->syscall_seq ? CADET_PROBE_SYSCALL_SEQ : 0);
+	ro.seq_exclude = a->seq_exclude;
 	ro.interval_ns = NS_PER_S;
 	ro.cmdline = r->cmdline;
 	ro.id_prefix = r->id_prefix;

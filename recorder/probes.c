@@ -502,9 +502,12 @@ size_t probes__prog_cnt(const struct probes *p)
 	return p ? p->nlinks : 0;
 }
 
-int probes__add_cgroup(struct probes *p, uint64_t id)
+int probes__add_cgroup(struct probes *p, uint64_t id, bool no_seq)
 {
-	if (bpf_map_update_elem(p->map_fd[PROBES_MAP_CGROUPS], &id, &id,
+	/* Same bit as CG_NO_SEQ in bpf/common.bpf.h. */
+	uint64_t v = id | (no_seq ? 1ull << 62 : 0);
+
+	if (bpf_map_update_elem(p->map_fd[PROBES_MAP_CGROUPS], &id, &v,
 				BPF_ANY))
 		return -errno;
 	return 0;

@@ -51,8 +51,11 @@ void probes__free(struct probes *p);
 int probes__map_fd(const struct probes *p, enum probes_map m);
 /* Number of programs attached. */
 size_t probes__prog_cnt(const struct probes *p);
-/* Start or stop recording the tasks of cgroup @id. 0 or -errno. */
-int probes__add_cgroup(struct probes *p, uint64_t id);
+/*
+ * Start or stop recording the tasks of cgroup @id; with @no_seq its
+ * syscalls are not streamed by --syscall-seq. 0 or -errno.
+ */
+int probes__add_cgroup(struct probes *p, uint64_t id, bool no_seq);
 int probes__del_cgroup(struct probes *p, uint64_t id);
 
 /*

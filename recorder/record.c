@@ -23,6 +23,8 @@ struct record_args {
 	struct recorder_opts o;
 	const char *cgroups[MAX_CGROUPS + 1];
 	int ncgroups;
+	const char *seq_exclude[MAX_CGROUPS + 1];
+	int nseq_exclude;
 	uint64_t probes;
 	bool probes_given;
 	bool live;
@@ -74,6 +76,7 @@ enum {
 	OPT_WEBHOOK,
 	OPT_LIVE_QUEUE,
 	OPT_SEED,
+	OPT_SEQ_EXCLUDE,
 };
 
 static const struct argp_option options[] = {
@@ -86,6 +89,9 @@ static const struct argp_option options[] = {
 	 "Comma-separated probe families to load (default: all)", 0},
 	{"syscall-seq", OPT_SYSCALL_SEQ, NULL, 0,
 	 "Also record every syscall (nr, ret, tid): costly", 0},
+	{"seq-exclude", OPT_SEQ_EXCLUDE, "NAME", 0,
+	 "With --syscall-seq: not the syscalls of this container (repeatable)",
+	 0},
 	{"interval", OPT_INTERVAL, "TIME", 0,
 	 "Metrics interval (default 1s, at least 100ms)", 0},
 	{"cgroup", OPT_CGROUP, "PATH", 0,
@@ -225,6 +231,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 				   MAX_CGROUPS);
 		a->cgroups[a->ncgroups++] = arg;
 		break;
+	case OPT_SEQ_EXCLUDE:
+		if (a->nseq_exclude == MAX_CGROUPS)
+			argp_error(st, "at most %d --seq-exclude options",
+				   MAX_CGROUPS);
+		a->seq_exclude[a->nseq_exclude++] = arg;
+		break;
 	case OPT_ALL:
 		a->o.all = 1;
 		break;
@@ -336,6 +348,7 @@ int cmd_record(int argc, char **argv)
 		return 2;
 	a.o.probes |= a.probes_given ? a.probes : CADET_PROBES_DEFAULT;
 	a.o.cgroups = a.cgroups;
+	a.o.seq_exclude = a.seq_exclude;
 	cmdline = util_join_args(NULL, argc, argv);
 	a.o.cmdline = cmdline;
 

@@ -217,6 +217,26 @@ static void pending_resolve(struct recorder *r, uint64_t id, bool keep)
 	*h = r->pending[--r->npending];
 }
 
+/* Drop the held records of one type (syscalls of a --seq-exclude cgroup). */
+static void pending_drop_type(struct recorder *r, uint64_t id,
+			      unsigned int type)
+{
+	struct held *h = pending_find(r, id);
+	size_t kept = 0;
+
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->recs[i]->type != type) {
+			h->recs[kept++] = h->recs[i];
+			continue;
+		}
+		r->held_bytes -= h->recs[i]->size;
+		free(h->recs[i]);
+	}
+	h->n = kept;
+}
+
 static uint64_t pending_oldest(struct recorder *r)
 {
 	uint64_t t = UINT64_MAX;
@@ -278,6 +298,14 @@ static void container_rec(struct recorder *r, const struct container_info *c,
 	if (!rec)
 		return;
 	rec->h.ts = now_ns(CLOCK_MONOTONIC);
+	/* Before the records held while the cgroup was being classified,
+	 * so that readers know the container when they meet them. */
+	if (type == CADET_REC_CONTAINER_ADD) {
+		struct held *h = pending_find(r, c->cgroup_id);
+
+		if (h && h->n && h->oldest_ts < rec->h.ts)
+			rec->h.ts = h->oldest_ts;
+	}
 	rec->h.cgroup_id = c->cgroup_id;
 	snprintf(rec->runtime, sizeof(rec->runtime), "%s",
 		 container_runtime_name(c->runtime));
@@ -327,6 +355,15 @@ static bool wanted(const struct recorder *r, const struct container_info *c)
 	return !p || !strncmp(c->id, p, strlen(p));
 }
 
+static bool seq_excluded(const struct recorder *r,
+			 const struct container_info *c)
+{
+	for (const char *const *n = r->opts.seq_exclude; n && *n; n++)
+		if (!strcmp(*n, c->name))
+			return true;
+	return false;
+}
+
 static void on_add(const struct container_info *c, void *ctx)
 {
 	struct recorder *r = ctx;
@@ -341,8 +378,11 @@ static void on_add(const struct container_info *c, void *ctx)
 		return;
 	}
 	cgroup_dir(r, c, dir, sizeof(dir));
-	if (!r->opts.all) {
-		err = probes__add_cgroup(r->probes, c->cgroup_id);
+	if (seq_excluded(r, c))
+		pending_drop_type(r, c->cgroup_id, CADET_REC_SYSCALL);
+	if (!r->opts.all || seq_excluded(r, c)) {
+		err = probes__add_cgroup(r->probes, c->cgroup_id,
+					 seq_excluded(r, c));
 		if (err)
 			fprintf(stderr,
 				"cadet record: cannot filter in cgroup %s: %s\n",

@@ -38,6 +38,9 @@ struct recorder_opts {
 	/* Only containers whose runtime id starts with this (NULL: all):
 	 * a scenario run records its own containers, not the host's others. */
 	const char *id_prefix;
+	/* Container names whose syscalls --syscall-seq leaves out (their
+	 * histograms stay), NULL-ended: busy servers would swamp a trace. */
+	const char *const *seq_exclude;
 	/*
 	 * Called on the recorder thread with every record as it goes to the
 	 * writer (the header first), so a consumer sees exactly what the
