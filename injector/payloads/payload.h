@@ -624,6 +624,12 @@ static inline void pl_accept_loop(int lfd, void (*handle)(int fd))
 {
 	struct pollfd p = { .fd = lfd, .events = POLLIN };
 
+	/*
+	 * Non-blocking: when several threads serve one listener, the ones
+	 * that lose the race for a connection must not sleep in accept()
+	 * past the deadline (accepted sockets stay blocking).
+	 */
+	fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
 	while (pl_running()) {
 		int fd;
 
