@@ -146,7 +146,11 @@ import json, sys
 path, cid = sys.argv[1:3]
 c = json.load(open(path))
 c["process"]["terminal"] = False
+# The scenarios' web server: index.html and an open file cache, so that a
+# request is not two failed opens plus one open of the Debian page.
 c["process"]["args"] = ["/bin/sh", "-c",
+    "cp /var/www/html/index.nginx-debian.html /var/www/html/index.html && "
+    "echo 'open_file_cache max=1000 inactive=60s;' > /etc/nginx/conf.d/cache.conf && "
     "exec nginx -g 'daemon off; error_log stderr;'"]
 # Docker's default capability set: nginx chowns its temp dirs, setuids.
 caps = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
