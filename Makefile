@@ -24,7 +24,7 @@ endif
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	  -D_GNU_SOURCE -DCADET_VERSION='"$(VERSION)"' \
+	  -D_GNU_SOURCE -include $(BUILD)/version.h \
 	  -Iinclude -I. -I$(BUILD) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 LDLIBS := -lbpf -lelf -lz -lzstd -lpcap -linih -ljansson -lzip -lcrypto -lmicrohttpd -lpthread -lm
@@ -84,8 +84,15 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(DEPS_STAMP)
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
+# CADET_VERSION for traces, results and --version: rewritten only when
+# `git describe` changes, so that objects using it rebuild then and only then.
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define CADET_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
 # Skeletons first: recorder sources include them.
-$(BUILD)/%.o: %.c $(wildcard include/cadet/*.h) | $(BPF_SKELS) $(DEPS_STAMP)
+$(BUILD)/%.o: %.c $(wildcard include/cadet/*.h) $(BUILD)/version.h | $(BPF_SKELS) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -106,10 +113,10 @@ $(CADET): $(BUILD)/tools/cadet.o $(DETECTOR_OBJS) $(LIBCADET)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Detector plugins: test plugins and the examples, one .so per .c.
-$(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/cadet/detector.h
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/cadet/detector.h $(BUILD)/version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -shared -fPIC $< -o $@
-$(BUILD)/examples/%.so: examples/detectors/%.c include/cadet/detector.h
+$(BUILD)/examples/%.so: examples/detectors/%.c include/cadet/detector.h $(BUILD)/version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -shared -fPIC $< -o $@
 
