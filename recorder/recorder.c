@@ -368,6 +368,7 @@ static void on_add(const struct container_info *c, void *ctx)
 {
 	struct recorder *r = ctx;
 	char dir[1024];
+	bool no_seq;
 	int err;
 
 	if (!wanted(r, c)) {
@@ -378,11 +379,12 @@ static void on_add(const struct container_info *c, void *ctx)
 		return;
 	}
 	cgroup_dir(r, c, dir, sizeof(dir));
-	if (seq_excluded(r, c))
+	no_seq = seq_excluded(r, c);
+	if (no_seq)
 		pending_drop_type(r, c->cgroup_id, CADET_REC_SYSCALL);
-	if (!r->opts.all || seq_excluded(r, c)) {
-		err = probes__add_cgroup(r->probes, c->cgroup_id,
-					 seq_excluded(r, c));
+	/* With --all the map holds only cgroups that carry a flag. */
+	if (!r->opts.all || no_seq) {
+		err = probes__add_cgroup(r->probes, c->cgroup_id, no_seq);
 		if (err)
 			fprintf(stderr,
 				"cadet record: cannot filter in cgroup %s: %s\n",
