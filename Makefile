@@ -6,6 +6,7 @@
 #   make scenario-NAME   run scenarios/NAME.ini end to end
 #   make bench           overhead benchmark -> reports/bench/bench.md
 #   make SAN=1 ...       the same with ASan + UBSan (objects in build-san/)
+#   make WERROR=1 ...    warnings are errors (CI builds this way)
 
 SHELL := /bin/bash
 CC ?= gcc
@@ -24,11 +25,14 @@ endif
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	  -D_GNU_SOURCE -include $(BUILD)/version.h \
-	  -Iinclude -I. -I$(BUILD) $(SANFLAGS)
+	  -D_GNU_SOURCE -Iinclude -I. -I$(BUILD) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 LDLIBS := -lbpf -lelf -lz -lzstd -lpcap -linih -ljansson -lzip -lcrypto -lmicrohttpd -lpthread -lm
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(BUILD)
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(BUILD)
+ifeq ($(WERROR),1)
+CFLAGS += -Werror
+BPF_CFLAGS += -Werror
+endif
 
 # Debian packages needed to build and test (checked by `make deps`).
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
@@ -45,7 +49,7 @@ BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 LIB_SRCS := $(wildcard lib/*/*.c lib/*.c recorder/*.c injector/*.c \
 	      replayer/*.c replayer/*/*.c eval/*.c reports/*.c tools/*.c)
 LIB_SRCS := $(filter-out tools/cadet.c,$(LIB_SRCS))
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/version.o
 LIBCADET := $(BUILD)/libcadet.a
 CADET := $(BUILD)/cadet
 
@@ -55,6 +59,12 @@ PAYLOAD_SRCS := $(wildcard injector/payloads/*.c)
 PAYLOADS := $(patsubst injector/payloads/%.c,$(BUILD)/payloads/%,$(PAYLOAD_SRCS))
 PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard tests/plugins/*.c)) \
 	   $(patsubst examples/detectors/%.c,$(BUILD)/examples/%.so,$(wildcard examples/detectors/*.c))
+
+# A failed recipe leaves no half-written target behind; BPF objects and
+# skeletons are kept although only the build uses them, so that a second
+# `make` after a scenario or test run has nothing to rebuild.
+.DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
 .PHONY: regress all deps test unit-test integration-test fuzz clean install rootfs \
 	format bench dataset FORCE
@@ -81,18 +91,24 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# The skeleton embeds the object: link it first (bpftool gen object), which
+# keeps BTF and BTF.ext for CO-RE but drops DWARF (4.9 MB of 5.3 stripped).
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+	$(BPFTOOL) gen object $(BUILD)/bpf/$*.linked.o $<
+	$(BPFTOOL) gen skeleton $(BUILD)/bpf/$*.linked.o name $*_bpf > $@
 
-# CADET_VERSION for traces, results and --version: rewritten only when
-# `git describe` changes, so that objects using it rebuild then and only then.
-$(BUILD)/version.h: FORCE
+# The version for traces, results and --version (lib/util/version.h) in an
+# object of its own: rewritten only when `git describe` changes, and then
+# only this object recompiles and the binary relinks.
+$(BUILD)/version.c: FORCE
 	@mkdir -p $(@D)
-	@echo '#define CADET_VERSION "$(VERSION)"' > $@.tmp
+	@echo 'const char cadet_version[] = "$(VERSION)";' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(BUILD)/version.o: $(BUILD)/version.c
+	$(CC) $(CFLAGS) -c $< -o $@
 
 # Skeletons first: recorder sources include them.
-$(BUILD)/%.o: %.c $(wildcard include/cadet/*.h) $(BUILD)/version.h | $(BPF_SKELS) $(DEPS_STAMP)
+$(BUILD)/%.o: %.c $(wildcard include/cadet/*.h) | $(BPF_SKELS) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -113,10 +129,10 @@ $(CADET): $(BUILD)/tools/cadet.o $(DETECTOR_OBJS) $(LIBCADET)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Detector plugins: test plugins and the examples, one .so per .c.
-$(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/cadet/detector.h $(BUILD)/version.h
+$(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/cadet/detector.h $(wildcard tests/plugins/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -shared -fPIC $< -o $@
-$(BUILD)/examples/%.so: examples/detectors/%.c include/cadet/detector.h $(BUILD)/version.h
+$(BUILD)/examples/%.so: examples/detectors/%.c include/cadet/detector.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -shared -fPIC $< -o $@
 
@@ -129,6 +145,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBCADET)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@ $(LIBCADET) $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# STIDE on ADFA-LD against an independent implementation (tests/adfa/).
+ADFA_STIDE := $(BUILD)/tests/adfa_stide
+$(ADFA_STIDE): tests/adfa/adfa_stide.c $(LIBCADET)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@ $(LIBCADET) $(LDFLAGS) $(LDLIBS)
+
 # Fuzz targets (libFuzzer, clang): one per parser.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
@@ -140,7 +162,7 @@ build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/cadet/*.h) | $(
 	$(CLANG) -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
 		$< $(FUZZ_LIB_SRCS) -o $@ -lzstd -lz -ljansson -linih -lm
 
-# ONLY=unit|golden|fuzz|integration narrows tests/run-all.sh to one kind.
+# ONLY=unit|golden|fuzz|adfa|integration narrows tests/run-all.sh to one kind.
 unit-test: $(UNIT_BINS) $(CADET) $(PLUGINS)
 	@ONLY=unit CADET=$(CADET) BUILD=$(BUILD) tests/run-all.sh
 
@@ -150,7 +172,7 @@ fuzz: $(FUZZ_BINS)
 integration-test: all rootfs
 	@ONLY=integration CADET=$(CADET) BUILD=$(BUILD) tests/run-all.sh
 
-test: all rootfs $(UNIT_BINS) $(FUZZ_BINS)
+test: all rootfs $(UNIT_BINS) $(FUZZ_BINS) $(ADFA_STIDE)
 	@CADET=$(CADET) BUILD=$(BUILD) tests/run-all.sh
 
 rootfs: $(DEPS_STAMP)
@@ -195,4 +217,4 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/tools/cadet.d
+-include $(filter-out $(BUILD)/version.d,$(LIB_OBJS:.o=.d)) $(BUILD)/tools/cadet.d

@@ -13,6 +13,7 @@ static __always_inline int cgroup_event(struct cgroup *cgrp, __u32 mkdir)
 {
 	struct ev_cgroup *e;
 	__u64 id, v;
+	long err;
 
 	/* Only the v2 (default) hierarchy: its root has hierarchy id 0. */
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
@@ -25,7 +26,14 @@ static __always_inline int cgroup_event(struct cgroup *cgrp, __u32 mkdir)
 	 */
 	if (mkdir && !filter_all) {
 		v = id | CG_PENDING;
-		bpf_map_update_elem(&container_cgroups, &id, &v, BPF_NOEXIST);
+		/*
+		 * Full map: this cgroup's events would be filtered out until
+		 * the recorder adds it; count that instead of hiding it.
+		 */
+		err = bpf_map_update_elem(&container_cgroups, &id, &v,
+					  BPF_NOEXIST);
+		if (err && err != -EEXIST)
+			count_drop();
 	}
 	e = rb_reserve(sizeof(*e));
 	if (!e)

@@ -32,6 +32,11 @@
 #define CG_FLAGS (CG_PENDING | CG_NO_SEQ)
 #define MAX_PENDING 10240
 
+/* errno values are macros, not in vmlinux.h. */
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
 /* Set by the recorder before load. */
 const volatile bool filter_all = false;	/* --all: every cgroup */
 const volatile __u32 self_tgid = 0;	/* never record the recorder */
@@ -79,38 +84,45 @@ static __always_inline void count_drop(void)
 		*d += 1;
 }
 
-/* Container cgroup id of cgroup @cg, 0 when it is not recorded. */
-static __always_inline __u64 cg_lookup(__u64 cg)
+/*
+ * The container_cgroups value of cgroup @cg with its flags, 0 when it is
+ * not recorded; with --all an unknown cgroup is its own record id.
+ */
+static __always_inline __u64 cg_value(__u64 cg)
 {
 	__u64 *c = bpf_map_lookup_elem(&container_cgroups, &cg);
 
 	if (c)
-		return *c & ~CG_FLAGS;
+		return *c;
 	return filter_all ? cg : 0;
 }
 
-/* The current task's cgroup is excluded from syscall sequences. */
-static __always_inline bool seq_excluded(void)
+/* Container cgroup id of cgroup @cg, 0 when it is not recorded. */
+static __always_inline __u64 cg_lookup(__u64 cg)
 {
-	__u64 cg = bpf_get_current_cgroup_id();
-	__u64 *c = bpf_map_lookup_elem(&container_cgroups, &cg);
-
-	return c && (*c & CG_NO_SEQ);
+	return cg_value(cg) & ~CG_FLAGS;
 }
 
 /*
- * The filter every program runs first: the container cgroup id of the
- * current task, 0 when the event must be ignored.
+ * The filter every program runs first, one map lookup: the current
+ * task's container_cgroups value (record id and CG_* flags), 0 when the
+ * event must be ignored.
  */
-static __always_inline __u64 current_cg(void)
+static __always_inline __u64 current_cg_value(void)
 {
-	__u64 cg = cg_lookup(bpf_get_current_cgroup_id());
+	__u64 v = cg_value(bpf_get_current_cgroup_id());
 
-	if (!cg)
+	if (!v)
 		return 0;
 	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
-	return cg;
+	return v;
+}
+
+/* The container cgroup id of the current task, 0: ignore the event. */
+static __always_inline __u64 current_cg(void)
+{
+	return current_cg_value() & ~CG_FLAGS;
 }
 
 static __always_inline __u64 task_cgroup_id(struct task_struct *t)
@@ -183,8 +195,13 @@ static __always_inline struct cg_counters *counters_get(__u64 cg)
 
 	if (c)
 		return c;
+	/* -EEXIST: another CPU made it meanwhile, found just below. */
 	bpf_map_update_elem(&counters, &cg, &zero_counters, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&counters, &cg);
+	c = bpf_map_lookup_elem(&counters, &cg);
+	/* The map is full: the increment is lost, counted as a drop. */
+	if (!c)
+		count_drop();
+	return c;
 }
 
 /* Per-tid syscall arguments saved at sys_enter for sys_exit. */

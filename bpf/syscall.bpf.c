@@ -44,10 +44,10 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 cg = current_cg();
+	__u64 v = current_cg_value(), cg = v & ~CG_FLAGS;
 	struct ev_syscall *e;
 
-	if (!cg || seq_excluded())
+	if (!cg || (v & CG_NO_SEQ))
 		return 0;
 	e = rb_reserve(sizeof(*e));
 	if (!e)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -309,11 +310,32 @@ static int write_md(const struct cadet_eval *e, const char *path)
 static int check_baseline(const struct args *a, json_t *cur)
 {
 	json_error_t jerr;
+	struct stat st;
 	char err[512];
 	json_t *base;
+	FILE *f;
 	int n;
 
-	base = json_load_file(a->baseline, 0, &jerr);
+	/*
+	 * Opened here rather than by json_load_file(), whose messages for
+	 * a missing file or a directory name line -1 or "'[' expected".
+	 */
+	f = fopen(a->baseline, "r");
+	if (!f) {
+		fprintf(stderr, "cadet eval: %s: cannot open the baseline: %s%s\n",
+			a->baseline, strerror(errno),
+			errno == ENOENT ? "; make one with `cadet eval RESULTS -o FILE`" : "");
+		return EXIT_BAD;
+	}
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		fprintf(stderr,
+			"cadet eval: %s: is a directory; --baseline takes an eval.json file\n",
+			a->baseline);
+		return EXIT_BAD;
+	}
+	base = json_loadf(f, 0, &jerr);
+	fclose(f);
 	if (!base) {
 		fprintf(stderr, "cadet eval: %s:%d: %s\n", a->baseline,
 			jerr.line, jerr.text);
@@ -387,9 +409,10 @@ int cmd_eval(int argc, char **argv)
 			fprintf(stderr,
 				"cadet eval: note: replay reported for %s: %s\n",
 				r->traces[i].path, r->traces[i].error);
-		if (!a.no_verify && !access(p, R_OK) &&
-		    verify_sha256(p, r->traces[i].sha256))
-			goto cleanup;
+		/*
+		 * Load (open) before hashing: the reader refuses what is not
+		 * a regular file, such as /dev/zero, which would hash forever.
+		 */
 		truths[i] = cadet_truth__load(p, err, sizeof(err));
 		if (!truths[i]) {
 			fprintf(stderr,
@@ -397,6 +420,8 @@ int cmd_eval(int argc, char **argv)
 				err, i + 1, a.results);
 			goto cleanup;
 		}
+		if (!a.no_verify && verify_sha256(p, r->traces[i].sha256))
+			goto cleanup;
 		if (truths[i]->nscenarios > 1)
 			fprintf(stderr,
 				"cadet eval: note: %s has LABELs of several scenarios; all of it counts as '%s'\n",

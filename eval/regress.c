@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "eval/eval.h"
@@ -112,6 +113,114 @@ static int cmp_stats(const char *det, const char *scen, json_t *old,
 	return n;
 }
 
+/*
+ * A baseline metric that is not a number (or null: undefined) or lies
+ * outside its range would compare as "no regression" forever, so the
+ * baseline is refused instead. Rates and fractions lie in [0, 1],
+ * counts per hour and latencies are >= 0.
+ */
+static int check_value(const char *det, const char *scen, const char *metric,
+		       enum direction dir, json_t *v, char *err, size_t errlen)
+{
+	const char *why;
+	char *text;
+	double x;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_number(v)) {
+		why = "is not a number";
+	} else {
+		x = json_number_value(v);
+		if (dir == HIGHER_BETTER && !(x >= 0 && x <= 1))
+			why = "is outside [0, 1]";
+		else if (dir == LOWER_BETTER && !(x >= 0))
+			why = "is negative";
+		else
+			return 0;
+	}
+	text = json_dumps(v, JSON_ENCODE_ANY);
+	snprintf(err, errlen,
+		 "detector=%s scenario=%s metric=%s: baseline value %s %s; fix the baseline or regenerate it with `cadet eval RESULTS -o FILE`",
+		 det, scen, metric, text ? text : "?", why);
+	free(text);
+	return -EINVAL;
+}
+
+static int check_stats(const char *det, const char *scen, json_t *stats,
+		       char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+	int ret;
+
+	if (!json_is_object(stats)) {
+		snprintf(err, errlen,
+			 "detector=%s scenario=%s: expected an object of metrics",
+			 det, scen);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(checked) / sizeof(checked[0]); i++) {
+		ret = check_value(det, scen, checked[i].name, checked[i].dir,
+				  json_object_get(stats, checked[i].name), err,
+				  errlen);
+		if (ret)
+			return ret;
+	}
+	json_object_foreach(json_object_get(stats, "pa_k"), k, v)
+	{
+		char name[64];
+
+		snprintf(name, sizeof(name), "pa_k.%s", k);
+		ret = check_value(det, scen, name, HIGHER_BETTER, v, err,
+				  errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Every value the comparison reads, before any comparison is made. */
+static int validate_baseline(json_t *bdets, char *err, size_t errlen)
+{
+	json_t *bd, *bs;
+	size_t i, j;
+	int ret;
+
+	json_array_foreach(bdets, i, bd)
+	{
+		const char *name =
+			json_string_value(json_object_get(bd, "detector"));
+
+		if (!name) {
+			snprintf(
+				err, errlen,
+				"the baseline's detectors[%zu] has no \"detector\" name",
+				i);
+			return -EINVAL;
+		}
+		json_array_foreach(json_object_get(bd, "per_scenario"), j, bs)
+		{
+			const char *scen = json_string_value(
+				json_object_get(bs, "scenario"));
+
+			if (!scen)
+				continue;
+			ret = check_stats(name, scen, bs, err, errlen);
+			if (ret)
+				return ret;
+		}
+		if (json_object_get(bd, "overall")) {
+			ret = check_stats(name, "overall",
+					  json_object_get(bd, "overall"), err,
+					  errlen);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 int cadet_eval_regress(json_t *base, json_t *cur, double tolerance, FILE *out,
 		       char *err, size_t errlen)
 {
@@ -127,6 +236,8 @@ int cadet_eval_regress(json_t *base, json_t *cur, double tolerance, FILE *out,
 			"the baseline is not an eval.json (no \"detectors\" array); make one with `cadet eval RESULTS -o FILE`");
 		return -EINVAL;
 	}
+	if (validate_baseline(bdets, err, errlen))
+		return -EINVAL;
 	json_array_foreach(bdets, i, bd)
 	{
 		const char *name =

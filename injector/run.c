@@ -41,6 +41,7 @@
 #include "lib/util/args.h"
 #include "lib/util/fs.h"
 #include "recorder/recorder.h"
+#include "recorder/redact.h"
 #include "tools/commands.h"
 
 #define NS_PER_S 1000000000ull
@@ -71,6 +72,11 @@ struct run_args {
 	const char *seq_exclude[SCENARIO_MAX_CONTAINERS + 1];
 	int nseq_exclude;
 	int verbose;
+	bool redact;
+	const char *redact_keep[REDACT_MAX_KEEP + 1];
+	int nredact_keep;
+	const char *redact_key;
+	struct redact *rd; /* built from the three above */
 };
 
 static const char doc[] =
@@ -87,6 +93,11 @@ static const char doc[] =
 	"  cadet run scenarios/memleak.ini --normal     same load, no anomaly\n"
 	"  cadet run scenarios/*.ini --dry-run          validate, print the plan\n"
 	"  cadet run --list                             the catalogue\n"
+	"  cadet run scenarios/*.ini --redact --redact-keep /var/log --redact-key ds.key\n"
+	"        argv and paths hashed (docs/trace-format.md, section 9)\n"
+	"\n"
+	"Traces (and --keep copies) are created 0600, or 0640 with\n"
+	"--group-readable: they hold command lines and paths.\n"
 	"\n"
 	"Exit status: 0 ok, 1 a run failed, 2 bad arguments or scenario file,\n"
 	"128+N stopped by signal N (130 SIGINT, 143 SIGTERM).";
@@ -102,6 +113,10 @@ enum {
 	OPT_DIR,
 	OPT_SYSCALL_SEQ,
 	OPT_SEQ_EXCLUDE,
+	OPT_REDACT,
+	OPT_REDACT_KEEP,
+	OPT_REDACT_KEY,
+	OPT_GROUP_READABLE,
 };
 
 static const struct argp_option options[] = {
@@ -133,6 +148,17 @@ static const struct argp_option options[] = {
 	 "Payload binaries (default: payloads/ beside the cadet binary)"},
 	{"verbose", 'v', NULL, 0,
 	 "Say what happens (twice: runc commands too)"},
+	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
+	 "Create traces and kept files 0640 instead of 0600"},
+	{"redact", OPT_REDACT, NULL, 0,
+	 "Replace argv beyond argv[0] and paths outside the kept prefixes by "
+	 "stable hashes (~h:...); not with --keep"},
+	{"redact-keep", OPT_REDACT_KEEP, "PREFIX", 0,
+	 "With --redact: also keep paths under PREFIX in clear (repeatable; "
+	 "kept always: /bin /sbin /usr /lib /lib32 /lib64 /libx32 /etc /proc "
+	 "/sys /dev)"},
+	{"redact-key", OPT_REDACT_KEY, "FILE", 0,
+	 "With --redact: HMAC under the secret key in FILE (16 to 4096 bytes)"},
 	{0},
 };
 
@@ -230,6 +256,26 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v':
 		a->verbose++;
 		break;
+	case OPT_GROUP_READABLE:
+		util_set_group_readable(true);
+		break;
+	case OPT_REDACT:
+		a->redact = true;
+		break;
+	case OPT_REDACT_KEEP:
+		if (a->nredact_keep == REDACT_MAX_KEEP)
+			argp_error(state, "at most %d --redact-keep options",
+				   REDACT_MAX_KEEP);
+		if (arg[0] != '/')
+			argp_error(
+				state,
+				"--redact-keep '%s': give an absolute path prefix such as /var/log",
+				arg);
+		a->redact_keep[a->nredact_keep++] = arg;
+		break;
+	case OPT_REDACT_KEY:
+		a->redact_key = arg;
+		break;
 	case ARGP_KEY_ARG:
 		return ARGP_ERR_UNKNOWN;
 	case ARGP_KEY_ARGS:
@@ -244,6 +290,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (a->start && a->normal)
 			argp_error(state,
 				   "--start and --normal do not go together");
+		if ((a->nredact_keep || a->redact_key) && !a->redact)
+			argp_error(state,
+				   "--redact-keep and --redact-key need --redact");
+		/* Kept container output and scripts are copied as they are. */
+		if (a->redact && a->keep)
+			argp_error(
+				state,
+				"--keep copies container output unredacted: it does not go with --redact");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -791,7 +845,7 @@ static void keep_file(const char *src, const char *dir, const char *name)
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return;
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	out = util_create_data(dst, O_TRUNC);
 	if (out >= 0) {
 		while ((n = read(in, buf, sizeof(buf))) > 0)
 			if (write(out, buf, (size_t)n) != n)
@@ -807,7 +861,7 @@ static void keep_text(const char *dir, const char *name, const char *text)
 	FILE *f;
 
 	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	f = fopen(dst, "w");
+	f = util_fopen_data(dst, "w");
 	if (!f)
 		return;
 	fputs(text, f);
@@ -1037,6 +1091,7 @@ static int run_one(struct run *r)
 	ro.cmdline = r->cmdline;
 	ro.id_prefix = r->id_prefix;
 	ro.verbose = a->verbose > 1;
+	ro.redact = a->rd;
 	r->rec = recorder__new(&ro);
 	if (!r->rec) {
 		err = -errno;
@@ -1429,10 +1484,25 @@ int cmd_run(int argc, char **argv)
 		free(cmdline);
 		return do_list(&a);
 	}
+	if (a.redact) {
+		struct redact_opts rdo = {.sz = sizeof(rdo),
+					  .keep = a.redact_keep,
+					  .key_path = a.redact_key};
+		char msg[512];
+
+		a.rd = redact__new(&rdo, msg, sizeof(msg));
+		if (!a.rd) {
+			fprintf(stderr, "cadet run: %s\n",
+				msg[0] ? msg : strerror(errno));
+			free(cmdline);
+			return 2;
+		}
+	}
 
 	/* Every file is valid before anything starts. */
 	scns = calloc((size_t)a.nfiles, sizeof(*scns));
 	if (!scns) {
+		redact__free(a.rd);
 		free(cmdline);
 		return 1;
 	}
@@ -1557,6 +1627,7 @@ int cmd_run(int argc, char **argv)
 		ret = 1;
 	}
 cleanup:
+	redact__free(a.rd);
 	free(cmdline);
 	for (int i = 0; scns && i < a.nfiles; i++)
 		scenario__free(scns[i]);

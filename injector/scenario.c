@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -233,11 +234,21 @@ static char *reader(char *str, int num, void *stream)
 	nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
 	len = nl ? (size_t)(nl - ps->p) + 1 : (size_t)(ps->end - ps->p);
 	ps->line++;
+	/*
+	 * Editors on other systems may start the file with a UTF-8 byte
+	 * order mark; it carries no meaning here and would otherwise hide
+	 * the first section header behind three invisible bytes.
+	 */
+	if (ps->line == 1 && len >= 3 && !memcmp(ps->p, "\xef\xbb\xbf", 3)) {
+		ps->p += 3;
+		len -= 3;
+	}
 	take = len;
 	if (take + 1 > (size_t)num || take + 1 > sizeof(line)) {
+		/* The newline is not counted: what an editor shows. */
 		perr(ps, ps->line, NULL, NULL,
-		     "line too long (%zu characters, at most %d)", len,
-		     (num < MAX_LINE ? num : MAX_LINE) - 2);
+		     "line too long (%zu characters, at most %d); shorten it",
+		     len - (nl ? 1 : 0), (num < MAX_LINE ? num : MAX_LINE) - 2);
 		ps->p += len;
 		/* inih sees an empty line instead. */
 		strcpy(str, "\n");
@@ -605,13 +616,32 @@ static void check_scenario(struct parser *ps, struct raw_sec *sec,
 		"[scenario] has name, description, category, duration, seed");
 }
 
-static bool valid_packages(const char *v)
+/*
+ * Debian package names (policy 5.6.7): [a-z0-9][a-z0-9+.-]+. Checked
+ * here, not only by mkrootfs.sh, so that a value such as "--help" is
+ * a scenario error naming the line instead of an option to apt-get.
+ * Returns the first offending name (in @bad) or true when all are good.
+ */
+static bool valid_packages(const char *v, char *bad, size_t bad_sz)
 {
-	/* Debian package names, separated by spaces or commas. */
-	for (const char *p = v; *p; p++)
-		if (!(islower((unsigned char)*p) ||
-		      isdigit((unsigned char)*p) || strchr("+.-, \t", *p)))
+	const char *p = v;
+
+	while (*p) {
+		size_t n = strcspn(p, ", \t");
+		bool ok = n >= 2 && (islower((unsigned char)*p) ||
+				     isdigit((unsigned char)*p));
+
+		for (size_t i = 1; ok && i < n; i++)
+			ok = islower((unsigned char)p[i]) ||
+			     isdigit((unsigned char)p[i]) ||
+			     strchr("+.-", p[i]);
+		if (n && !ok) {
+			snprintf(bad, bad_sz, "%.*s", (int)n, p);
 			return false;
+		}
+		p += n;
+		p += strspn(p, ", \t");
+	}
 	return true;
 }
 
@@ -621,6 +651,7 @@ static void check_container(struct parser *ps, struct raw_sec *sec,
 	struct raw_kv *kv;
 	uint64_t u;
 	const char *v;
+	char bad[64];
 
 	c->line = sec->line;
 	c->name = dup_or_oom(ps, sec->name);
@@ -628,10 +659,10 @@ static void check_container(struct parser *ps, struct raw_sec *sec,
 	if (v)
 		c->command = dup_or_oom(ps, v);
 	kv = kv_get(sec, "packages");
-	if (kv && !valid_packages(kv->value))
+	if (kv && !valid_packages(kv->value, bad, sizeof(bad)))
 		perr(ps, kv->line, sec->label, "packages",
-		     "expected Debian package names separated by spaces, got '%s'",
-		     kv->value);
+		     "'%s' is not a Debian package name ([a-z0-9][a-z0-9+.-]+); list names separated by spaces",
+		     bad);
 	else if (kv && *kv->value) {
 		char buf[MAX_LINE], *tok, *save;
 		size_t off = 0;
@@ -1038,6 +1069,11 @@ struct scenario *scenario__load_mem(const char *text, size_t len,
 	 * above it: a source of silent surprises in a declarative file.
 	 */
 	ini_allow_multiline = false;
+	/*
+	 * Debian's libinih sizes its line buffer from this variable (the
+	 * built-in default is 200); the documented limit is ours.
+	 */
+	ini_max_line = MAX_LINE;
 	ret = ini_parse_stream(reader, &ps, handler, &ps);
 	if (ps.oom || ret == -2) {
 		err = ENOMEM;
@@ -1082,6 +1118,7 @@ struct scenario *scenario__load(const char *path,
 	struct scenario *s = NULL;
 	char *text = NULL;
 	size_t len = 0, cap = 0;
+	struct stat st;
 	FILE *f;
 	int err = 0;
 
@@ -1098,8 +1135,20 @@ struct scenario *scenario__load(const char *path,
 		err = errno;
 		if (o.errbuf && o.errbuf_sz)
 			snprintf(o.errbuf, o.errbuf_sz, "%s: cannot read: %s\n",
-				 path, strerror(err));
+				 path,
+				 err == ENOENT ? "no such file; give the path of a scenario .ini file (cadet run --list shows the catalogue)"
+					       : strerror(err));
 		errno = err;
+		return NULL;
+	}
+	/* fopen() opens a directory; its read would fail with EISDIR. */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		if (o.errbuf && o.errbuf_sz)
+			snprintf(o.errbuf, o.errbuf_sz,
+				 "%s: is a directory; give a scenario .ini file (e.g. %s/NAME.ini)\n",
+				 path, path);
+		errno = EISDIR;
 		return NULL;
 	}
 	for (;;) {
@@ -1121,11 +1170,12 @@ struct scenario *scenario__load(const char *path,
 			}
 			text = nt;
 		}
+		errno = 0;
 		n = fread(text + len, 1, cap - len, f);
 		len += n;
 		if (n == 0) {
 			if (ferror(f))
-				err = EIO;
+				err = errno ? errno : EIO;
 			break;
 		}
 	}

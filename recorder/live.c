@@ -24,6 +24,7 @@
 
 #include <microhttpd.h>
 
+#include "lib/util/fs.h"
 #include "recorder/live.h"
 #include "recorder/live_metrics.h"
 #include "recorder/webhook.h"
@@ -474,6 +475,8 @@ static int add_detectors(struct live *l)
 		.exec_timeout_s = l->opts.exec_timeout_s,
 		.sink = &live_sink,
 		.ctx = l,
+		.detector_timeout_s = l->opts.detector_timeout_s,
+		.in_process = l->opts.in_process,
 	};
 	char err[768];
 	size_t n = 0;
@@ -518,7 +521,8 @@ struct live *live__new(const struct live_opts *opts)
 		goto cleanup;
 	}
 	if (l->opts.alerts_path && strcmp(l->opts.alerts_path, "-")) {
-		l->alerts = fopen(l->opts.alerts_path, "a");
+		/* Alerts name containers and processes: data, like a trace. */
+		l->alerts = util_fopen_data(l->opts.alerts_path, "a");
 		if (!l->alerts) {
 			ret = -errno;
 			fprintf(stderr, "cadet record: cannot open %s: %s\n",

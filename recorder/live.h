@@ -19,6 +19,7 @@
 #ifndef CADET_RECORDER_LIVE_H
 #define CADET_RECORDER_LIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,9 @@ struct live_opts {
 	size_t queue_bytes; /* default 32 MiB */
 	uint64_t seed; /* default 1, as cadet replay */
 	int exec_timeout_s;
+	/* .so plugins: as cadet replay's --detector-timeout / --in-process */
+	int detector_timeout_s;
+	bool in_process;
 };
 
 struct live;

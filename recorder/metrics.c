@@ -17,6 +17,7 @@
 
 #include "bpf/events.h"
 #include "recorder/metrics.h"
+#include "recorder/probes.h"
 
 /* Syscall numbers kept per cgroup; x86-64 uses fewer than 500. */
 #define HIST_NR_MAX 1024
@@ -51,6 +52,10 @@ struct metrics {
 	uint64_t stats_ts;
 	uint64_t cpu_prev_ns;
 	struct metrics_totals tot_prev;
+	/* BPF_STATS: previous cumulative counters per program */
+	struct probes_prog_stat *progs;
+	struct probes_prog_stat *progs_prev;
+	size_t nprogs;
 	struct cadet_recbuf *b;
 };
 
@@ -175,6 +180,8 @@ void metrics__free(struct metrics *m)
 	free(m->percpu);
 	free(m->percpu_cnt);
 	free(m->drops_prev);
+	free(m->progs);
+	free(m->progs_prev);
 	cadet_recbuf__free(m->b);
 	free(m);
 }
@@ -496,12 +503,62 @@ static uint64_t self_rss_bytes(void)
 	return (uint64_t)rss * sysconf(_SC_PAGESIZE);
 }
 
+static int emit_bpf_stats(struct metrics *m, uint64_t now, uint64_t interval,
+			  metrics_emit_fn emit, void *ctx)
+{
+	size_t n = probes__prog_stats(m->opts.probes, m->progs, m->nprogs);
+	unsigned int mode = probes__stats_mode(m->opts.probes);
+	int err = 0;
+
+	if (n > m->nprogs) {
+		struct probes_prog_stat *a, *b;
+
+		a = realloc(m->progs, n * sizeof(*a));
+		if (a)
+			m->progs = a;
+		b = realloc(m->progs_prev, n * sizeof(*b));
+		if (b)
+			m->progs_prev = b;
+		if (!a || !b)
+			return -ENOMEM;
+		/* Counters start at 0 when a program is loaded. */
+		memset(m->progs_prev + m->nprogs, 0,
+		       (n - m->nprogs) * sizeof(*b));
+		m->nprogs = n;
+		n = probes__prog_stats(m->opts.probes, m->progs, m->nprogs);
+	}
+	for (size_t i = 0; i < n && i < m->nprogs && err >= 0; i++) {
+		const struct probes_prog_stat *c = &m->progs[i];
+		struct cadet_rec_bpf_stats *r;
+
+		r = cadet_recbuf__start(m->b, CADET_REC_BPF_STATS, sizeof(*r));
+		if (!r)
+			return -errno;
+		r->h.ts = now;
+		r->h.pid = getpid();
+		r->h.tid = r->h.pid;
+		strncpy(r->h.comm, "cadet", sizeof(r->h.comm) - 1);
+		r->interval_ns = interval;
+		r->run_ns = sub(c->run_ns, m->progs_prev[i].run_ns);
+		r->run_cnt = sub(c->run_cnt, m->progs_prev[i].run_cnt);
+		r->prog_id = c->id;
+		r->stats = mode;
+		strncpy(r->family, c->family, sizeof(r->family) - 1);
+		strncpy(r->prog, c->prog, sizeof(r->prog) - 1);
+		m->progs_prev[i] = *c;
+		err = emit(cadet_recbuf__rec(m->b), ctx);
+	}
+	return err;
+}
+
 int metrics__stats(struct metrics *m, uint64_t now,
 		   const struct metrics_totals *t, metrics_emit_fn emit,
 		   void *ctx)
 {
 	uint64_t cpu_ns = self_cpu_ns();
 	struct cadet_rec_stats *r;
+	uint64_t interval;
+	int err;
 
 	r = cadet_recbuf__start(m->b, CADET_REC_STATS, sizeof(*r));
 	if (!r)
@@ -510,8 +567,8 @@ int metrics__stats(struct metrics *m, uint64_t now,
 	r->h.pid = getpid();
 	r->h.tid = r->h.pid;
 	strncpy(r->h.comm, "cadet", sizeof(r->h.comm) - 1);
-	r->interval_ns =
-		m->stats_ts && now > m->stats_ts ? now - m->stats_ts : 0;
+	interval = m->stats_ts && now > m->stats_ts ? now - m->stats_ts : 0;
+	r->interval_ns = interval;
 	r->cpu_ns = sub(cpu_ns, m->cpu_prev_ns);
 	r->rss_bytes = self_rss_bytes();
 	r->events = sub(t->events, m->tot_prev.events);
@@ -522,5 +579,8 @@ int metrics__stats(struct metrics *m, uint64_t now,
 	m->stats_ts = now;
 	m->cpu_prev_ns = cpu_ns;
 	m->tot_prev = *t;
-	return emit(cadet_recbuf__rec(m->b), ctx);
+	err = emit(cadet_recbuf__rec(m->b), ctx);
+	if (err < 0 || !m->opts.probes)
+		return err;
+	return emit_bpf_stats(m, now, interval, emit, ctx);
 }

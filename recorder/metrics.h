@@ -24,6 +24,8 @@
 
 #include "cadet/trace.h"
 
+struct probes;
+
 struct metrics_opts {
 	size_t sz;
 	int counters_fd;                /* per-CPU cgroup -> cg_counters */
@@ -32,6 +34,8 @@ struct metrics_opts {
 	int mm_rss_fd;                  /* mm -> mm_rss, or -1 */
 	bool all;                       /* also cgroups not added: the host */
 	uint64_t start_ts;              /* trace clock: the first interval */
+	/* BPF_STATS records beside STATS, per program; NULL: none. */
+	const struct probes *probes;
 };
 
 /* Called for each record made; a negative return stops the collection. */
@@ -63,7 +67,10 @@ void metrics__remove_cgroup(struct metrics *m, uint64_t id);
  */
 int metrics__collect(struct metrics *m, uint64_t now, metrics_emit_fn emit,
 		     void *ctx);
-/* Emit a STATS record for the interval ending @now. */
+/*
+ * Emit a STATS record for the interval ending @now, then one BPF_STATS
+ * record per attached program (with opts.probes).
+ */
 int metrics__stats(struct metrics *m, uint64_t now,
 		   const struct metrics_totals *t, metrics_emit_fn emit,
 		   void *ctx);

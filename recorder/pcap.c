@@ -20,6 +20,7 @@
 
 #include <pcap/pcap.h>
 
+#include "lib/util/fs.h"
 #include "recorder/pcap.h"
 
 #define SNAPLEN 262144
@@ -110,6 +111,7 @@ static void *capture_main(void *arg)
 	struct capture *c = arg;
 	char err[PCAP_ERRBUF_SIZE] = "";
 	pcap_dumper_t *d = NULL;
+	FILE *df;
 	struct pollfd pfd;
 	pcap_t *pc = NULL;
 
@@ -134,8 +136,16 @@ static void *capture_main(void *arg)
 	}
 	if (pcap_setnonblock(pc, 1, err) < 0)
 		goto fail;
-	d = pcap_dump_open(pc, c->path);
+	/* Packets are data like the trace: created with its mode. */
+	df = util_fopen_data(c->path, "w");
+	if (!df) {
+		snprintf(err, sizeof(err), "cannot create the capture file: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	d = pcap_dump_fopen(pc, df);
 	if (!d) {
+		fclose(df);
 		snprintf(err, sizeof(err), "%s", pcap_geterr(pc));
 		goto fail;
 	}

@@ -121,7 +121,11 @@ struct probes {
 	struct probes_opts opts;
 	void *skel[NFAMILIES];
 	struct bpf_link **links;
+	const struct bpf_program **link_prog; /* program of each link */
+	const char **link_family;
 	size_t nlinks;
+	unsigned int stats_mode;        /* enum cadet_bpf_stats_mode */
+	int stats_fd;                   /* holds BPF_STATS_RUN_TIME on */
 	int map_fd[PROBES_MAP_CNT];
 	struct btf *vmlinux;
 	const char *tracefs;
@@ -316,6 +320,8 @@ static int attach_all(struct probes *p, const struct family *f,
 	bpf_object__for_each_program(prog, obj)
 	{
 		struct bpf_link *l, **links;
+		const struct bpf_program **progs;
+		const char **fams;
 		int err;
 
 		if (!bpf_program__autoload(prog))
@@ -332,11 +338,21 @@ static int attach_all(struct probes *p, const struct family *f,
 			return err;
 		}
 		links = realloc(p->links, (p->nlinks + 1) * sizeof(*links));
-		if (!links) {
+		if (links)
+			p->links = links;
+		progs = realloc(p->link_prog,
+				(p->nlinks + 1) * sizeof(*progs));
+		if (progs)
+			p->link_prog = progs;
+		fams = realloc(p->link_family, (p->nlinks + 1) * sizeof(*fams));
+		if (fams)
+			p->link_family = fams;
+		if (!links || !progs || !fams) {
 			bpf_link__destroy(l);
 			return -ENOMEM;
 		}
-		p->links = links;
+		p->link_prog[p->nlinks] = prog;
+		p->link_family[p->nlinks] = f->name;
 		p->links[p->nlinks++] = l;
 	}
 	return 0;
@@ -387,6 +403,45 @@ static int load_family(struct probes *p, size_t idx)
 	return attach_all(p, f, obj);
 }
 
+/*
+ * Run-time statistics cost each program invocation two clock reads (tens
+ * of ns here), so they are on only while the probes are loaded: the fd of
+ * bpf_enable_stats() holds them, and closing it turns them off again
+ * unless someone else wants them too.
+ */
+static void stats_on(struct probes *p)
+{
+	const char *env = getenv("CADET_BPF_STATS");
+	char c = '0';
+	FILE *f;
+
+	p->stats_fd = -1;
+	if (env && !strcmp(env, "0")) {
+		p->stats_mode = CADET_BPF_STATS_OFF;
+		return;
+	}
+	f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+	if (f) {
+		if (fread(&c, 1, 1, f) != 1)
+			c = '0';
+		fclose(f);
+	}
+	if (c == '1') {
+		p->stats_mode = CADET_BPF_STATS_SYSCTL;
+		return;
+	}
+	p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (p->stats_fd >= 0) {
+		p->stats_mode = CADET_BPF_STATS_RECORDER;
+		return;
+	}
+	p->stats_mode = CADET_BPF_STATS_UNAVAILABLE;
+	if (p->opts.verbose)
+		fprintf(stderr,
+			"cadet record: BPF run-time statistics unavailable (%s): the trace will not tell the probes' kernel cost\n",
+			strerror(errno));
+}
+
 struct probes *probes__new(const struct probes_opts *opts)
 {
 	struct probes *p;
@@ -407,6 +462,7 @@ struct probes *probes__new(const struct probes_opts *opts)
 		p->map_fd[i] = -1;
 	verbose_level = p->opts.verbose;
 	libbpf_set_print(libbpf_print);
+	stats_on(p);
 
 	p->tracefs = find_tracefs();
 	if (!p->tracefs)
@@ -482,6 +538,10 @@ void probes__free(struct probes *p)
 		return;
 	detach_all(p->links, p->nlinks);
 	free(p->links);
+	free(p->link_prog);
+	free(p->link_family);
+	if (p->stats_fd >= 0)
+		close(p->stats_fd);
 	/* Reverse order: the first object owns the shared maps. */
 	for (size_t i = NFAMILIES; i-- > 0;)
 		if (p->skel[i])
@@ -500,6 +560,34 @@ int probes__map_fd(const struct probes *p, enum probes_map m)
 size_t probes__prog_cnt(const struct probes *p)
 {
 	return p ? p->nlinks : 0;
+}
+
+unsigned int probes__stats_mode(const struct probes *p)
+{
+	return p ? p->stats_mode : CADET_BPF_STATS_UNAVAILABLE;
+}
+
+size_t probes__prog_stats(const struct probes *p, struct probes_prog_stat *out,
+			  size_t n)
+{
+	if (!p)
+		return 0;
+	for (size_t i = 0; i < p->nlinks && i < n; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p->link_prog[i]);
+
+		out[i] = (struct probes_prog_stat){
+			.family = p->link_family[i],
+			.prog = bpf_program__name(p->link_prog[i]),
+		};
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		out[i].id = info.id;
+		out[i].run_ns = info.run_time_ns;
+		out[i].run_cnt = info.run_cnt;
+	}
+	return p->nlinks;
 }
 
 int probes__add_cgroup(struct probes *p, uint64_t id, bool no_seq)

@@ -43,6 +43,15 @@ enum probes_map {
 	PROBES_MAP_CNT
 };
 
+/* One loaded BPF program and its cumulative run-time statistics. */
+struct probes_prog_stat {
+	const char *family;
+	const char *prog;
+	uint32_t id;
+	uint64_t run_ns;                /* since load, 0 without stats */
+	uint64_t run_cnt;
+};
+
 struct probes;
 
 struct probes *probes__new(const struct probes_opts *opts);
@@ -51,6 +60,18 @@ void probes__free(struct probes *p);
 int probes__map_fd(const struct probes *p, enum probes_map m);
 /* Number of programs attached. */
 size_t probes__prog_cnt(const struct probes *p);
+/*
+ * BPF run-time statistics (enum cadet_bpf_stats_mode): turned on by
+ * probes__new() for as long as the probes live, unless the environment
+ * says CADET_BPF_STATS=0 (the bench compares probes without them).
+ */
+unsigned int probes__stats_mode(const struct probes *p);
+/*
+ * Fills @out with up to @n attached programs and their counters read now;
+ * returns how many there are (may exceed @n).
+ */
+size_t probes__prog_stats(const struct probes *p, struct probes_prog_stat *out,
+			  size_t n);
 /*
  * Start or stop recording the tasks of cgroup @id; with @no_seq its
  * syscalls are not streamed by --syscall-seq. 0 or -errno.

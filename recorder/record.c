@@ -11,7 +11,9 @@
 
 #include "recorder/live.h"
 #include "lib/util/args.h"
+#include "lib/util/fs.h"
 #include "recorder/recorder.h"
+#include "recorder/redact.h"
 #include "tools/commands.h"
 
 #define NSEC 1000000000ull
@@ -34,6 +36,10 @@ struct record_args {
 	int ndets;
 	const char *models[MAX_DETECTORS + 1];
 	int nmodels;
+	bool redact;
+	const char *redact_keep[REDACT_MAX_KEEP + 1];
+	int nredact_keep;
+	const char *redact_key;
 };
 
 static const char doc[] =
@@ -57,6 +63,12 @@ static const char doc[] =
 	"  cadet record --live --detector iforest --model iforest.model --webhook URL\n"
 	"        a model trained by cadet replay --save-model; alerts POSTed to\n"
 	"        an Alertmanager-style webhook (docs/live.md)\n"
+	"  cadet record -o run.cadet --redact --redact-keep /var/log --redact-key ds.key\n"
+	"        argv and paths outside /bin /sbin /usr /lib* /etc /proc /sys /dev\n"
+	"        /var/log replaced by keyed hashes (docs/trace-format.md, section 9)\n"
+	"\n"
+	"FILES: the trace, pcaps and --alerts are created 0600 (owner only), or\n"
+	"0640 with --group-readable: they hold command lines, paths, packets.\n"
 	"\n"
 	"PROBES: process, syscall, file, net, mem, cpu, security (default: all)\n";
 
@@ -76,7 +88,13 @@ enum {
 	OPT_WEBHOOK,
 	OPT_LIVE_QUEUE,
 	OPT_SEED,
+	OPT_DETECTOR_TIMEOUT,
+	OPT_IN_PROCESS,
 	OPT_SEQ_EXCLUDE,
+	OPT_REDACT,
+	OPT_REDACT_KEEP,
+	OPT_REDACT_KEY,
+	OPT_GROUP_READABLE,
 };
 
 static const struct argp_option options[] = {
@@ -103,6 +121,21 @@ static const struct argp_option options[] = {
 	{"ringbuf", OPT_RINGBUF, "MB", 0,
 	 "Ring buffer size in MiB, a power of two (default 16)", 0},
 	{"verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0},
+	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
+	 "Create the trace, pcaps and alerts 0640 instead of 0600", 0},
+	{"redact", OPT_REDACT, NULL, 0,
+	 "Replace argv beyond argv[0] and paths outside the kept prefixes by "
+	 "stable hashes (~h:...); not with --pcap",
+	 0},
+	{"redact-keep", OPT_REDACT_KEEP, "PREFIX", 0,
+	 "With --redact: also keep paths under PREFIX in clear (repeatable; "
+	 "kept always: /bin /sbin /usr /lib /lib32 /lib64 /libx32 /etc /proc "
+	 "/sys /dev)",
+	 0},
+	{"redact-key", OPT_REDACT_KEY, "FILE", 0,
+	 "With --redact: HMAC the values under the secret key in FILE (16 to "
+	 "4096 bytes) so that hashes cannot be reversed by guessing",
+	 0},
 	{NULL, 0, NULL, 0, "Live detection (docs/live.md):", 1},
 	{"live", OPT_LIVE, NULL, 0,
 	 "Run detectors on the live stream (recording with -o is optional)", 1},
@@ -125,6 +158,13 @@ static const struct argp_option options[] = {
 	{"live-queue", OPT_LIVE_QUEUE, "MB", 0,
 	 "Detector queue size in MiB (default 32); overflow is counted", 1},
 	{"seed", OPT_SEED, "N", 0, "Detector base seed (default 1)", 1},
+	{"detector-timeout", OPT_DETECTOR_TIMEOUT, "SECONDS", 0,
+	 "A .so plugin runs in a process of its own; longest it may go "
+	 "without progress before it is killed and disabled (default 60)",
+	 1},
+	{"in-process", OPT_IN_PROCESS, NULL, 0,
+	 "Load .so plugins into cadet itself: no isolation (trusted plugins)",
+	 1},
 	{0}};
 
 static const struct {
@@ -252,6 +292,26 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case 'v':
 		a->o.verbose++;
 		break;
+	case OPT_GROUP_READABLE:
+		util_set_group_readable(true);
+		break;
+	case OPT_REDACT:
+		a->redact = true;
+		break;
+	case OPT_REDACT_KEEP:
+		if (a->nredact_keep == REDACT_MAX_KEEP)
+			argp_error(st, "at most %d --redact-keep options",
+				   REDACT_MAX_KEEP);
+		if (arg[0] != '/')
+			argp_error(
+				st,
+				"--redact-keep '%s': give an absolute path prefix such as /var/log",
+				arg);
+		a->redact_keep[a->nredact_keep++] = arg;
+		break;
+	case OPT_REDACT_KEY:
+		a->redact_key = arg;
+		break;
 	case OPT_LIVE:
 		a->live = true;
 		break;
@@ -294,6 +354,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		a->lo.seed = strtoull(arg, NULL, 10);
 		a->live_opt = true;
 		break;
+	case OPT_DETECTOR_TIMEOUT:
+		mb = strtoull(arg, NULL, 10);
+		if (!mb || mb > 86400)
+			argp_error(st,
+				   "bad --detector-timeout '%s': give seconds, 1 to 86400",
+				   arg);
+		a->lo.detector_timeout_s = mb;
+		a->live_opt = true;
+		break;
+	case OPT_IN_PROCESS:
+		a->lo.in_process = true;
+		a->live_opt = true;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(st, "unexpected argument '%s'", arg);
 		break;
@@ -302,10 +375,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 			argp_error(
 				st,
 				"no output file: give one with -o FILE (or detect live with --live)");
+		if ((a->nredact_keep || a->redact_key) && !a->redact)
+			argp_error(st, "--redact-keep and --redact-key need --redact");
+		if (a->redact && (a->o.probes & CADET_PROBE_PCAP))
+			argp_error(
+				st,
+				"--pcap and --redact cannot be combined: packet payloads cannot be redacted; record without --pcap, or capture separately");
 		if (a->live_opt && !a->live)
 			argp_error(
 				st,
-				"--detector, --model, --metrics-addr, --alerts, --webhook, --live-queue and --seed need --live");
+				"--detector, --model, --metrics-addr, --alerts, --webhook, --live-queue, --seed, --detector-timeout and --in-process need --live");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -336,6 +415,7 @@ int cmd_record(int argc, char **argv)
 	};
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct live *live = NULL;
+	struct redact *rd = NULL;
 	struct recorder *r;
 	char *cmdline;
 	int err;
@@ -351,6 +431,21 @@ int cmd_record(int argc, char **argv)
 	a.o.seq_exclude = a.seq_exclude;
 	cmdline = util_join_args(NULL, argc, argv);
 	a.o.cmdline = cmdline;
+	if (a.redact) {
+		struct redact_opts ro = {.sz = sizeof(ro),
+					 .keep = a.redact_keep,
+					 .key_path = a.redact_key};
+		char msg[512];
+
+		rd = redact__new(&ro, msg, sizeof(msg));
+		if (!rd) {
+			fprintf(stderr, "cadet record: %s\n",
+				msg[0] ? msg : strerror(errno));
+			free(cmdline);
+			return 2;
+		}
+		a.o.redact = rd;
+	}
 
 	if (a.live) {
 		/* An exec'd detector that dies must not kill us. */
@@ -362,6 +457,7 @@ int cmd_record(int argc, char **argv)
 		a.lo.trace_name = a.o.output;
 		live = live__new(&a.lo);
 		if (!live) {
+			redact__free(rd);
 			free(cmdline);
 			return 1;
 		}
@@ -371,6 +467,7 @@ int cmd_record(int argc, char **argv)
 	r = recorder__new(&a.o);
 	if (!r) {
 		live__free(live);
+		redact__free(rd);
 		free(cmdline);
 		return 1;
 	}
@@ -392,6 +489,7 @@ int cmd_record(int argc, char **argv)
 	if (recorder__free(r) && !err)
 		err = -EIO;
 	live__free(live);
+	redact__free(rd);
 	free(cmdline);
 	return err ? 1 : 0;
 }

@@ -28,12 +28,15 @@
 
 #include <bpf/libbpf.h>
 
+#include "lib/util/fs.h"
+#include "lib/util/version.h"
 #include "recorder/containers.h"
 #include "recorder/events.h"
 #include "recorder/metrics.h"
 #include "recorder/pcap.h"
 #include "recorder/probes.h"
 #include "recorder/recorder.h"
+#include "recorder/redact.h"
 
 #define NSEC 1000000000ull
 #define MSEC 1000000ull
@@ -121,6 +124,14 @@ static void write_rec(struct recorder *r, const struct cadet_rec *rec)
 
 	if (r->werr)
 		return;
+	/* Before anything sees it: live detectors get the redacted record. */
+	if (r->opts.redact) {
+		rec = redact__record(r->opts.redact, rec);
+		if (!rec) {
+			r->bad_events++;
+			return;
+		}
+	}
 	if (r->opts.on_record)
 		r->opts.on_record(rec, r->opts.on_record_ctx);
 	if (!r->w) {
@@ -632,6 +643,8 @@ static struct cadet_rec *header_rec(struct recorder *r, struct cadet_recbuf *b)
 	h->probes = r->opts.probes;
 	h->interval_ns = r->opts.interval_ns;
 	h->flags = r->opts.all ? CADET_HDR_F_ALL_CGROUPS : 0;
+	if (r->opts.redact)
+		h->flags |= CADET_HDR_F_REDACTED;
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
 #define PUT(field, s)                \
@@ -767,6 +780,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	mo.drops_fd = probes__map_fd(r->probes, PROBES_MAP_DROPS);
 	mo.hist_fd = probes__map_fd(r->probes, PROBES_MAP_SYSCALL_HIST);
 	mo.mm_rss_fd = probes__map_fd(r->probes, PROBES_MAP_MM_RSS);
+	mo.probes = r->probes;
 	mo.all = r->opts.all;
 	r->start_ts = now_ns(CLOCK_MONOTONIC);
 	mo.start_ts = r->start_ts;
@@ -785,6 +799,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	if (r->opts.on_record)
 		r->opts.on_record(hdr, r->opts.on_record_ctx);
 	wo.reorder_ns = REORDER_NS;
+	wo.mode = util_data_mode();
 	r->w = r->output ? cadet_writer__create(r->output, hdr, &wo) : NULL;
 	if (r->output && !r->w) {
 		err = -errno;
@@ -795,6 +810,12 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		goto cleanup;
 	}
 
+	if ((r->opts.probes & CADET_PROBE_PCAP) && r->opts.redact) {
+		fprintf(stderr,
+			"cadet record: --pcap and --redact cannot be combined: packet payloads cannot be redacted; drop one of them\n");
+		err = -EINVAL;
+		goto cleanup;
+	}
 	if ((r->opts.probes & CADET_PROBE_PCAP) && !r->output) {
 		fprintf(stderr,
 			"cadet record: --pcap writes beside the trace: give -o FILE\n");
@@ -998,22 +1019,32 @@ int recorder__free(struct recorder *r)
 	free(r->pending);
 	drain_queue(r);
 	if (r->w) {
-		cadet_writer__stats(r->w, &st);
-		err = cadet_writer__close(r->w);
-		if (err == -ENOSPC)
+		/* Figures after close: only records on disk count as written. */
+		err = cadet_writer__close_stats(r->w, &st);
+		r->w = NULL;
+		if (err == -ENOSPC && st.indexed)
 			fprintf(stderr,
-				"cadet record: disk full: %s has every complete chunk but no index; 'cadet check --repair %s' rebuilds it\n",
+				"cadet record: disk full: %s keeps every chunk written whole; the %llu records that were not written are counted in a LOST record (cpu %u) at its end\n",
+				r->output, (unsigned long long)st.dropped,
+				CADET_LOST_CPU_WRITER);
+		else if (err == -ENOSPC)
+			fprintf(stderr,
+				"cadet record: disk full: %s has every complete chunk but no index; 'cadet check --repair %s' rebuilds it (free some space first)\n",
 				r->output, r->output);
 		else if (err)
 			fprintf(stderr, "cadet record: finishing %s: %s\n",
 				r->output, strerror(-err));
 		fprintf(stderr,
-			"cadet record: %s: %llu records, %llu events, %llu lost, %llu late, %llu bytes\n",
+			"cadet record: %s: %llu records written, %llu events, %llu lost, %llu late, %llu bytes\n",
 			r->output, (unsigned long long)st.records,
 			(unsigned long long)r->tot.events,
 			(unsigned long long)metrics__lost_total(r->metrics),
 			(unsigned long long)st.late,
 			(unsigned long long)st.bytes_out);
+		if (st.dropped)
+			fprintf(stderr,
+				"cadet record: %s: %llu records LOST: not written because of the write error\n",
+				r->output, (unsigned long long)st.dropped);
 	} else if (r->metrics) {
 		fprintf(stderr,
 			"cadet record: %llu records, %llu events, %llu lost (no trace written)\n",

@@ -49,6 +49,12 @@ struct recorder_opts {
 	 */
 	void (*on_record)(const struct cadet_rec *rec, void *ctx);
 	void *on_record_ctx;
+	/*
+	 * --redact (recorder/redact.h): every record passes through it
+	 * before the writer and on_record see it; the header says so.
+	 * Not with CADET_PROBE_PCAP (payloads cannot be redacted).
+	 */
+	struct redact *redact;
 };
 
 struct recorder;

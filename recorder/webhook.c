@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "lib/util/version.h"
 #include "recorder/webhook.h"
 #include "replayer/dethost.h"
 
@@ -155,10 +156,11 @@ static int post(struct webhook *w, const char *body)
 	}
 	len = asprintf(&req,
 		       "POST %s HTTP/1.1\r\nHost: %s:%s\r\n"
-		       "User-Agent: cadet/" CADET_VERSION "\r\n"
+		       "User-Agent: cadet/%s\r\n"
 		       "Content-Type: application/json\r\n"
 		       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		       w->path, w->host, w->port, strlen(body), body);
+		       w->path, w->host, w->port, CADET_VERSION, strlen(body),
+		       body);
 	if (len < 0) {
 		req = NULL;
 		ret = -ENOMEM;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/util/fs.h"
 #include "replayer/registry.h"
 #include "replayer/replay.h"
 #include "replayer/replay_int.h"
@@ -32,6 +33,9 @@ enum {
 	OPT_SYNTH_SECONDS,
 	OPT_SYNTH_ANOMALY,
 	OPT_SAVE_MODEL,
+	OPT_DETECTOR_TIMEOUT,
+	OPT_IN_PROCESS,
+	OPT_GROUP_READABLE,
 };
 
 struct targ {
@@ -50,6 +54,8 @@ struct args {
 	uint64_t seed;
 	int jobs;
 	int exec_timeout;
+	int detector_timeout;
+	bool in_process;
 	bool quiet;
 	bool list;
 	const char **dets;
@@ -76,8 +82,19 @@ static const char doc[] =
 	"exec:COMMAND (a program reading JSON lines). Every detector takes\n"
 	"threshold=max|qNN|NUMBER|none.\n"
 	"\n"
-	"Exit status: 0 clean, 1 a trace was skipped or a detector disabled\n"
-	"(said on stderr; the rest is written), 2 bad usage or input.\n"
+	"A .so plugin runs in a child process of its own: when it crashes,\n"
+	"exits or hangs (no progress for --detector-timeout seconds; then it\n"
+	"is killed) that detector alone is disabled, with a message naming it,\n"
+	"the signal and the callback, and the others' results are written.\n"
+	"--in-process dlopen()s plugins into cadet instead (trusted plugins;\n"
+	"a crash there ends the run). Built-in detectors always run in-process.\n"
+	"\n"
+	"Exit status: 0 clean; 1 a trace was skipped (damaged, not a regular\n"
+	"file) or cut (its records before the cut, e.g. by a killed recorder,\n"
+	"are replayed, with a warning), or a detector disabled\n"
+	"(it failed, crashed, exited or hung; said on stderr, the results\n"
+	"header has \"disabled\": why, the rest is written); 2 bad usage or\n"
+	"input (nothing written).\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  cadet replay run.cadet --detector rules --detector iforest:trees=100 -o results.jsonl\n"
@@ -107,8 +124,18 @@ static const struct argp_option options[] = {
 	 "(PATH, PATH.threshold; with several detectors PATH.<name>) for "
 	 "cadet record --live --model",
 	 0},
+	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
+	 "Create the results and models 0640 instead of 0600 (owner only)", 0},
 	{"exec-timeout", OPT_EXEC_TIMEOUT, "SECONDS", 0,
 	 "Longest wait for an exec'd detector's answer (default 120)", 0},
+	{"detector-timeout", OPT_DETECTOR_TIMEOUT, "SECONDS", 0,
+	 "Longest a .so plugin's process may go without progress before it "
+	 "is killed and its detector disabled (default 60)",
+	 0},
+	{"in-process", OPT_IN_PROCESS, NULL, 0,
+	 "Load .so plugins into cadet itself: no isolation (trusted "
+	 "plugins only)",
+	 0},
 	{NULL, 0, NULL, 0, "Synthetic traces (tests, benchmarks):", 1},
 	{"make-synthetic", OPT_SYNTH, "FILE", 0,
 	 "Write a seeded synthetic trace to FILE and exit", 1},
@@ -208,8 +235,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 				arg);
 		a->exec_timeout = v;
 		break;
+	case OPT_DETECTOR_TIMEOUT:
+		if (parse_u64(arg, 1, 86400, &v))
+			argp_error(
+				st,
+				"--detector-timeout %s: want seconds, 1 to 86400",
+				arg);
+		a->detector_timeout = v;
+		break;
+	case OPT_IN_PROCESS:
+		a->in_process = true;
+		break;
 	case OPT_SAVE_MODEL:
 		a->save_model = arg;
+		break;
+	case OPT_GROUP_READABLE:
+		util_set_group_readable(true);
 		break;
 	case OPT_SYNTH:
 		a->synth = arg;
@@ -309,8 +350,10 @@ static int run(struct args *a)
 		}
 		fd = mkstemp(tmp);
 		out = fd >= 0 ? fdopen(fd, "w") : NULL;
+		/* Results name containers and processes: 0600 unless
+		 * --group-readable (mkstemp already made it 0600). */
 		if (out)
-			fchmod(fd, 0644);
+			util_fchmod_regular(fd, util_data_mode());
 	}
 	if (!out) {
 		fprintf(stderr, "cadet replay: cannot create %s: %s\n",
@@ -379,6 +422,8 @@ int cmd_replay(int argc, char **argv)
 	o.jobs = a.jobs;
 	o.quiet = a.quiet;
 	o.exec_timeout_s = a.exec_timeout;
+	o.detector_timeout_s = a.detector_timeout;
+	o.in_process = a.in_process;
 	o.save_model = a.save_model;
 	/* Only training a model: no results unless asked for. */
 	if (!a.ntest && !a.output)

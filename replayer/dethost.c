@@ -6,10 +6,12 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,7 +19,9 @@
 #include <jansson.h>
 
 #include "lib/util/errbuf.h"
+#include "lib/util/fs.h"
 #include "replayer/dethost.h"
+#include "replayer/isolate.h"
 #include "replayer/registry.h"
 #include "replayer/replay_int.h"
 
@@ -55,6 +59,18 @@ void det_inst_disable(struct det_inst *d, const char *fmt, ...)
 	if (!d->disabled)
 		d->disabled = "out of memory";
 	det_log(&d->host, "disabled: %s (other detectors go on)", msg);
+}
+
+void replay_host_disable(const struct cadet_host *h, const char *fmt, ...)
+{
+	struct det_inst *d = h->host_data;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	det_inst_disable(d, "%s", msg);
 }
 
 static void sink_alert(struct det_inst *d, uint64_t ts, uint64_t cg,
@@ -162,7 +178,19 @@ static int resolve(struct det_inst *d, char *err, size_t errlen)
 		ret = det_ops_import(b, d->spec.name, &d->ops, err, errlen);
 		break;
 	case DET_PLUGIN:
-		ret = plugin_load(d->spec.name, &d->ops, &d->dl, err, errlen);
+		if (d->cfg.in_process) {
+			ret = plugin_load(d->spec.name, &d->ops, &d->dl, err,
+					  errlen);
+			break;
+		}
+		ret = iso_open(d->spec.name, d->cfg.detector_timeout_s,
+			       &d->iso, &d->ops, err, errlen);
+		if (ret == -ECHILD) {
+			/* It died loading: this detector is out, the
+			 * others go on. */
+			det_inst_disable(d, "%s", err);
+			return 0;
+		}
 		break;
 	case DET_EXEC:
 	default:
@@ -187,6 +215,13 @@ int det_inst_init(struct det_inst *d, const char *spec,
 		d->cfg.who = "cadet";
 	if (d->cfg.exec_timeout_s < 1)
 		d->cfg.exec_timeout_s = 120;
+	if (d->cfg.detector_timeout_s < 1)
+		d->cfg.detector_timeout_s = ISO_DEFAULT_TIMEOUT_S;
+	d->host.sz = sizeof(d->host);
+	d->host.host_data = d;
+	d->host.score = host_score;
+	d->host.alert = host_alert;
+	d->host.log = det_log;
 	ret = det_spec_parse(spec, &d->spec, err, errlen);
 	if (ret)
 		goto cleanup;
@@ -225,13 +260,18 @@ int det_inst_init(struct det_inst *d, const char *spec,
 	}
 	d->seed = replay_detector_seed(d->cfg.seed_base, spec);
 	d->tick_ns = d->ops.tick_ns ? d->ops.tick_ns : NS_PER_S;
-	d->host.sz = sizeof(d->host);
-	d->host.host_data = d;
-	d->host.score = host_score;
-	d->host.alert = host_alert;
-	d->host.log = det_log;
+	if (d->disabled)
+		return 0; /* an isolated plugin that died loading */
+	/* An isolated plugin's init() finds its channel in the state. */
+	d->state = d->iso;
 	/* init() now: a bad parameter value stops us before any work. */
 	ret = d->ops.init(&d->state, &d->host, d->params, d->nparams, d->seed);
+	if (ret < 0 && d->disabled) {
+		/* Its child crashed, exited or hung in init(): said; the
+		 * other detectors go on without it. */
+		d->state = NULL;
+		return 0;
+	}
 	if (ret < 0) {
 		util_errf(err, errlen, ret, "detector '%s': init failed (%s)%s",
 			  spec, strerror(-ret),
@@ -259,6 +299,7 @@ void det_inst_release(struct det_inst *d)
 	if (!d)
 		return;
 	det_inst_fini(d);
+	iso_close(d->iso);
 	if (d->dl)
 		dlclose(d->dl);
 	free(d->vals);
@@ -295,21 +336,32 @@ int det_inst_begin(struct det_inst *d, const struct cadet_trace_desc *t)
 	return DCALL(d, on_trace_begin, d->state, t);
 }
 
-static int deliver_container(struct det_inst *d, const struct cadet_rec *rec)
+void det_container_desc(const struct cadet_rec *rec,
+			struct cadet_container_desc *cd,
+			char runtime[DET_RUNTIME_LEN])
 {
 	const struct cadet_rec_container *c = (const void *)rec;
-	struct cadet_container_desc cd = {
-		.sz = sizeof(cd),
+
+	_Static_assert(DET_RUNTIME_LEN > sizeof(c->runtime),
+		       "DET_RUNTIME_LEN holds the runtime and its NUL");
+	*cd = (struct cadet_container_desc){
+		.sz = sizeof(*cd),
 		.cgroup_id = rec->cgroup_id,
 		.id = cadet_rec_str(rec, &c->id),
 		.name = cadet_rec_str(rec, &c->name),
 		.cgroup_path = cadet_rec_str(rec, &c->cgroup_path),
+		.runtime = runtime,
 	};
-	char runtime[sizeof(c->runtime) + 1];
-
 	memcpy(runtime, c->runtime, sizeof(c->runtime));
 	runtime[sizeof(c->runtime)] = 0;
-	cd.runtime = runtime;
+}
+
+static int deliver_container(struct det_inst *d, const struct cadet_rec *rec)
+{
+	struct cadet_container_desc cd;
+	char runtime[DET_RUNTIME_LEN];
+
+	det_container_desc(rec, &cd, runtime);
 	return DCALL(d, on_container, d->state, &cd,
 		     rec->type != CADET_REC_CONTAINER_REMOVE);
 }
@@ -414,6 +466,7 @@ int det_inst_save_model(struct det_inst *d, const char *path, char *err,
 {
 	char side[4096], tmp[4200], rule[32];
 	json_t *o;
+	FILE *f;
 	int ret;
 
 	if (d->disabled)
@@ -422,12 +475,26 @@ int det_inst_save_model(struct det_inst *d, const char *path, char *err,
 			"detector '%s' was disabled (%s): no model saved",
 			d->spec.spec, d->disabled);
 	if (d->ops.save_model) {
+		/*
+		 * Models hold what was learned from traces: created with
+		 * the data mode before the plugin writes (fopen "w" keeps
+		 * it), set again after (a plugin may replace the file).
+		 */
+		int fd = util_create_data(path, O_TRUNC);
+
+		if (fd >= 0)
+			close(fd);
 		ret = d->ops.save_model(d->state, path);
 		if (ret < 0)
 			return util_errf(
 				err, errlen, ret,
 				"detector '%s': cannot save its model to %s: %s",
 				d->spec.spec, path, strerror(-ret));
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			util_fchmod_regular(fd, util_data_mode());
+			close(fd);
+		}
 	}
 	if (snprintf(side, sizeof(side), "%s.threshold", path) >=
 	    (int)sizeof(side))
@@ -442,7 +509,11 @@ int det_inst_save_model(struct det_inst *d, const char *path, char *err,
 		      (json_int_t)d->nvals, "model", d->ops.save_model != NULL);
 	if (!o)
 		return util_errf(err, errlen, -ENOMEM, "out of memory");
-	ret = json_dump_file(o, tmp, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	errno = 0;
+	f = util_fopen_data(tmp, "w");
+	ret = f ? json_dumpf(o, f, JSON_COMPACT | JSON_REAL_PRECISION(17)) : -1;
+	if (f && fclose(f))
+		ret = -1;
 	json_decref(o);
 	if (ret || rename(tmp, side)) {
 		ret = -(errno ? errno : EIO);

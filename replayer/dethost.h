@@ -6,7 +6,9 @@
  *
  *   - instantiate from a spec ("NAME[:k=v]", "PATH.so[:k=v]",
  *     "exec:COMMAND"): resolve, ABI check, parameter check, host keys
- *     (threshold=) split off, seed, init();
+ *     (threshold=) split off, seed, init(); a .so plugin runs in a child
+ *     process of its own (isolate.h) unless cfg.in_process, so that its
+ *     crash or hang disables it alone;
  *   - deliver records: skip header/schema/labels, call on_tick at fixed
  *     record-time intervals before the first record past each boundary,
  *     then on_container or on_event;
@@ -58,12 +60,17 @@ struct det_inst_cfg {
 	int exec_timeout_s; /* exec adapter: longest wait for the child */
 	const struct det_inst_sink *sink;
 	void *ctx; /* the embedding host's, for its sink */
+	/* .so plugins: longest wait for the plugin's child (default
+	 * ISO_DEFAULT_TIMEOUT_S), or dlopen() them into this process. */
+	int detector_timeout_s;
+	bool in_process;
 };
 
 struct det_inst {
 	struct det_spec spec;
 	struct cadet_detector_ops ops;
 	void *dl;
+	struct iso_det *iso; /* an isolated plugin's child (isolate.h) */
 	struct cadet_host host;
 	struct cadet_param *params; /* spec params minus host keys */
 	size_t nparams;
@@ -133,6 +140,16 @@ bool det_inst_model_for(const struct det_inst *d, const char *path);
  */
 int det_inst_load_model(struct det_inst *d, const char *path, char *err,
 			size_t errlen);
+
+/* The runtime of a container record as a string, with its NUL. */
+#define DET_RUNTIME_LEN 32
+/*
+ * det_container_desc() - what on_container() gets for @rec; strings point
+ * into @rec and @runtime.
+ */
+void det_container_desc(const struct cadet_rec *rec,
+			struct cadet_container_desc *cd,
+			char runtime[DET_RUNTIME_LEN]);
 
 const char *det_severity_name(enum cadet_severity s);
 /* @s as a JSON string, with quotes. */

@@ -102,7 +102,21 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t n)
 	return n;
 }
 
-/* Kills the child (if alive) and reaps it; describes how it ended. */
+/* Whether the child has ended, without reaping it (its pid, and so its
+ * process group id, stay ours until then). */
+static bool child_ended(pid_t pid)
+{
+	siginfo_t si = {0};
+
+	return !waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+	       si.si_pid == pid;
+}
+
+/*
+ * Kills the child (if alive) and everything in its process group (what
+ * the shell started: a `sleep` must not outlive us under PID 1), reaps
+ * it and describes how it ended.
+ */
 static void child_reap(struct exec_det *x, bool kill_it, char *how,
 		       size_t howlen)
 {
@@ -113,17 +127,14 @@ static void child_reap(struct exec_det *x, bool kill_it, char *how,
 	if (x->pid <= 0)
 		return;
 	/* A child that closed its output is likely exiting: give it 2 s. */
-	for (int i = 0; !kill_it && i < 200; i++) {
-		p = waitpid(x->pid, &status, WNOHANG);
-		if (p == x->pid)
-			goto reaped;
+	for (int i = 0; !kill_it && i < 200 && !child_ended(x->pid); i++)
 		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
-	}
+	/* The group id is the unreaped child's pid: not reused yet. */
+	kill(-x->pid, SIGKILL);
 	kill(x->pid, SIGKILL);
 	do
 		p = waitpid(x->pid, &status, 0);
 	while (p < 0 && errno == EINTR);
-reaped:
 	x->pid = 0;
 	if (p < 0)
 		return;
@@ -487,7 +498,11 @@ static int spawn_child(struct exec_det *x)
 	sigemptyset(&dflt);
 	sigaddset(&dflt, SIGPIPE);
 	posix_spawnattr_setsigdefault(&attr, &dflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	/* A process group of its own: on a timeout we kill what the shell
+	 * started with it. */
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr,
+				 POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	ret = -posix_spawn(&x->pid, "/bin/sh", &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
@@ -705,7 +720,10 @@ static void exec_fini(void *state)
 			    read(x->out_fd, buf, sizeof(buf)) == 0)
 				break;
 		}
-		if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
+		if (child_ended(x->pid)) {
+			/* Its leftovers go with it (see child_reap()). */
+			kill(-x->pid, SIGKILL);
+			waitpid(x->pid, &status, 0);
 			x->pid = 0;
 			if (!WIFEXITED(status) || WEXITSTATUS(status))
 				x->host->log(

@@ -195,12 +195,10 @@ int det_ops_import(const struct cadet_detector_ops *src, const char *what,
 	return 0;
 }
 
-int plugin_load(const char *path, struct cadet_detector_ops *ops, void **handle,
+int plugin_open(const char *path, void **handle, cadet_detector_entry_fn *entry,
 		char *err, size_t errlen)
 {
-	cadet_detector_entry_fn entry;
 	void *h;
-	int ret;
 
 	*handle = NULL;
 	dlerror();
@@ -209,23 +207,39 @@ int plugin_load(const char *path, struct cadet_detector_ops *ops, void **handle,
 		return util_errf(err, errlen, -ENOENT,
 				 "%s: cannot load detector plugin: %s", path,
 				 dlerror());
-	*(void **)&entry = dlsym(h, CADET_DETECTOR_ENTRY_SYM);
-	if (!entry) {
-		ret = util_errf(
+	*(void **)entry = dlsym(h, CADET_DETECTOR_ENTRY_SYM);
+	if (!*entry) {
+		dlclose(h);
+		return util_errf(
 			err, errlen, -ENOEXEC,
 			"%s: no '%s' symbol: not a cadet detector (export `const struct cadet_detector_ops *%s(void)`, see docs/detector-abi.md)",
 			path, CADET_DETECTOR_ENTRY_SYM,
 			CADET_DETECTOR_ENTRY_SYM);
-		goto cleanup;
 	}
-	ret = det_ops_import(entry(), path, ops, err, errlen);
-	if (ret)
-		goto cleanup;
 	*handle = h;
 	return 0;
-cleanup:
-	dlclose(h);
-	return ret;
+}
+
+int plugin_load(const char *path, struct cadet_detector_ops *ops, void **handle,
+		char *err, size_t errlen)
+{
+	cadet_detector_entry_fn entry;
+	void *h;
+	int ret;
+
+	ret = plugin_open(path, &h, &entry, err, errlen);
+	if (ret) {
+		*handle = NULL;
+		return ret;
+	}
+	ret = det_ops_import(entry(), path, ops, err, errlen);
+	if (ret) {
+		dlclose(h);
+		*handle = NULL;
+		return ret;
+	}
+	*handle = h;
+	return 0;
 }
 
 /* Whether @key is listed in "key=default: meaning; key2=...". */

@@ -43,6 +43,15 @@ int det_ops_import(const struct cadet_detector_ops *src, const char *what,
 		   struct cadet_detector_ops *dst, char *err, size_t errlen);
 
 /*
+ * plugin_open() - dlopen(@path, RTLD_NOW | RTLD_LOCAL) and find the entry
+ * symbol, without calling it (an isolated child calls it itself, so that
+ * a crash there is seen as such). On failure the object is closed.
+ * Returns 0 or -errno with @err filled.
+ */
+int plugin_open(const char *path, void **handle, cadet_detector_entry_fn *entry,
+		char *err, size_t errlen);
+
+/*
  * plugin_load() - dlopen(@path, RTLD_NOW | RTLD_LOCAL), find the entry
  * symbol, import its ops. On success *@handle is the dlopen() handle to
  * dlclose() after fini(); on failure the object is already closed.

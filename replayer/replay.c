@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 
 #include "cadet/trace.h"
+#include "lib/util/version.h"
 #include "replayer/dethost.h"
 #include "replayer/loader.h"
 #include "replayer/registry.h"
@@ -47,6 +48,7 @@ struct rtrace {
 	char sha256[65];
 	uint64_t records;
 	char *error; /* set: skipped */
+	char *damage; /* set: cut; the records before the cut are replayed */
 	char *anomaly; /* first anomaly label, described */
 	struct ctr_ent *ctrs; /* sorted by cgroup_id */
 	size_t nctrs;
@@ -340,6 +342,7 @@ void replay__free(struct replay *r)
 		free(t->ctrs);
 		free(t->path);
 		free(t->error);
+		free(t->damage);
 		free(t->anomaly);
 	}
 	free(r->traces);
@@ -357,6 +360,8 @@ int replay__add_detector(struct replay *r, const char *spec)
 		.seed_base = r->opts.seed,
 		.exec_timeout_s = r->opts.exec_timeout_s,
 		.sink = &replay_sink,
+		.detector_timeout_s = r->opts.detector_timeout_s,
+		.in_process = r->opts.in_process,
 	};
 	struct det *d = calloc(1, sizeof(*d)), **nd;
 	char err[768];
@@ -513,10 +518,10 @@ static void precheck_one(void *ctx, size_t i)
 	char why[512];
 	int err;
 
-	if (sha256_file(t->path, t->sha256, why, sizeof(why))) {
-		t->error = strdup(why);
-		return;
-	}
+	/*
+	 * Open before hashing: the reader refuses what is not a regular
+	 * file (a symlink to /dev/zero would be hashed forever).
+	 */
 	rd = cadet_reader__open(t->path, NULL);
 	if (!rd) {
 		const char *m = cadet_reader__open_error();
@@ -525,7 +530,26 @@ static void precheck_one(void *ctx, size_t i)
 		t->error = strdup(why);
 		return;
 	}
-	while ((err = cadet_reader__next(rd, &rec)) > 0) {
+	if (sha256_file(t->path, t->sha256, why, sizeof(why))) {
+		t->error = strdup(why);
+		cadet_reader__free(rd);
+		return;
+	}
+	for (;;) {
+		err = cadet_reader__next(rd, &rec);
+		if (!err)
+			break;
+		/*
+		 * Cut (the recorder was killed): every record before the cut
+		 * is sound; note it and replay them. Damage skips the trace.
+		 */
+		if (err == -ENODATA) {
+			if (!t->damage)
+				t->damage = strdup(cadet_reader__error(rd));
+			continue;
+		}
+		if (err < 0)
+			break;
 		t->records++;
 		if (rec->type == CADET_REC_CONTAINER ||
 		    rec->type == CADET_REC_CONTAINER_ADD) {
@@ -554,7 +578,9 @@ static void precheck_one(void *ctx, size_t i)
 		t->error = strdup(why);
 	}
 	cadet_reader__free(rd);
-	qsort(t->ctrs, t->nctrs, sizeof(*t->ctrs), cmp_ctr);
+	/* qsort(NULL, 0, ...) is undefined: a trace may have no container. */
+	if (t->nctrs)
+		qsort(t->ctrs, t->nctrs, sizeof(*t->ctrs), cmp_ctr);
 }
 
 static const char *phase_name(enum cadet_phase p)
@@ -590,9 +616,15 @@ static void det_run_trace(struct det *d, struct rtrace *t)
 	td.header = cadet_reader__header(rd);
 	if (det_inst_begin(&d->di, &td))
 		goto cleanup;
-	while ((err = cadet_reader__next(rd, &rec)) > 0)
+	/* Up to a cut, as the pre-pass counted (it warned). */
+	while ((err = cadet_reader__next(rd, &rec)) != 0) {
+		if (err == -ENODATA)
+			continue;
+		if (err < 0)
+			break;
 		if (det_inst_feed(&d->di, rec))
 			goto cleanup;
+	}
 	if (err < 0) {
 		det_inst_disable(&d->di, "%s: %s", t->path,
 				 cadet_reader__error(rd));
@@ -810,7 +842,17 @@ int replay__run(struct replay *r, FILE *out)
 				"cadet replay: skipping %s trace %s: %s\n",
 				phase_name(t->phase), t->path, t->error);
 			skipped = true;
-		} else if (t->anomaly && t->phase != CADET_PHASE_TEST) {
+			continue;
+		}
+		if (t->damage) {
+			fprintf(stderr,
+				"cadet replay: WARNING: %s trace %s is cut: %s; replaying the %" PRIu64
+				" records that could be read (exit status 1)\n",
+				phase_name(t->phase), t->path, t->damage,
+				t->records);
+			skipped = true;
+		}
+		if (t->anomaly && t->phase != CADET_PHASE_TEST) {
 			return set_err(
 				r, -EINVAL,
 				"%s: a --%s trace must be normal-only, but it has an anomaly label (%s): pass it as a test trace, or record a normal run for %s",

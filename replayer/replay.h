@@ -45,6 +45,14 @@ struct replay_opts {
 	 * detector, to PATH.<detector name> with several. NULL: none.
 	 */
 	const char *save_model;
+	/*
+	 * .so plugins run each in a child process of their own, so that a
+	 * crash or hang disables that detector only: max seconds without
+	 * progress from one (default 60, then it is killed), or, with
+	 * in_process, dlopen() them into this process (trusted plugins).
+	 */
+	int detector_timeout_s;
+	bool in_process;
 };
 
 struct replay *replay__new(const struct replay_opts *opts);

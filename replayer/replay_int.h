@@ -15,6 +15,12 @@ const char *replay_host_ctr_name(const struct cadet_host *h,
 				 uint64_t cgroup_id);
 /* Seconds the exec adapter waits for a child before giving up. */
 int replay_host_exec_timeout(const struct cadet_host *h);
+/*
+ * Disables the detector for the rest of the run with a message (said on
+ * stderr, kept for the results header); the other detectors go on.
+ */
+void replay_host_disable(const struct cadet_host *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Current phase. */
 enum cadet_phase replay_host_phase(const struct cadet_host *h);
 

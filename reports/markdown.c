@@ -10,11 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util/version.h"
 #include "reports/report.h"
-
-#ifndef CADET_VERSION
-#define CADET_VERSION "unknown"
-#endif
 
 /* A table cell: '|' escaped, line breaks flattened. */
 static void cell(FILE *f, const char *s)

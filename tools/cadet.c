@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util/version.h"
 #include "tools/commands.h"
 
 struct command {

@@ -42,8 +42,10 @@ static const char dump_doc[] =
 	"  cadet dump run.cadet --header --json | head\n"
 	"\n"
 	"Exit status: 0 when every record was read, 1 when the trace is\n"
-	"damaged (records before the damage are printed), 2 on usage or I/O\n"
-	"errors.";
+	"damaged, cut (no seek table, e.g. the recorder was killed) or\n"
+	"followed by another trace or trailing data: every record that can\n"
+	"be read is printed and stderr says what is wrong and how much was\n"
+	"read; 2 on usage or I/O errors (or not a regular file).";
 
 static const struct argp_option dump_opts[] = {
 	{"json", 'j', NULL, 0, "One JSON object per line", 0},

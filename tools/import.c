@@ -34,7 +34,18 @@
 
 #include "cadet/trace.h"
 #include "lib/util/fs.h"
+#include "lib/util/version.h"
 #include "tools/commands.h"
+
+/* "cadet import VERSION", as the header and the manifest name the importer. */
+static const char *importer_version(void)
+{
+	static char buf[96];
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "cadet import %s", CADET_VERSION);
+	return buf;
+}
 
 #define ADFA_SYSCALL_GAP_NS 1000ull     /* 1 us between syscalls */
 #define ADFA_SEC 1000000000ull
@@ -410,7 +421,7 @@ static int open_file(struct writer_ctx *c, const char *path)
 		err = put_str(c->b,
 			      offsetof(struct cadet_rec_header,
 				       recorder_version),
-			      "cadet import " CADET_VERSION);
+			      importer_version());
 	if (!err)
 		err = put_str(c->b, offsetof(struct cadet_rec_header, cmdline),
 			      c->cmdline);
@@ -605,7 +616,7 @@ static int import_adfa(struct import_args *args)
 	json_object_set_new(man, "format", json_string("cadet"));
 	json_object_set_new(man, "source", json_string(args->input));
 	json_object_set_new(man, "importer",
-			    json_string("cadet import " CADET_VERSION));
+			    json_string(importer_version()));
 	json_object_set_new(man, "traces_per_file",
 			    json_integer(args->per_file));
 	json_object_set_new(

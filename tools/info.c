@@ -15,6 +15,7 @@
 #include "cadet/trace.h"
 #include "lib/trace/trace_print.h"
 #include "tools/commands.h"
+#include "tools/info_cost.h"
 
 static const char info_doc[] =
 	"Summarize a cadet trace: header (host, kernel, probes, recorder,\n"
@@ -25,8 +26,11 @@ static const char info_doc[] =
 	"EXAMPLES:\n"
 	"  cadet info run.cadet\n"
 	"\n"
-	"Exit status: 0 when the whole trace was read, 1 when it is damaged\n"
-	"(the summary covers what could be read), 2 on usage or I/O errors.";
+	"Exit status: 0 when the whole trace was read, 1 when it is damaged,\n"
+	"cut (no seek table, e.g. the recorder was killed) or followed by\n"
+	"another trace or trailing data (said on stderr; the summary covers\n"
+	"what could be read), 2 on usage or I/O errors (or not a regular\n"
+	"file).";
 
 struct info_ctr {
 	uint64_t cgroup_id;
@@ -47,6 +51,7 @@ struct info_state {
 	uint64_t last_ts;
 	uint64_t lost;
 	uint64_t labels;
+	struct info_cost cost;          /* STATS and BPF_STATS */
 };
 
 static error_t info_parse(int key, char *arg, struct argp_state *state)
@@ -160,7 +165,7 @@ static void print_span(const char *what, uint64_t a, uint64_t b, int64_t b2e)
 }
 
 static void print_summary(const char *path, struct cadet_reader *r,
-			  struct info_state *st, bool damaged)
+			  struct info_state *st, bool damaged, bool cut)
 {
 	const struct cadet_rec_header *h = cadet_reader__header(r);
 	uint8_t prelude[20];
@@ -228,6 +233,9 @@ static void print_summary(const char *path, struct cadet_reader *r,
 	if (damaged)
 		printf("%-16s damaged: see the errors above; run `cadet check`\n",
 		       "status:");
+	else if (cut)
+		printf("%-16s cut: the records before the cut are summarized; `cadet check --repair` adds the index\n",
+		       "status:");
 
 	printf("\ncontainers: %zu\n", st->nctrs);
 	if (st->nctrs)
@@ -252,6 +260,7 @@ static void print_summary(const char *path, struct cadet_reader *r,
 			printf("  type %-13u %12" PRIu64 " (unknown type)\n", t,
 			       st->counts[t]);
 	}
+	info_cost__print(&st->cost, stdout);
 }
 
 int cmd_info(int argc, char **argv)
@@ -265,7 +274,7 @@ int cmd_info(int argc, char **argv)
 	struct cadet_reader *r = NULL;
 	struct info_state *st = NULL;
 	const char *path = NULL;
-	bool damaged = false;
+	bool damaged = false, cut = false;
 	int err, ret = 2;
 
 	argv[0] = (char *)"cadet info";
@@ -289,7 +298,10 @@ int cmd_info(int argc, char **argv)
 		if (err < 0) {
 			fprintf(stderr, "cadet info: %s\n",
 				cadet_reader__error(r));
-			damaged = true;
+			if (err == -ENODATA)
+				cut = true;
+			else
+				damaged = true;
 			if (err != -EBADMSG)
 				break;
 			continue;
@@ -301,6 +313,10 @@ int cmd_info(int argc, char **argv)
 		st->counts[rec->type]++;
 		if (rec->type == CADET_REC_LOST)
 			st->lost += ((const struct cadet_rec_lost *)rec)->count;
+		if (info_cost__add(&st->cost, rec)) {
+			fprintf(stderr, "cadet info: out of memory\n");
+			goto cleanup;
+		}
 		if ((rec->type == CADET_REC_CONTAINER ||
 		     rec->type == CADET_REC_CONTAINER_ADD ||
 		     rec->type == CADET_REC_CONTAINER_REMOVE) &&
@@ -309,16 +325,18 @@ int cmd_info(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	print_summary(path, r, st, damaged);
-	ret = damaged ? 1 : 0;
+	print_summary(path, r, st, damaged, cut);
+	ret = damaged || cut ? 1 : 0;
 cleanup:
 	for (size_t i = 0; st && i < st->nctrs; i++) {
 		free(st->ctrs[i].id);
 		free(st->ctrs[i].name);
 		free(st->ctrs[i].image);
 	}
-	if (st)
+	if (st) {
 		free(st->ctrs);
+		info_cost__free(&st->cost);
+	}
 	free(st);
 	cadet_reader__free(r);
 	return ret;

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 #define CADET_FORMAT_MAJOR 1
-#define CADET_FORMAT_MINOR 0
+#define CADET_FORMAT_MINOR 1
 
 /* First 8 bytes of the header frame payload. */
 #define CADET_FILE_MAGIC "CADETTR\0"
@@ -65,6 +65,7 @@ enum cadet_rec_type {
 	CADET_REC_LABEL = 9,            /* ground truth from the injector */
 	CADET_REC_METRICS = 10,         /* per container per interval */
 	CADET_REC_SYSCALL_HIST = 11,    /* per container per interval */
+	CADET_REC_BPF_STATS = 12,       /* recorder's cost per BPF program (1.1) */
 
 	CADET_REC_EXEC = 16,
 	CADET_REC_FORK = 17,
@@ -148,6 +149,7 @@ struct cadet_rec_header {
 	struct cadet_vstr cmdline;
 };
 #define CADET_HDR_F_ALL_CGROUPS 0x1u /* --all: host processes too */
+#define CADET_HDR_F_REDACTED 0x2u    /* --redact: paths, argv hashed */
 
 enum cadet_field_kind {
 	CADET_FK_U8 = 1,
@@ -236,6 +238,30 @@ struct cadet_rec_stats {
 	uint64_t bytes_written;     /* compressed bytes over the interval */
 	uint64_t lost;              /* kernel drops over the interval */
 	uint64_t late;              /* records past the reorder window */
+};
+
+/*
+ * Kernel-side cost of one of the recorder's BPF programs over the
+ * interval ending at h.ts (BPF run-time statistics), written beside each
+ * STATS record. Added in 1.1.
+ */
+struct cadet_rec_bpf_stats {
+	struct cadet_rec h;
+	uint64_t interval_ns;
+	uint64_t run_ns;            /* ns spent in the program */
+	uint64_t run_cnt;           /* invocations */
+	uint32_t prog_id;           /* kernel program id */
+	uint32_t stats;             /* enum cadet_bpf_stats_mode */
+	char family[16];            /* probe family ("syscall") */
+	char prog[32];              /* program ("sys_enter") */
+};
+
+/* How run_ns/run_cnt of BPF_STATS records were obtained. */
+enum cadet_bpf_stats_mode {
+	CADET_BPF_STATS_UNAVAILABLE = 0, /* kernel refused: run_* are 0 */
+	CADET_BPF_STATS_RECORDER = 1,   /* turned on by the recorder */
+	CADET_BPF_STATS_SYSCTL = 2,     /* already on (kernel.bpf_stats_enabled) */
+	CADET_BPF_STATS_OFF = 3,        /* off on request: run_* are 0 */
 };
 
 /*
@@ -449,17 +475,29 @@ struct cadet_writer_opts {
 	size_t chunk_bytes;     /* default 1 MiB uncompressed */
 	uint64_t chunk_ns;      /* default 1 s of trace time */
 	uint64_t reorder_ns;    /* default 200 ms */
+	/* Permission bits of the file, set exactly (umask aside); default
+	 * 0600: traces hold command lines and paths. */
+	unsigned int mode;
 };
 #define CADET_WRITER_OPTS_SZ_MIN sizeof(size_t)
 
 struct cadet_writer_stats {
-	uint64_t records;
+	uint64_t records;       /* records in chunks written whole to the file */
 	uint64_t chunks;
 	uint64_t bytes_in;      /* uncompressed record bytes */
 	uint64_t bytes_out;     /* file bytes so far */
 	uint64_t late;
-	uint64_t lost;          /* sum of LOST records' counts */
+	uint64_t lost;          /* sum of LOST records' counts in the file */
+	uint64_t pending;       /* added, not yet in the file (buffered) */
+	uint64_t dropped;       /* at close: added but never written (write error) */
+	uint64_t indexed;       /* at close: 1 when index and seek table were written */
 };
+
+/*
+ * cpu of the LOST record a writer adds at close after a write error (disk
+ * full): its count is the records that never reached the file.
+ */
+#define CADET_LOST_CPU_WRITER 0xffffu
 
 /*
  * @hdr is the HEADER record (built with a recbuf); the writer adds the
@@ -473,8 +511,17 @@ int cadet_writer__add(struct cadet_writer *w, const struct cadet_rec *rec);
 int cadet_writer__flush(struct cadet_writer *w, uint64_t ts);
 void cadet_writer__stats(const struct cadet_writer *w,
 			 struct cadet_writer_stats *st);
-/* Flush all, write index and seek table, close. Frees @w even on error. */
+/*
+ * Flush all, write index and seek table, close. Frees @w even on error.
+ * After a write error (e.g. -ENOSPC, returned) the file keeps every chunk
+ * written whole; the partial one is cut off and, when there is room, a
+ * chunk with a LOST record (cpu CADET_LOST_CPU_WRITER) counting the
+ * records that were not written, an index and a seek table are added.
+ */
 int cadet_writer__close(struct cadet_writer *w);
+/* cadet_writer__close() that also fills @st with the final figures. */
+int cadet_writer__close_stats(struct cadet_writer *w,
+			      struct cadet_writer_stats *st);
 /* Free without finishing the file (leaves it as a crash would). */
 void cadet_writer__free(struct cadet_writer *w);
 
@@ -491,7 +538,12 @@ void cadet_writer__free(struct cadet_writer *w);
  *   cadet_reader__free(r);
  *
  * A file without index/seek table (a cut file) is read by scanning its
- * frames; every complete chunk is returned. Records from a newer format
+ * frames; every complete chunk is returned, then next() returns -ENODATA
+ * once (__error() says where the file was cut and how many records were
+ * read). A damaged chunk, a second trace appended to the file or data
+ * after the seek table give -EBADMSG; next() goes on with what follows
+ * a damaged chunk. Only regular files are opened (EISDIR for a directory,
+ * EINVAL for devices, FIFOs and sockets). Records from a newer format
  * minor whose fixed part is longer are returned as is; records from an
  * older file whose fixed part is shorter are zero-extended so that the
  * structs above can always be used.
@@ -523,7 +575,11 @@ const struct cadet_rec_header *cadet_reader__header(const struct cadet_reader *r
 /* Schema record of @type in this file, NULL if the file has none. */
 const struct cadet_rec_schema *cadet_reader__schema(const struct cadet_reader *r,
 						    unsigned int type);
-/* 1 and *rec set: a record; 0: end of trace; <0: -errno, see __error(). */
+/*
+ * 1 and *rec set: a record; 0: end of trace; -ENODATA: the file was cut
+ * (every record before the cut was returned); -EBADMSG: damage, calling
+ * again goes on after it; other -errno: stop. __error() says what.
+ */
 int cadet_reader__next(struct cadet_reader *r, const struct cadet_rec **rec);
 /* Position before the first chunk that may hold records with ts >= @ts. */
 int cadet_reader__seek_ts(struct cadet_reader *r, uint64_t ts);
@@ -547,6 +603,7 @@ struct cadet_check_report {
 	bool seek_table_ok;
 	bool order_ok;          /* records sorted by ts */
 	char message[512];      /* first problem found, human readable */
+	bool concatenated;      /* a second trace follows the first one */
 };
 
 /*
@@ -556,10 +613,25 @@ struct cadet_check_report {
  */
 int cadet_trace_check(const char *path, struct cadet_check_report *rep);
 /*
- * cadet_trace_repair() - rebuild index and seek table of a cut file: keep
- * every complete chunk, drop the partial tail frame. Returns 0 or -errno.
+ * cadet_trace_repair() - rebuild index and seek table of a cut or damaged
+ * file: keep every sound chunk (found by walking the frames, through the
+ * seek table and index past a damaged frame, and by the zstd frame magic),
+ * drop damaged chunks and the partial tail frame. The new file replaces
+ * the original only when complete and when no fewer records can be read
+ * from it; the original is kept as PATH.orig (-EEXIST when that exists).
+ * Two concatenated traces are not repaired (-EBADMSG; split them).
+ * Returns 0, -EBADMSG (details in @rep) or other -errno.
  */
 int cadet_trace_repair(const char *path, struct cadet_check_report *rep);
+
+struct cadet_repair_opts {
+	size_t sz;
+	bool no_backup;         /* do not keep the original as PATH.orig */
+};
+
+/* cadet_trace_repair() with options; @opts may be NULL (defaults). */
+int cadet_trace_repair_opts(const char *path, struct cadet_check_report *rep,
+			    const struct cadet_repair_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -62,12 +62,14 @@ int trace_pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+ssize_t (*trace_write_fn)(int fd, const void *buf, size_t len) = write;
+
 int trace_write_full(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = trace_write_fn(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_writeSkippableFrame */
 #include <zstd.h>
@@ -124,6 +125,11 @@ void trace_buf_release(struct trace_buf *b);
 
 int trace_pread_full(int fd, void *buf, size_t len, uint64_t off);
 int trace_write_full(int fd, const void *buf, size_t len);
+/*
+ * The write(2) that trace_write_full() calls; tests replace it to inject
+ * failures (a disk filling up) without needing root or a small file system.
+ */
+extern ssize_t (*trace_write_fn)(int fd, const void *buf, size_t len);
 
 /*
  * trace_frame_read() - identify the frame at @off of a @file_size file.

@@ -35,8 +35,14 @@ struct cadet_reader {
 	size_t chunks_cap;
 	bool indexed;
 	uint64_t tail_bytes; /* scan: bytes after the last whole frame */
-	char *scan_error; /* scan stopped at a malformed frame */
-	bool scan_error_shown;
+	/*
+	 * Why the trace ends early, reported by next() once after the last
+	 * readable record: -ENODATA a cut file (no seek table), -EBADMSG a
+	 * malformed frame, a second trace or trailing data.
+	 */
+	char *end_error;
+	int end_errno;
+	bool end_error_shown;
 
 	size_t next_chunk;
 	size_t cur_chunk;
@@ -356,13 +362,67 @@ cleanup:
 	return ret;
 }
 
+static int __attribute__((format(printf, 3, 4)))
+set_end_error(struct cadet_reader *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	free(r->end_error);
+	va_start(ap, fmt);
+	n = vasprintf(&r->end_error, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		r->end_error = NULL;
+		return -ENOMEM;
+	}
+	r->end_errno = err;
+	return 0;
+}
+
+static uint64_t chunk_records(const struct cadet_reader *r)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < r->nchunks; i++)
+		n += r->chunks[i].records;
+	return n;
+}
+
+/*
+ * What follows a seek table that is not the end of the file: another
+ * trace (files concatenated) or foreign bytes. Either way the trace ended
+ * at @off; the rest is not read.
+ */
+static int note_trailing(struct cadet_reader *r, uint64_t off)
+{
+	uint8_t magic[4];
+
+	r->tail_bytes = r->file_size - off;
+	if (r->tail_bytes >= sizeof(magic) &&
+	    !trace_pread_full(r->fd, magic, sizeof(magic), off) &&
+	    trace_get_le32(magic) == CADET_SKIP_MAGIC_HEADER)
+		return set_end_error(
+			r, -EBADMSG,
+			"%s: a second trace starts at offset %llu (two traces were concatenated, e.g. by `cat A B`): read the %llu records of the first one only; split the file with `head -c %llu` and `tail -c +%llu`",
+			r->path, (unsigned long long)off,
+			(unsigned long long)chunk_records(r),
+			(unsigned long long)off, (unsigned long long)off + 1);
+	return set_end_error(
+		r, -EBADMSG,
+		"%s: %llu bytes of trailing data after the seek table at offset %llu are not part of the trace (file corrupted or appended to): read the %llu records before them",
+		r->path, (unsigned long long)r->tail_bytes,
+		(unsigned long long)off, (unsigned long long)chunk_records(r));
+}
+
 /* Cut or damaged index: find the chunks by walking the frames. */
 static int scan_frames(struct cadet_reader *r)
 {
 	struct trace_chunk_sum sum;
 	struct trace_frame f;
-	char why[256], msg[512];
+	char why[256];
 	uint64_t off = r->data_off;
+	bool seek_table = false;
 	int err;
 
 	while (off < r->file_size) {
@@ -375,14 +435,21 @@ static int scan_frames(struct cadet_reader *r)
 			break;
 		}
 		if (err) {
-			snprintf(
-				msg, sizeof(msg),
-				"%s: frame at offset %llu: %s; records before it were read; try `cadet check --repair`",
-				r->path, (unsigned long long)off, why);
-			r->scan_error = strdup(msg);
 			r->tail_bytes = r->file_size - off;
-			if (!r->scan_error)
-				return -ENOMEM;
+			err = set_end_error(
+				r, -EBADMSG,
+				"%s: frame at offset %llu: %s; the %llu records before it were read, the %llu bytes from there on were not; try `cadet check --repair`",
+				r->path, (unsigned long long)off, why,
+				(unsigned long long)chunk_records(r),
+				(unsigned long long)r->tail_bytes);
+			if (err)
+				return err;
+			break;
+		}
+		if (f.magic == CADET_SKIP_MAGIC_HEADER) {
+			err = note_trailing(r, off);
+			if (err)
+				return err;
 			break;
 		}
 		if (f.kind == TRACE_FRAME_DATA) {
@@ -404,10 +471,57 @@ static int scan_frames(struct cadet_reader *r)
 				return err;
 		}
 		off += f.csize;
+		if (f.magic == CADET_SKIP_MAGIC_SEEK) {
+			/* The seek table is always the last frame. */
+			seek_table = true;
+			if (off < r->file_size) {
+				err = note_trailing(r, off);
+				if (err)
+					return err;
+			}
+			break;
+		}
 	}
 	r->raw.len = 0;
 	r->dec.len = 0;
+	if (!r->end_error && !seek_table)
+		return set_end_error(
+			r, -ENODATA,
+			"%s: the trace was cut after %llu of %llu bytes (no seek table: the recorder was killed, or the disk filled): read the %llu records of its %zu complete chunks%s; `cadet check --repair` adds the missing index",
+			r->path,
+			(unsigned long long)(r->file_size - r->tail_bytes),
+			(unsigned long long)r->file_size,
+			(unsigned long long)chunk_records(r), r->nchunks,
+			r->tail_bytes ? ", not the partial chunk after them"
+				      : "");
 	return 0;
+}
+
+/* Says why @path (stat() as @sb, or failed with @errnum) is no trace. */
+static int not_regular(const char *path, const struct stat *sb, int errnum)
+{
+	const char *what;
+
+	if (errnum) {
+		set_err(open_err, sizeof(open_err), "%s: %s", path,
+			strerror(errnum));
+		return -errnum;
+	}
+	if (S_ISDIR(sb->st_mode)) {
+		set_err(open_err, sizeof(open_err),
+			"%s: is a directory; give a trace file (e.g. %s/*.cadet)",
+			path, path);
+		return -EISDIR;
+	}
+	what = S_ISCHR(sb->st_mode)  ? "a character device"
+	       : S_ISBLK(sb->st_mode) ? "a block device"
+	       : S_ISFIFO(sb->st_mode) ? "a FIFO"
+	       : S_ISSOCK(sb->st_mode) ? "a socket"
+				       : "a special file";
+	set_err(open_err, sizeof(open_err),
+		"%s: is %s, not a regular file; a trace must be a regular file (copy a stream to a file first)",
+		path, what);
+	return -EINVAL;
 }
 
 struct cadet_reader *
@@ -437,17 +551,29 @@ trace_reader_open_mode(const char *path, const struct cadet_reader_opts *opts,
 	r->dctx = ZSTD_createDCtx();
 	if (!r->path || !r->dctx)
 		goto cleanup;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Only regular files (after following symlinks): a device or FIFO
+	 * has no size to trust and may never end (/dev/zero), and opening
+	 * a FIFO would block. stat() first, then fstat() the opened file
+	 * in case the path changed in between.
+	 */
+	if (stat(path, &sb)) {
+		err = not_regular(path, &sb, errno);
+		goto cleanup;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		err = not_regular(path, &sb, 0);
+		goto cleanup;
+	}
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (r->fd < 0 || fstat(r->fd, &sb)) {
 		err = -errno;
 		set_err(open_err, sizeof(open_err), "%s: %s", path,
 			strerror(errno));
 		goto cleanup;
 	}
-	if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)) {
-		err = -EINVAL;
-		set_err(open_err, sizeof(open_err), "%s: not a regular file",
-			path);
+	if (!S_ISREG(sb.st_mode)) {
+		err = not_regular(path, &sb, 0);
 		goto cleanup;
 	}
 	r->file_size = sb.st_size;
@@ -522,7 +648,7 @@ void cadet_reader__free(struct cadet_reader *r)
 	free(r->schemas);
 	free(r->hdr);
 	free(r->chunks);
-	free(r->scan_error);
+	free(r->end_error);
 	trace_buf_release(&r->raw);
 	trace_buf_release(&r->dec);
 	trace_buf_release(&r->ext);
@@ -613,11 +739,11 @@ int cadet_reader__next(struct cadet_reader *r, const struct cadet_rec **rec)
 	for (;;) {
 		if (!r->loaded) {
 			if (r->next_chunk >= r->nchunks) {
-				if (r->scan_error && !r->scan_error_shown) {
-					r->scan_error_shown = true;
+				if (r->end_error && !r->end_error_shown) {
+					r->end_error_shown = true;
 					set_err(r->err, sizeof(r->err), "%s",
-						r->scan_error);
-					return -EBADMSG;
+						r->end_error);
+					return r->end_errno;
 				}
 				return 0;
 			}
@@ -668,7 +794,7 @@ int cadet_reader__seek_ts(struct cadet_reader *r, uint64_t ts)
 	}
 	r->next_chunk = lo;
 	r->loaded = false;
-	r->scan_error_shown = false;
+	r->end_error_shown = false;
 	return 0;
 }
 

@@ -82,6 +82,16 @@ static const struct trace_field_desc stats_fields[] = {
 	FLD(cadet_rec_stats, late, U64),
 };
 
+static const struct trace_field_desc bpf_stats_fields[] = {
+	FLD(cadet_rec_bpf_stats, interval_ns, U64),
+	FLD(cadet_rec_bpf_stats, run_ns, U64),
+	FLD(cadet_rec_bpf_stats, run_cnt, U64),
+	FLD(cadet_rec_bpf_stats, prog_id, U32),
+	FLD(cadet_rec_bpf_stats, stats, U32),
+	FLD(cadet_rec_bpf_stats, family, CHAR),
+	FLD(cadet_rec_bpf_stats, prog, CHAR),
+};
+
 static const struct trace_field_desc label_fields[] = {
 	FLD(cadet_rec_label, start_ts, U64),
 	FLD(cadet_rec_label, end_ts, U64),
@@ -201,6 +211,7 @@ static const struct trace_type_desc types[] = {
 	TYPE(METRICS, "metrics", cadet_rec_metrics, metrics_fields),
 	TYPE(SYSCALL_HIST, "syscall_hist", cadet_rec_syscall_hist,
 	     syscall_hist_fields),
+	TYPE(BPF_STATS, "bpf_stats", cadet_rec_bpf_stats, bpf_stats_fields),
 	TYPE(EXEC, "exec", cadet_rec_exec, exec_fields),
 	TYPE(FORK, "fork", cadet_rec_fork, fork_fields),
 	TYPE(EXIT, "exit", cadet_rec_exit, exit_fields),

@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/trace/trace_int.h"
+#include "lib/util/fs.h"
 
 struct heap_ent {
 	uint64_t ts;
@@ -134,10 +136,14 @@ static int write_frame(struct cadet_writer *w, const void *p, size_t len,
 	int err;
 
 	err = note_frame(w, len, dsize);
-	if (!err)
-		err = trace_write_full(w->fd, p, len);
 	if (err)
 		return err;
+	err = trace_write_full(w->fd, p, len);
+	if (err) {
+		/* Part of it may be on disk: it is not a frame of the file. */
+		w->nframes--;
+		return err;
+	}
 	w->st.bytes_out += len;
 	return 0;
 }
@@ -175,6 +181,9 @@ static int cut_chunk(struct cadet_writer *w)
 		return err;
 	w->chunks[w->nchunks++] = w->cur;
 	w->st.chunks++;
+	/* Counted once on disk: a failed write loses the whole chunk. */
+	w->st.records += w->cur.records;
+	w->st.lost += w->cur.lost;
 	memset(&w->cur, 0, sizeof(w->cur));
 	w->chunk.len = 0;
 	return 0;
@@ -204,9 +213,7 @@ static int emit_one(struct cadet_writer *w)
 		uint64_t lost = ((struct cadet_rec_lost *)rec)->count;
 
 		w->cur.lost += lost;
-		w->st.lost += lost;
 	}
-	w->st.records++;
 	w->st.bytes_in += rec->size;
 	w->last_ts = rec->ts;
 	w->any_out = true;
@@ -273,11 +280,16 @@ struct cadet_writer *cadet_writer__create(const char *path,
 	err = trace_build_header_frame(hdr, &hf);
 	if (err)
 		goto cleanup;
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		     o.mode ? o.mode : 0600);
 	if (w->fd < 0) {
 		err = -errno;
 		goto cleanup;
 	}
+	/* O_TRUNC keeps an old file's mode; a regular file gets ours. */
+	err = util_fchmod_regular(w->fd, o.mode ? o.mode : 0600);
+	if (err)
+		goto cleanup;
 	err = write_frame(w, hf.p, hf.len, 0);
 cleanup:
 	trace_buf_release(&hf);
@@ -347,12 +359,62 @@ void cadet_writer__stats(const struct cadet_writer *w,
 	if (!w || !st)
 		return;
 	*st = w->st;
+	/* Added but not on disk: buffered, or lost to a write error. */
+	st->pending = w->seq - w->st.records;
 }
 
-int cadet_writer__close(struct cadet_writer *w)
+/*
+ * After a write error (disk full): the file keeps every chunk written
+ * whole. Cut off the partial frame, which frees its space, and try to
+ * end the file properly: one chunk holding a LOST record that counts the
+ * records that never reached the file, then index and seek table. If
+ * that fails too, the file is left as a crash would leave it.
+ */
+static int finish_after_error(struct cadet_writer *w)
+{
+	uint64_t unwritten = w->seq - w->st.records;
+	struct cadet_recbuf *b;
+	struct cadet_rec_lost *l;
+	int err;
+
+	w->st.dropped = unwritten;
+	if (ftruncate(w->fd, w->st.bytes_out) ||
+	    lseek(w->fd, w->st.bytes_out, SEEK_SET) < 0)
+		return -errno;
+	while (w->nheap)
+		free(w->heap[--w->nheap].rec);
+	w->chunk.len = 0;
+	memset(&w->cur, 0, sizeof(w->cur));
+	if (!unwritten)
+		return 0;
+	b = cadet_recbuf__new();
+	l = b ? cadet_recbuf__start(b, CADET_REC_LOST, sizeof(*l)) : NULL;
+	if (!l) {
+		cadet_recbuf__free(b);
+		return -ENOMEM;
+	}
+	l->h.ts = w->nchunks ? w->chunks[w->nchunks - 1].last_ts : 0;
+	l->h.cpu = CADET_LOST_CPU_WRITER;
+	snprintf(l->h.comm, sizeof(l->h.comm), "cadet-writer");
+	l->count = unwritten;
+	err = trace_buf_reserve(&w->chunk, l->h.size);
+	if (!err) {
+		memcpy(w->chunk.p, l, l->h.size);
+		w->chunk.len = l->h.size;
+		w->cur.first_ts = w->cur.last_ts = l->h.ts;
+		w->cur.records = 1;
+		w->cur.lost = unwritten;
+		err = cut_chunk(w);
+	}
+	cadet_recbuf__free(b);
+	return err;
+}
+
+int cadet_writer__close_stats(struct cadet_writer *w,
+			      struct cadet_writer_stats *st)
 {
 	struct trace_buf tail = {0};
-	int err;
+	int err, werr;
 
 	if (!w)
 		return -EINVAL;
@@ -361,19 +423,40 @@ int cadet_writer__close(struct cadet_writer *w)
 		err = drain(w, UINT64_MAX);
 	if (!err)
 		err = cut_chunk(w);
+	werr = err;
+	if (err && err != -ENOMEM)
+		err = finish_after_error(w);
 	if (!err)
 		err = trace_build_tail(w->chunks, w->nchunks, w->fcsize,
 				       w->fdsize, w->nframes, &tail);
 	if (!err)
 		err = trace_write_full(w->fd, tail.p, tail.len);
-	if (!err)
+	if (!err) {
 		w->st.bytes_out += tail.len;
+		w->st.indexed = 1;
+	} else if (werr) {
+		/* No room for the tail either: the file ends after a chunk. */
+		if (ftruncate(w->fd, w->st.bytes_out))
+			err = -errno;
+	}
 	if (close(w->fd) && !err)
 		err = -errno;
 	w->fd = -1;
+	if (!w->st.dropped)
+		w->st.dropped = w->seq - w->st.records;
+	if (st) {
+		*st = w->st;
+		st->pending = 0;
+	}
 	trace_buf_release(&tail);
 	cadet_writer__free(w);
-	return err;
+	/* The first error is what the caller must hear about. */
+	return werr ? werr : err;
+}
+
+int cadet_writer__close(struct cadet_writer *w)
+{
+	return cadet_writer__close_stats(w, NULL);
 }
 
 void cadet_writer__free(struct cadet_writer *w)

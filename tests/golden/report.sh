@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `cadet report` end to end on seeded synthetic traces (no root needed):
 # replay and eval them, write the report, then check its outputs with
-# tests/golden/report_check.py (real PNGs, Grafana schema, panel CSV,
+# tests/golden/report_check.py (real PNGs, dashboard structure and Grafana's
+# schema when available, panel CSV,
 # promtool accepting metrics.om with every sample kept). Also the report
 # without results/eval, and the errors for bad input.
 set -euo pipefail
@@ -16,10 +17,9 @@ fail() {
 	exit 1
 }
 
-[ -f "$SCHEMAS/dashboard.jsonschema.json" ] ||
-	fail "no Grafana schemas in $SCHEMAS (shared/ must sit beside the checkout, or set SCHEMAS)"
+# Without Grafana's schemas (../shared is CI's) or promtool, report_check.py
+# checks the rest and prints a SKIP line for that step.
 command -v gnuplot >/dev/null || fail "gnuplot missing: make deps (gnuplot-nox)"
-command -v promtool >/dev/null || fail "promtool missing: make deps (prometheus)"
 
 "$CADET" replay --make-synthetic "$tmp/syn-leak.cadet" --synth-anomaly mem_leak \
 	--synth-records 4000 --synth-seconds 40 --synth-containers 3 --seed 3

@@ -561,7 +561,7 @@ static void test_table_host(void **state)
 
 	tb = container_table__new(&o);
 	if (!tb) {
-		print_message("skip: no cgroup v2 mount here\n");
+		print_message("SKIP: no cgroup v2 mount here\n");
 		skip();
 	}
 	print_message("v2 mount: %s\n", container_table__cgroup_root(tb));

@@ -522,6 +522,65 @@ static void test_regression(void **state)
 	json_decref(same);
 }
 
+/*
+ * Issue 10: a baseline whose metric is not a number or lies outside its
+ * range must be refused, not read as "no regression".
+ */
+static void test_regression_bad_baseline(void **state)
+{
+	static const struct {
+		const char *metric;
+		const char *want;
+	} cases[] = {
+		{"f1", "metric=f1: baseline value \"high\" is not a number"},
+		{"f1", "metric=f1: baseline value -5 is outside [0, 1]"},
+		{"latency_median_s",
+		 "metric=latency_median_s: baseline value -1 is negative"},
+		{"pa_k", "metric=pa_k.20: baseline value 2 is outside [0, 1]"},
+	};
+	json_t *cur = eval_json(results_text);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *base = eval_json(results_text);
+		json_t *sc = json_array_get(
+			json_object_get(json_array_get(json_object_get(
+							       base, "detectors"),
+						       0),
+					"per_scenario"),
+			0);
+		char err[512] = "", *out = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&out, &len);
+		int n;
+
+		switch (i) {
+		case 0:
+			json_object_set_new(sc, "f1", json_string("high"));
+			break;
+		case 1:
+			json_object_set_new(sc, "f1", json_integer(-5));
+			break;
+		case 2:
+			json_object_set_new(sc, "latency_median_s",
+					    json_integer(-1));
+			break;
+		case 3:
+			json_object_set_new(json_object_get(sc, "pa_k"), "20",
+					    json_integer(2));
+			break;
+		}
+		n = cadet_eval_regress(base, cur, 0.02, f, err, sizeof(err));
+		fclose(f);
+		if (n != -EINVAL || !strstr(err, cases[i].want) ||
+		    !strstr(err, "detector=det scenario=cpu_hog "))
+			fail_msg("case %zu: got %d, '%s'; want -EINVAL, '%s'", i,
+				 n, err, cases[i].want);
+		free(out);
+		json_decref(base);
+	}
+	json_decref(cur);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_grace_option),
 		cmocka_unit_test(test_json_md),
 		cmocka_unit_test(test_regression),
+		cmocka_unit_test(test_regression_bad_baseline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

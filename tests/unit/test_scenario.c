@@ -230,6 +230,60 @@ static void test_memory_edge_cases(void **state)
 	scenario__free(s);
 }
 
+/*
+ * Issue 10: the documented 1022-character line limit (inih's own buffer
+ * is 200 bytes), a UTF-8 byte order mark, and a directory or missing
+ * file instead of an INI file.
+ */
+static void test_file_robustness(void **state)
+{
+	static const char tail[] =
+		"category = network\nduration = 10\n"
+		"[container a]\ncommand = true\n";
+	char text[4096], desc[1023];
+	struct scenario *s;
+
+	/* "description = " is 14 characters: the line is exactly 1022 */
+	memset(desc, 'd', 1022 - 14);
+	desc[1022 - 14] = '\0';
+	snprintf(text, sizeof(text), "[scenario]\nname = x\ndescription = %s\n%s",
+		 desc, tail);
+	s = load_str(text);
+	if (!s)
+		fail_msg("a 1022-character line must parse:\n%s", errbuf);
+	assert_int_equal(strlen(s->description), 1022 - 14);
+	scenario__free(s);
+
+	/* one more character is an error naming the line and the limit */
+	snprintf(text, sizeof(text),
+		 "[scenario]\nname = x\ndescription = d%s\n%s", desc, tail);
+	s = load_str(text);
+	assert_null(s);
+	assert_non_null(strstr(errbuf, "mem.ini:3: line too long (1023 characters, at most 1022)"));
+
+	/* a byte order mark before the first section is skipped */
+	snprintf(text, sizeof(text),
+		 "\xef\xbb\xbf[scenario]\nname = x\ndescription = d\n%s", tail);
+	s = load_str(text);
+	if (!s)
+		fail_msg("a file starting with a BOM must parse:\n%s", errbuf);
+	assert_string_equal(s->name, "x");
+	scenario__free(s);
+
+	/* a directory says so instead of "Input/output error" */
+	s = scenario__load(FIXTURES, &(struct scenario_opts){
+		.sz = sizeof(struct scenario_opts), .errbuf = errbuf,
+		.errbuf_sz = sizeof(errbuf)});
+	assert_null(s);
+	assert_int_equal(errno, EISDIR);
+	assert_non_null(strstr(errbuf, FIXTURES ": is a directory"));
+
+	s = load("no_such_file.ini");
+	assert_null(s);
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(errbuf, "no_such_file.ini: cannot read: no such file"));
+}
+
 static void test_value_parsers(void **state)
 {
 	uint64_t v;
@@ -427,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_valid_normal_and_command),
 		cmocka_unit_test(test_malformed_fixtures),
 		cmocka_unit_test(test_memory_edge_cases),
+		cmocka_unit_test(test_file_robustness),
 		cmocka_unit_test(test_value_parsers),
 		cmocka_unit_test(test_override),
 		cmocka_unit_test(test_plan_seeded),

@@ -1,0 +1,142 @@
+#!/bin/bash
+# ns added per syscall by each way of watching a cgroup, side by side:
+# getppid(2) loop (bench/syscall_loop.c) in a cgroup v2 directory, one
+# round = every mode once, in order, ROUNDS rounds; the figure of a mode
+# is the median over rounds of (its ns/call - the no-recorder ns/call of
+# the same round).
+#
+#   bench/syscall_cost.sh                       all modes, 5 rounds
+#   MODES="none empty default bpftrace" ROUNDS=9 bench/syscall_cost.sh
+#
+# Modes: none; empty (an empty tp_btf sys_enter program, bench/empty.bpf.c:
+# the floor of this kernel); bpftrace (a one-line count of syscalls per
+# cgroup); default (cadet record, all families); seq (default +
+# --syscall-seq); stats (default with BPF run-time statistics on, as
+# cadet record runs by default); one mode per probe family (process,
+# syscall, file, net, mem, cpu, security: `--probes X` alone).
+# base, base-seq: default and seq with another cadet binary, $CADET_BASE
+# (before/after comparisons in the same interleaved run).
+# cadet runs with CADET_BPF_STATS=0 except in mode "stats" so that every
+# mode pays the same kernel bookkeeping (none).
+#
+# Output: one line per measurement on stderr, then a table on stdout;
+# JSON lines in $OUT (default /tmp/syscall_cost.jsonl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CADET=$(readlink -f "${CADET:-build/cadet}")
+BUILD=${BUILD:-build}
+LOOP=$(readlink -f "${LOOP:-$BUILD/bench/syscall_loop}")
+ROUNDS=${ROUNDS:-5}
+CALLS=${CALLS:-2000000}
+MODES=${MODES:-none empty bpftrace default seq stats process syscall file net mem cpu security}
+OUT=${OUT:-/tmp/syscall_cost.jsonl}
+
+[ "$(id -u)" = 0 ] || { echo "syscall_cost: needs root" >&2; exit 2; }
+[ -x "$LOOP" ] || { echo "syscall_cost: $LOOP missing: make BUILD=$BUILD $BUILD/bench/syscall_loop" >&2; exit 2; }
+
+TMP=$(mktemp -d /tmp/cadet-cost.XXXXXX)
+CG=/sys/fs/cgroup/unified/cadet-cost-$$
+PID=
+
+cleanup() {
+	[ -n "$PID" ] && kill -INT "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+	rmdir "$CG" 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$CG"
+# bpftrace finds tracepoints through tracefs only.
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -c bench/empty.bpf.c \
+	-o "$TMP/empty.bpf.o"
+cc -O2 -Wall bench/bpf_attach.c -lbpf -o "$TMP/bpf_attach"
+
+# wait_for FILE PATTERN: until the watcher says it is ready.
+wait_for() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -q "$2" "$1" && return 0
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$1" >&2
+	echo "syscall_cost: watcher did not start" >&2
+	exit 1
+}
+
+start() {
+	local mode=$1 log=$TMP/w.log
+	: >"$log"
+	PID=
+	case $mode in
+	none) return 0 ;;
+	empty)
+		"$TMP/bpf_attach" "$TMP/empty.bpf.o" >"$log" 2>&1 &
+		PID=$!
+		wait_for "$log" attached ;;
+	bpftrace)
+		bpftrace -e "tracepoint:raw_syscalls:sys_enter /cgroup == cgroupid(\"$CG\")/ { @[args->id] = count(); }" \
+			>"$log" 2>&1 &
+		PID=$!
+		wait_for "$log" Attaching ;;
+	*)
+		local args=(--cgroup "$CG") env=CADET_BPF_STATS=0 bin=$CADET
+		case $mode in
+		default) ;;
+		seq) args+=(--syscall-seq) ;;
+		stats) env=CADET_BPF_STATS=1 ;;
+		base) bin=$CADET_BASE ;;
+		base-seq) bin=$CADET_BASE args+=(--syscall-seq) ;;
+		*) args+=(--probes "$mode") ;;
+		esac
+		env "$env" "$bin" record -o "$TMP/t.cadet" "${args[@]}" \
+			>"$log" 2>&1 &
+		PID=$!
+		wait_for "$log" 'recording to' ;;
+	esac
+}
+
+stop() {
+	[ -n "$PID" ] || return 0
+	kill -INT "$PID"
+	wait "$PID" || true
+	PID=
+}
+
+: >"$OUT"
+for ((r = 1; r <= ROUNDS; r++)); do
+	for mode in $MODES; do
+		start "$mode"
+		out=$("$LOOP" -c "$CG" -n "$CALLS" -k 3)
+		stop
+		lost=0
+		[ -f "$TMP/t.cadet" ] &&
+			lost=$("$CADET" info "$TMP/t.cadet" | awk '/^lost events:/ { print $3 }')
+		rm -f "$TMP/t.cadet"
+		echo "round $r $mode: $out lost=$lost" >&2
+		ns=$(sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p' <<<"$out")
+		echo "{\"round\": $r, \"mode\": \"$mode\", \"ns\": $ns, \"lost\": ${lost:-0}}" >>"$OUT"
+	done
+done
+
+python3 - "$OUT" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+base = {r["round"]: r["ns"] for r in rows if r["mode"] == "none"}
+modes = []
+for r in rows:
+    if r["mode"] not in modes:
+        modes.append(r["mode"])
+print("| mode | ns/call | added ns/call | rounds | lost |")
+print("|---|---|---|---|---|")
+for m in modes:
+    rs = [r for r in rows if r["mode"] == m]
+    ns = [r["ns"] for r in rs]
+    add = [r["ns"] - base[r["round"]] for r in rs if r["round"] in base]
+    fmt = lambda v: "%.1f (%.1f..%.1f)" % (statistics.median(v), min(v), max(v))
+    print("| %s | %s | %s | %d | %d |" % (m, fmt(ns),
+          fmt(add) if m != "none" else "-", len(rs), sum(r["lost"] for r in rs)))
+EOF
