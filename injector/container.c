@@ -1052,12 +1052,34 @@ static int wait_started(struct container *c, pid_t pid, const char *pidfile,
 }
 
 /* runc exec forwards no SIGKILL: kill the process itself. */
-static void kill_pid_file(const char *pidfile)
+/*
+ * Kill the process that `runc exec` (our child @runc) started. On a loaded
+ * machine a timeout can expire before runc has written its pid file:
+ * wait for the file while runc runs (without reaping runc), and kill runc
+ * itself only if the file never comes.
+ */
+static void kill_exec(pid_t runc, const char *pidfile)
 {
-	pid_t pid = read_pid_file(pidfile);
+	uint64_t give_up = now_ms() + RUNC_TIMEOUT_MS;
+	siginfo_t si;
+	pid_t pid;
 
-	if (pid > 0)
-		kill(pid, SIGKILL);
+	for (;;) {
+		pid = read_pid_file(pidfile);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			return;
+		}
+		memset(&si, 0, sizeof(si));
+		if (!waitid(P_PID, runc, &si, WEXITED | WNOHANG | WNOWAIT) &&
+		    si.si_pid == runc)
+			return; /* runc ended: nothing left to kill */
+		if (now_ms() >= give_up) {
+			kill(runc, SIGKILL);
+			return;
+		}
+		usleep(10 * 1000);
+	}
 }
 
 int container__exec(struct container *c, const char *const *argv,
@@ -1164,7 +1186,7 @@ int container__exec(struct container *c, const char *const *argv,
 
 		if (read_all(pipefd[0], &b, deadline) == -ETIMEDOUT) {
 			timed_out = 1;
-			kill_pid_file(pidfile);
+			kill_exec(pid, pidfile);
 			/* what the killed process still had in the pipe */
 			read_all(pipefd[0], &b, now_ms() + 2000);
 		}
@@ -1191,7 +1213,7 @@ int container__exec(struct container *c, const char *const *argv,
 			close(p.fd);
 		if (r == 0) {
 			timed_out = 1;
-			kill_pid_file(pidfile);
+			kill_exec(pid, pidfile);
 		}
 	}
 	/* runc exec exits with the process: 128 + 9 after a timeout */

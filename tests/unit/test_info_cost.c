@@ -125,8 +125,11 @@ static char *run_info(const char *path)
 
 static void assert_has(const char *text, const char *want)
 {
-	if (!strstr(text, want))
-		fail_msg("missing \"%s\" in:\n%s", want, text);
+	assert_non_null(text);
+	if (strstr(text, want))
+		return;
+	print_error("missing \"%s\" in:\n%s\n", want, text);
+	fail();
 }
 
 static void test_cost_measured(void **state)
