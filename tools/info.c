@@ -215,9 +215,12 @@ static void print_summary(const char *path, struct cadet_reader *r,
 	printf("%-16s ", "probes:");
 	print_probes(h->probes);
 	printf("%-16s %.3f s\n", "interval:", h->interval_ns / 1e9);
-	printf("%-16s %s\n", "flags:",
+	printf("%-16s %s%s\n", "flags:",
 	       h->flags & CADET_HDR_F_ALL_CGROUPS ? "all cgroups (host too)"
-						  : "containers only");
+						  : "containers only",
+	       h->flags & CADET_HDR_F_REDACTED
+		       ? ", redacted (argv and paths hashed)"
+		       : "");
 	if (st->records)
 		print_span("span:", st->first_ts, st->last_ts,
 			   h->boot_to_epoch_ns);
