@@ -50,38 +50,14 @@ extern "C" {
 #define CADET_COMM_LEN 16
 
 /*
- * Record types. Values are stable forever; new types get new numbers.
- * Readers skip types they do not know by their size.
+ * Record types (cadet/records.def lists them). Values are stable forever;
+ * new types get new numbers. Readers skip types they do not know by their
+ * size.
  */
 enum cadet_rec_type {
-	CADET_REC_HEADER = 1,           /* file header, in the header frame */
-	CADET_REC_SCHEMA = 2,           /* one per record type, header frame */
-	CADET_REC_CONTAINER = 3,        /* container table snapshot at start */
-	CADET_REC_CONTAINER_ADD = 4,
-	CADET_REC_CONTAINER_REMOVE = 5,
-	CADET_REC_PROC = 6,             /* process snapshot at start */
-	CADET_REC_LOST = 7,             /* events dropped on one CPU */
-	CADET_REC_STATS = 8,            /* recorder's own resource use */
-	CADET_REC_LABEL = 9,            /* ground truth from the injector */
-	CADET_REC_METRICS = 10,         /* per container per interval */
-	CADET_REC_SYSCALL_HIST = 11,    /* per container per interval */
-	CADET_REC_BPF_STATS = 12,       /* recorder's cost per BPF program (1.1) */
-
-	CADET_REC_EXEC = 16,
-	CADET_REC_FORK = 17,
-	CADET_REC_EXIT = 18,
-	CADET_REC_SYSCALL = 19,         /* --syscall-seq: one per syscall */
-	CADET_REC_OPEN = 20,
-	CADET_REC_FILE_OP = 21,         /* unlink, rename, chmod, chown, ... */
-	CADET_REC_CONNECT = 22,
-	CADET_REC_ACCEPT = 23,
-	CADET_REC_LISTEN = 24,
-	CADET_REC_SOCK_CLOSE = 25,
-	CADET_REC_TCP_RETRANSMIT = 26,
-	CADET_REC_TCP_RESET = 27,
-	CADET_REC_OOM_KILL = 28,
-	CADET_REC_SECURITY = 29,
-
+#define CADET_RECORD_TYPE(id, NAME, name, st, version, since_minor) \
+	CADET_REC_##NAME = id,
+#include "cadet/records.def"
 	CADET_REC_TYPE_MAX
 };
 
@@ -133,21 +109,6 @@ enum cadet_probe {
 };
 #define CADET_PROBES_DEFAULT 0x7fu
 
-struct cadet_rec_header {
-	struct cadet_rec h;
-	uint32_t clock_id;          /* 1 = CLOCK_MONOTONIC */
-	uint32_t ncpus;
-	int64_t boot_to_epoch_ns;   /* epoch_ns = ts + boot_to_epoch_ns */
-	uint64_t start_ts;
-	uint64_t probes;            /* enum cadet_probe mask */
-	uint64_t interval_ns;       /* METRICS interval */
-	uint32_t flags;             /* CADET_HDR_F_* */
-	uint32_t reserved;
-	struct cadet_vstr kernel_release;
-	struct cadet_vstr hostname;
-	struct cadet_vstr recorder_version;
-	struct cadet_vstr cmdline;
-};
 #define CADET_HDR_F_ALL_CGROUPS 0x1u /* --all: host processes too */
 #define CADET_HDR_F_REDACTED 0x2u    /* --redact: paths, argv hashed */
 
@@ -178,19 +139,6 @@ struct cadet_schema_field {
 	uint32_t reserved2;
 };
 
-struct cadet_rec_schema {
-	struct cadet_rec h;
-	uint16_t rec_type;
-	uint16_t rec_version;
-	uint32_t fixed_size;        /* header + fixed part, bytes */
-	uint32_t nfields;
-	uint32_t reserved;
-	struct cadet_vstr name;     /* "exec", "open", ... */
-	struct cadet_vstr fields;   /* nfields x struct cadet_schema_field */
-};
-
-/* ---- state and bookkeeping records ---- */
-
 enum cadet_runtime {
 	CADET_RT_UNKNOWN = 0,
 	CADET_RT_RUNC,
@@ -202,60 +150,6 @@ enum cadet_runtime {
 	CADET_RT_MANUAL,            /* --cgroup PATH */
 };
 
-/* CONTAINER, CONTAINER_ADD, CONTAINER_REMOVE; h.cgroup_id is the key. */
-struct cadet_rec_container {
-	struct cadet_rec h;
-	char runtime[16];           /* "runc", "docker", ... */
-	struct cadet_vstr id;       /* runtime's container id */
-	struct cadet_vstr name;     /* human name; may equal id */
-	struct cadet_vstr image;    /* image or rootfs; may be empty */
-	struct cadet_vstr cgroup_path; /* relative to the v2 mount */
-};
-
-struct cadet_rec_proc {
-	struct cadet_rec h;
-	uint32_t ppid;
-	uint32_t uid;
-	uint64_t start_ts;
-	struct cadet_vstr exe;
-	struct cadet_vstr argv;
-};
-
-/* h.cpu is the CPU whose events were dropped. */
-struct cadet_rec_lost {
-	struct cadet_rec h;
-	uint64_t count;
-	uint64_t interval_ns;
-};
-
-struct cadet_rec_stats {
-	struct cadet_rec h;
-	uint64_t interval_ns;
-	uint64_t cpu_ns;            /* recorder user+sys over the interval */
-	uint64_t rss_bytes;
-	uint64_t events;            /* ring buffer events over the interval */
-	uint64_t records;           /* records written over the interval */
-	uint64_t bytes_written;     /* compressed bytes over the interval */
-	uint64_t lost;              /* kernel drops over the interval */
-	uint64_t late;              /* records past the reorder window */
-};
-
-/*
- * Kernel-side cost of one of the recorder's BPF programs over the
- * interval ending at h.ts (BPF run-time statistics), written beside each
- * STATS record. Added in 1.1.
- */
-struct cadet_rec_bpf_stats {
-	struct cadet_rec h;
-	uint64_t interval_ns;
-	uint64_t run_ns;            /* ns spent in the program */
-	uint64_t run_cnt;           /* invocations */
-	uint32_t prog_id;           /* kernel program id */
-	uint32_t stats;             /* enum cadet_bpf_stats_mode */
-	char family[16];            /* probe family ("syscall") */
-	char prog[32];              /* program ("sys_enter") */
-};
-
 /* How run_ns/run_cnt of BPF_STATS records were obtained. */
 enum cadet_bpf_stats_mode {
 	CADET_BPF_STATS_UNAVAILABLE = 0, /* kernel refused: run_* are 0 */
@@ -264,154 +158,19 @@ enum cadet_bpf_stats_mode {
 	CADET_BPF_STATS_OFF = 3,        /* off on request: run_* are 0 */
 };
 
-/*
- * Ground truth. h.cgroup_id is the target container (0 for normal-only).
- * kind: "anomaly" or "normal".
+/* ---- record payloads ----
+ *
+ * struct cadet_rec_header, cadet_rec_schema, cadet_rec_container, ...: one
+ * struct per payload layout of cadet/records.def, which lists the fields
+ * and what they mean (docs/trace-format.md section 5 shows the offsets).
+ * Each struct starts with struct cadet_rec h.
  */
-struct cadet_rec_label {
-	struct cadet_rec h;
-	uint64_t start_ts;
-	uint64_t end_ts;
-	uint64_t seed;
-	double intensity;
-	char kind[16];
-	struct cadet_vstr scenario;
-	struct cadet_vstr anomaly;  /* anomaly type, e.g. "mem_leak" */
-	struct cadet_vstr target;   /* container name */
-	struct cadet_vstr params;   /* intensity keys, "k=v k=v" */
-};
-
-/* Per container per interval; byte, ns and count fields are deltas. */
-struct cadet_rec_metrics {
-	struct cadet_rec h;
-	uint64_t interval_ns;
-	uint64_t cpu_ns;
-	uint64_t rss_bytes;         /* gauge: current RSS */
-	uint64_t tx_bytes;
-	uint64_t rx_bytes;
-	uint64_t tx_packets;
-	uint64_t rx_packets;
-	uint64_t read_bytes;
-	uint64_t write_bytes;
-	uint64_t syscalls;
-	uint64_t page_faults;
-	uint64_t ctx_switches;
-	uint64_t retransmits;
-	uint64_t resets;
-	uint64_t nr_tasks;          /* gauge: live tasks seen */
-	uint64_t forks;
-	uint64_t execs;
-	uint64_t opens;
-	uint64_t connects;
-	uint64_t oom_kills;
-};
-
-/* Syscall histogram: hist holds (nr, count) uint32 pairs, nr ascending. */
-struct cadet_rec_syscall_hist {
-	struct cadet_rec h;
-	uint64_t interval_ns;
-	struct cadet_vstr hist;
-};
-
-/* ---- event records ---- */
-
-struct cadet_rec_exec {
-	struct cadet_rec h;
-	uint32_t ppid;
-	uint32_t uid;
-	uint32_t gid;
-	int32_t ret;
-	uint32_t old_pid;
-	uint32_t argc;              /* real argc; argv may be capped */
-	struct cadet_vstr filename;
-	struct cadet_vstr argv;
-};
-
-struct cadet_rec_fork {
-	struct cadet_rec h;
-	uint32_t child_pid;
-	uint32_t child_tid;
-	uint64_t clone_flags;
-	uint32_t thread;            /* 1 = new thread, 0 = new process */
-	uint32_t reserved;
-};
-
-struct cadet_rec_exit {
-	struct cadet_rec h;
-	int32_t code;               /* exit status (WEXITSTATUS) */
-	int32_t signal;             /* terminating signal or 0 */
-	uint64_t lifetime_ns;
-	uint32_t thread;            /* 1 = a thread, 0 = last of process */
-	uint32_t reserved;
-};
-
-struct cadet_rec_syscall {
-	struct cadet_rec h;
-	int32_t nr;
-	int32_t reserved;
-	int64_t ret;
-};
-
-struct cadet_rec_open {
-	struct cadet_rec h;
-	int32_t flags;
-	uint32_t mode;
-	int32_t ret;
-	int32_t dirfd;
-	struct cadet_vstr path;
-};
-
-struct cadet_rec_file_op {
-	struct cadet_rec h;
-	char op[16];                /* "unlink", "rename", "chmod", ... */
-	int32_t ret;
-	uint32_t mode;
-	uint32_t uid;
-	uint32_t gid;
-	struct cadet_vstr path;
-	struct cadet_vstr path2;    /* rename target, link target */
-};
-
-/* CONNECT, ACCEPT, LISTEN, SOCK_CLOSE, TCP_RETRANSMIT, TCP_RESET */
-struct cadet_rec_sock {
-	struct cadet_rec h;
-	struct cadet_addr saddr;
-	struct cadet_addr daddr;
-	uint16_t sport;
-	uint16_t dport;
-	uint16_t family;            /* AF_INET, AF_INET6, AF_UNIX */
-	uint16_t proto;             /* IPPROTO_TCP, ... */
-	int32_t ret;
-	int32_t state;              /* TCP state for SOCK_CLOSE etc */
-	uint64_t tx_bytes;          /* SOCK_CLOSE: bytes over the life */
-	uint64_t rx_bytes;
-};
-
-struct cadet_rec_oom_kill {
-	struct cadet_rec h;
-	uint32_t victim_pid;
-	uint32_t reserved;
-	uint64_t rss_bytes;
-};
-
-/*
- * Security-relevant operation. op is a name such as "capable", "setuid",
- * "ptrace", "mount", "unshare", "setns", "memfd_create", "bpf",
- * "init_module", "kill", "raw_socket", "packet_socket"; the meaning of
- * arg0..arg3 per op is listed in docs/trace-format.md.
- */
-struct cadet_rec_security {
-	struct cadet_rec h;
-	char op[16];
-	int64_t ret;
-	uint64_t arg0;
-	uint64_t arg1;
-	uint64_t arg2;
-	uint64_t arg3;
-	uint32_t target_pid;
-	uint32_t denied;            /* 1 when the kernel said no */
-	struct cadet_vstr str;      /* path, name, ... */
-};
+#define CADET_RECORD_BEGIN(st) struct cadet_rec_##st { struct cadet_rec h;
+#define CADET_RECORD_FIELD(st, ctype, field, kind) ctype field;
+#define CADET_RECORD_ARRAY(st, ctype, field, n, kind) ctype field[n];
+#define CADET_RECORD_RESERVED(st, ctype, field) ctype field;
+#define CADET_RECORD_END(st) };
+#include "cadet/records.def"
 
 /* ---- record access helpers ---- */
 
