@@ -132,9 +132,9 @@ static void test_lower_bound_edges(void **state)
 
 static void test_timeunits(void **state)
 {
-	/* 64-bit unsigned, so that 5 * NS_PER_S * 3600 does not wrap. */
-	assert_true(_Generic(NS_PER_S, unsigned long long: 1, default: 0));
-	assert_true(_Generic(NS_PER_H, unsigned long long: 1, default: 0));
+	/* uint64_t, so that products do not wrap and print with PRIu64. */
+	assert_true(_Generic(NS_PER_S, uint64_t: 1, default: 0));
+	assert_true(_Generic(NS_PER_H, uint64_t: 1, default: 0));
 	assert_true(NS_PER_US == 1000);
 	assert_true(NS_PER_MS == 1000 * NS_PER_US);
 	assert_true(NS_PER_S == 1000 * NS_PER_MS);
