@@ -22,7 +22,12 @@
  * on success and -errno on failure; constructors return NULL and set errno.
  * Every object has a create/free pair and free(NULL) is a no-op. The caller
  * owns the buffers it passes in; records returned by the reader stay valid
- * until the next call on the same reader.
+ * until the next call on the same reader. Each function below says what it
+ * returns and who owns it.
+ *
+ * API groups, each with a HowTo: record access helpers, building records
+ * (recbuf), writer, reader, check and repair. cadet/records.def lists the
+ * record types and their fields.
  */
 #ifndef CADET_TRACE_H
 #define CADET_TRACE_H
@@ -172,19 +177,65 @@ enum cadet_bpf_stats_mode {
 #define CADET_RECORD_END(st) };
 #include "cadet/records.def"
 
-/* ---- record access helpers ---- */
+/* ---- record access helpers ----
+ *
+ * For any record, by field name: what `cadet dump` shows, without knowing
+ * the payload struct. Detector plugins may call these four (the cadet
+ * binary exports them to the plugins it loads; docs/detector-abi.md).
+ *
+ * HowTo:
+ *   uint64_t ppid;
+ *   const char *path;
+ *
+ *   printf("%s", cadet_rec_type_name(rec->type));       "exec"
+ *   if (!cadet_rec_field_u64(rec, "ppid", &ppid)) ...
+ *   path = cadet_rec_field_str(rec, "filename");         NULL: no such field
+ *   path = cadet_rec_str(rec, &((struct cadet_rec_exec *)rec)->filename);
+ */
 
 /*
- * cadet_rec_str() - the string a vstr field points to, or "" when absent
- * or out of bounds. Never returns NULL.
+ * cadet_rec_str() - the string the vstr field @v of @rec points to.
+ * Returns it (inside @rec: valid as long as @rec is), or "" when the
+ * value is absent, out of the record's bounds or not NUL-terminated.
+ * Never returns NULL.
  */
 const char *cadet_rec_str(const struct cadet_rec *rec,
 			  const struct cadet_vstr *v);
 
-/* cadet_rec_type_name() - "exec", "open", ...; NULL for unknown types. */
+/*
+ * cadet_rec_type_name() - name of record type @type ("exec", "open", ...;
+ * a static string). Returns NULL for types this library does not know.
+ */
 const char *cadet_rec_type_name(unsigned int type);
 
+/*
+ * cadet_rec_field_u64() - integer field @field (schema name, as in
+ * docs/trace-format.md section 5) of @rec into *@val. Unsigned kinds are
+ * zero-extended; signed ones (s32, s64) are sign-extended, so cast *@val
+ * to int64_t for them. Returns 0; -ENOENT when the record's type is not
+ * known or has no such field; -EINVAL when an argument is NULL, the field
+ * is not an integer or lies beyond @rec->size. *@val is set only on 0.
+ */
+int cadet_rec_field_u64(const struct cadet_rec *rec, const char *field,
+			uint64_t *val);
+
+/*
+ * cadet_rec_field_str() - string field @field (kinds char and vstr) of
+ * @rec. Returns the string (inside @rec; a char field of a full buffer is
+ * returned via a per-thread copy valid until the next call in the same
+ * thread), "" for an absent value, or NULL with errno ENOENT (type or
+ * field unknown) or EINVAL (NULL argument, not a string field, or beyond
+ * @rec->size).
+ */
+const char *cadet_rec_field_str(const struct cadet_rec *rec,
+				const char *field);
+
 /* ---- building records ----
+ *
+ * A recbuf builds one record at a time in a buffer it owns and reuses:
+ * the fixed part first, then the strings of its vstr fields appended to
+ * the tail. The record is the writer's input (cadet_writer__add() copies
+ * it), so one recbuf serves any number of records.
  *
  * HowTo:
  *   struct cadet_recbuf *b = cadet_recbuf__new();
@@ -199,14 +250,35 @@ const char *cadet_rec_type_name(unsigned int type);
  */
 struct cadet_recbuf;
 
+/* cadet_recbuf__new() - an empty recbuf; NULL with errno ENOMEM. */
 struct cadet_recbuf *cadet_recbuf__new(void);
+/* cadet_recbuf__free() - frees @b and its record; NULL is a no-op. */
 void cadet_recbuf__free(struct cadet_recbuf *b);
-/* Zeroed fixed part of @fixed_size bytes (header included), type set. */
+/*
+ * cadet_recbuf__start() - start a new record of @type in @b, dropping the
+ * previous one: @fixed_size bytes (header included, e.g. sizeof(struct
+ * cadet_rec_exec)) zeroed, h.type and h.size set. Returns the record
+ * (owned by @b, valid until the next call on @b), or NULL with errno
+ * EINVAL (@b NULL, @fixed_size < sizeof(struct cadet_rec), @type above
+ * 65535) or ENOMEM.
+ */
 void *cadet_recbuf__start(struct cadet_recbuf *b, unsigned int type,
 			  size_t fixed_size);
-/* Appends @len bytes plus a NUL to the tail; sets the vstr at @field_off. */
+/*
+ * cadet_recbuf__put_str() - append @len bytes of @data and a NUL to the
+ * tail of the current record and point the vstr at byte offset
+ * @field_off of the fixed part at them (h.size grows). @data is copied;
+ * it may be NULL when @len is 0 (an empty value). Returns 0, -EINVAL (no
+ * record started, @field_off not a vstr slot inside the fixed part, @data
+ * NULL with @len > 0), -E2BIG (record would exceed 256 MiB) or -ENOMEM;
+ * on error the record is unchanged.
+ */
 int cadet_recbuf__put_str(struct cadet_recbuf *b, size_t field_off,
 			  const void *data, size_t len);
+/*
+ * cadet_recbuf__rec() - the record being built (owned by @b; moves on
+ * put_str), NULL when @b is NULL or no record was started.
+ */
 struct cadet_rec *cadet_recbuf__rec(struct cadet_recbuf *b);
 
 /* ---- writer ----
@@ -224,7 +296,9 @@ struct cadet_rec *cadet_recbuf__rec(struct cadet_recbuf *b);
  * raised to that time and counted as late (cadet_writer__stats()).
  * Chunks are cut at chunk_bytes of records or chunk_ns of trace time.
  * Each chunk is written with one write() so that a crash leaves only
- * whole chunks plus at most one partial one.
+ * whole chunks plus at most one partial one. Write errors are sticky:
+ * after the first one every call returns it and close() accounts for the
+ * records that were not written.
  */
 struct cadet_writer;
 
@@ -259,37 +333,62 @@ struct cadet_writer_stats {
 #define CADET_LOST_CPU_WRITER 0xffffu
 
 /*
- * @hdr is the HEADER record (built with a recbuf); the writer adds the
- * schema of every record type it knows after it.
+ * cadet_writer__create() - create (or truncate) the trace @path and write
+ * its header frame: @hdr, the HEADER record (built with a recbuf; copied),
+ * then the SCHEMA record of every record type this library knows. @opts
+ * may be NULL (defaults); its sz must be at least
+ * CADET_WRITER_OPTS_SZ_MIN. Returns the writer (free it with
+ * cadet_writer__close() or cadet_writer__free()), or NULL with errno:
+ * EINVAL (bad @hdr or @opts), ENOMEM, or the error of open()/write().
  */
 struct cadet_writer *cadet_writer__create(const char *path,
 					  const struct cadet_rec *hdr,
 					  const struct cadet_writer_opts *opts);
+/*
+ * cadet_writer__add() - queue a copy of @rec (the caller keeps @rec) and
+ * write out whatever left the reorder window. Returns 0, -EINVAL (@rec's
+ * size below 48, not a multiple of 8 or above 128 MiB), -ENOMEM (@rec not
+ * queued), or the sticky write error (-EIO, -ENOSPC, ...; @rec was
+ * queued but will be counted as dropped).
+ */
 int cadet_writer__add(struct cadet_writer *w, const struct cadet_rec *rec);
-/* Writes every buffered record with ts <= @ts and cuts a chunk. */
+/*
+ * cadet_writer__flush() - write every queued record with ts <= @ts and cut
+ * a chunk (the recorder calls it periodically so that a crash loses
+ * little). Returns 0, -EINVAL or the sticky write error.
+ */
 int cadet_writer__flush(struct cadet_writer *w, uint64_t ts);
+/* cadet_writer__stats() - figures so far into *@st; no-op on NULL. */
 void cadet_writer__stats(const struct cadet_writer *w,
 			 struct cadet_writer_stats *st);
 /*
- * Flush all, write index and seek table, close. Frees @w even on error.
- * After a write error (e.g. -ENOSPC, returned) the file keeps every chunk
+ * cadet_writer__close() - flush all, write index and seek table, close.
+ * Frees @w even on error. Returns 0, -EINVAL (@w NULL) or the first write
+ * error (e.g. -ENOSPC). After a write error the file keeps every chunk
  * written whole; the partial one is cut off and, when there is room, a
  * chunk with a LOST record (cpu CADET_LOST_CPU_WRITER) counting the
  * records that were not written, an index and a seek table are added.
  */
 int cadet_writer__close(struct cadet_writer *w);
-/* cadet_writer__close() that also fills @st with the final figures. */
+/*
+ * cadet_writer__close_stats() - cadet_writer__close() that also fills @st
+ * (may be NULL) with the final figures. Same return values.
+ */
 int cadet_writer__close_stats(struct cadet_writer *w,
 			      struct cadet_writer_stats *st);
-/* Free without finishing the file (leaves it as a crash would). */
+/*
+ * cadet_writer__free() - free without finishing the file: queued records
+ * are dropped and the file is left as a crash would leave it (a cut
+ * trace, `cadet check --repair` restores it). NULL is a no-op.
+ */
 void cadet_writer__free(struct cadet_writer *w);
 
 /* ---- reader ----
  *
  * HowTo:
  *   struct cadet_reader *r = cadet_reader__open("run.cadet", NULL);
- *   if (!r) -> errno; cadet_strerror_path() style message via
- *              cadet_reader__open_error()
+ *   if (!r) -> errno; cadet_reader__open_error() says why, naming the
+ *              file and what to do
  *   const struct cadet_rec *rec;
  *   while ((err = cadet_reader__next(r, &rec)) > 0)
  *           use rec (valid until the next call);
@@ -306,6 +405,11 @@ void cadet_writer__free(struct cadet_writer *w);
  * minor whose fixed part is longer are returned as is; records from an
  * older file whose fixed part is shorter are zero-extended so that the
  * structs above can always be used.
+ *
+ * Everything a reader returns (records, header, schema records, chunk
+ * info, messages) is owned by the reader: records until the next call of
+ * next() or seek_ts(), the rest until cadet_reader__free(). A reader is
+ * not thread-safe; use one per thread.
  */
 struct cadet_reader;
 
@@ -324,32 +428,81 @@ struct cadet_chunk_info {
 	uint64_t lost;
 };
 
+/*
+ * cadet_reader__open() - open the trace @path, check its header frame and
+ * load its seek table and index (or scan its frames when they are absent
+ * or inconsistent). @opts may be NULL. Returns the reader, or NULL with
+ * errno (ENOENT, EACCES, EISDIR, EINVAL for a file that is not regular,
+ * EBADMSG for a file that is not a cadet trace or whose header frame is
+ * damaged, EPROTONOSUPPORT for another format major, ENOMEM) and
+ * cadet_reader__open_error() set.
+ */
 struct cadet_reader *cadet_reader__open(const char *path,
 					const struct cadet_reader_opts *opts);
+/* cadet_reader__free() - close the file, free @r; NULL is a no-op. */
 void cadet_reader__free(struct cadet_reader *r);
-/* Error message of the last failed cadet_reader__open() in this thread. */
+/*
+ * cadet_reader__open_error() - message of the last failed
+ * cadet_reader__open() in this thread ("" before any); a per-thread
+ * buffer overwritten by the next open.
+ */
 const char *cadet_reader__open_error(void);
 
+/*
+ * cadet_reader__header() - the file's HEADER record, zero-extended to
+ * this library's struct (owned by @r); NULL when @r is NULL.
+ */
 const struct cadet_rec_header *cadet_reader__header(const struct cadet_reader *r);
-/* Schema record of @type in this file, NULL if the file has none. */
+/*
+ * cadet_reader__schema() - the file's own SCHEMA record for @type (owned
+ * by @r), NULL when the file has none or @r is NULL. Describes types this
+ * library does not know too.
+ */
 const struct cadet_rec_schema *cadet_reader__schema(const struct cadet_reader *r,
 						    unsigned int type);
 /*
- * 1 and *rec set: a record; 0: end of trace; -ENODATA: the file was cut
- * (every record before the cut was returned); -EBADMSG: damage, calling
- * again goes on after it; other -errno: stop. __error() says what.
+ * cadet_reader__next() - the next record in file order into *@rec.
+ * Returns 1 and *@rec set (owned by @r, valid until the next call); 0 at
+ * the end of the trace; -ENODATA once when the file was cut (every record
+ * before the cut was returned); -EBADMSG at damage (calling again goes on
+ * after it); -EINVAL for NULL arguments; other -errno (-EIO, -ENOMEM):
+ * stop. cadet_reader__error() says what and where.
  */
 int cadet_reader__next(struct cadet_reader *r, const struct cadet_rec **rec);
-/* Position before the first chunk that may hold records with ts >= @ts. */
+/*
+ * cadet_reader__seek_ts() - position @r before the first chunk that may
+ * hold records with ts >= @ts (binary search over the chunk list; the
+ * next call of next() may still return a few earlier records of that
+ * chunk). Returns 0, or -EINVAL when @r is NULL.
+ */
 int cadet_reader__seek_ts(struct cadet_reader *r, uint64_t ts);
+/* cadet_reader__chunk_cnt() - number of data chunks found; 0 for NULL. */
 size_t cadet_reader__chunk_cnt(const struct cadet_reader *r);
+/*
+ * cadet_reader__chunk() - chunk @idx (file order; owned by @r), NULL when
+ * @idx >= cadet_reader__chunk_cnt() or @r is NULL.
+ */
 const struct cadet_chunk_info *cadet_reader__chunk(const struct cadet_reader *r,
 						   size_t idx);
 /* true when the file had a valid index and seek table (not cut). */
 bool cadet_reader__indexed(const struct cadet_reader *r);
+/*
+ * cadet_reader__error() - message of the last error of @r ("" when none;
+ * owned by @r, overwritten by the next error).
+ */
 const char *cadet_reader__error(const struct cadet_reader *r);
 
-/* ---- check and repair ---- */
+/* ---- check and repair ----
+ *
+ * HowTo:
+ *   struct cadet_check_report rep = { .sz = sizeof(rep) };
+ *   err = cadet_trace_check("run.cadet", &rep);
+ *   if (err == -EBADMSG) -> rep.message says what; then perhaps
+ *   err = cadet_trace_repair("run.cadet", &rep);  keeps run.cadet.orig
+ *
+ * The report is filled by the library (the caller owns it); message is
+ * the first problem found.
+ */
 
 struct cadet_check_report {
 	size_t sz;
@@ -368,7 +521,8 @@ struct cadet_check_report {
 /*
  * cadet_trace_check() - verify every frame, the index and the seek table.
  * Returns 0 when the file is sound, -EBADMSG when problems were found
- * (details in @rep), other -errno on I/O errors.
+ * (details in @rep), -EINVAL for NULL arguments, other -errno on I/O
+ * errors.
  */
 int cadet_trace_check(const char *path, struct cadet_check_report *rep);
 /*
@@ -388,7 +542,10 @@ struct cadet_repair_opts {
 	bool no_backup;         /* do not keep the original as PATH.orig */
 };
 
-/* cadet_trace_repair() with options; @opts may be NULL (defaults). */
+/*
+ * cadet_trace_repair_opts() - cadet_trace_repair() with options; @opts
+ * may be NULL (defaults). Same return values.
+ */
 int cadet_trace_repair_opts(const char *path, struct cadet_check_report *rep,
 			    const struct cadet_repair_opts *opts);
 

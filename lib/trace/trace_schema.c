@@ -157,6 +157,107 @@ const char *cadet_rec_str(const struct cadet_rec *rec,
 	return (const char *)p;
 }
 
+/* The schema field @name of @rec's type, bounds-checked; NULL + errno. */
+static const struct trace_field_desc *field_of(const struct cadet_rec *rec,
+					      const char *name)
+{
+	const struct trace_type_desc *d;
+
+	if (!rec || !name) {
+		errno = EINVAL;
+		return NULL;
+	}
+	d = trace_type_desc(rec->type);
+	for (uint32_t i = 0; d && i < d->nfields; i++) {
+		const struct trace_field_desc *f = &d->fields[i];
+
+		if (strcmp(f->name, name))
+			continue;
+		if ((uint64_t)f->offset + f->size > rec->size) {
+			errno = EINVAL;
+			return NULL;
+		}
+		return f;
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+int cadet_rec_field_u64(const struct cadet_rec *rec, const char *field,
+			uint64_t *val)
+{
+	const struct trace_field_desc *f = field_of(rec, field);
+	const uint8_t *p;
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	int32_t s32;
+
+	if (!f)
+		return -errno;
+	if (!val)
+		return -EINVAL;
+	p = (const uint8_t *)rec + f->offset;
+	switch (f->kind) {
+	case CADET_FK_U8:
+		memcpy(&u8, p, sizeof(u8));
+		*val = u8;
+		return 0;
+	case CADET_FK_U16:
+		memcpy(&u16, p, sizeof(u16));
+		*val = u16;
+		return 0;
+	case CADET_FK_U32:
+		memcpy(&u32, p, sizeof(u32));
+		*val = u32;
+		return 0;
+	case CADET_FK_S32:
+		memcpy(&s32, p, sizeof(s32));
+		*val = (uint64_t)(int64_t)s32;
+		return 0;
+	case CADET_FK_U64:
+	case CADET_FK_S64:
+		memcpy(val, p, sizeof(*val));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+const char *cadet_rec_field_str(const struct cadet_rec *rec,
+				const char *field)
+{
+	/* A char field filling its array has no NUL: hand out a copy. */
+	static __thread char full[256];
+	const struct trace_field_desc *f = field_of(rec, field);
+	const char *p;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	p = (const char *)rec + f->offset;
+	switch (f->kind) {
+	case CADET_FK_CHAR:
+		n = strnlen(p, f->size);
+		if (n < f->size)
+			return p;
+		if (n >= sizeof(full))
+			n = sizeof(full) - 1;
+		memcpy(full, p, n);
+		full[n] = '\0';
+		return full;
+	case CADET_FK_VSTR: {
+		struct cadet_vstr v;
+
+		memcpy(&v, p, sizeof(v));
+		return cadet_rec_str(rec, &v);
+	}
+	default:
+		errno = EINVAL;
+		return NULL;
+	}
+}
+
 size_t trace_rec_check(const uint8_t *p, size_t avail, char *why, size_t whylen)
 {
 	const struct cadet_rec *rec = (const struct cadet_rec *)p;

@@ -216,6 +216,63 @@ static void test_schema_records(void **state)
 	unlink(path);
 }
 
+/* ---- field access by schema name ---- */
+
+static void test_field_helpers(void **state)
+{
+	struct cadet_recbuf *b = cadet_recbuf__new();
+	struct cadet_rec_exec *e;
+	struct cadet_rec_file_op *f;
+	uint64_t v = 7;
+
+	assert_non_null(b);
+	e = cadet_recbuf__start(b, CADET_REC_EXEC, sizeof(*e));
+	assert_non_null(e);
+	e->ppid = 4000000000u;
+	e->ret = -2;
+	assert_int_equal(cadet_recbuf__put_str(
+				 b, offsetof(struct cadet_rec_exec, filename),
+				 "/bin/sh", 7),
+			 0);
+	e = (void *)cadet_recbuf__rec(b);
+	assert_int_equal(cadet_rec_field_u64(&e->h, "ppid", &v), 0);
+	assert_int_equal(v, 4000000000u);
+	assert_int_equal(cadet_rec_field_u64(&e->h, "ret", &v), 0);
+	assert_int_equal((int64_t)v, -2);
+	assert_string_equal(cadet_rec_field_str(&e->h, "filename"), "/bin/sh");
+	/* A string list is not a string. */
+	assert_null(cadet_rec_field_str(&e->h, "argv"));
+	assert_int_equal(errno, EINVAL);
+	/* Errors: unknown field, wrong kind, reserved fields are not fields. */
+	v = 7;
+	assert_int_equal(cadet_rec_field_u64(&e->h, "nope", &v), -ENOENT);
+	assert_int_equal(cadet_rec_field_u64(&e->h, "filename", &v), -EINVAL);
+	assert_int_equal(v, 7);
+	assert_null(cadet_rec_field_str(&e->h, "ppid"));
+	assert_int_equal(errno, EINVAL);
+	assert_null(cadet_rec_field_str(&e->h, "reserved"));
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(cadet_rec_field_u64(NULL, "ppid", &v), -EINVAL);
+	assert_int_equal(cadet_rec_field_u64(&e->h, "ppid", NULL), -EINVAL);
+
+	/* A char field that fills its array comes back NUL-terminated. */
+	f = cadet_recbuf__start(b, CADET_REC_FILE_OP, sizeof(*f));
+	assert_non_null(f);
+	memcpy(f->op, "0123456789abcdef", sizeof(f->op));
+	assert_string_equal(cadet_rec_field_str(&f->h, "op"),
+			    "0123456789abcdef");
+	memcpy(f->op, "chmod", 6);
+	assert_string_equal(cadet_rec_field_str(&f->h, "op"), "chmod");
+	assert_string_equal(cadet_rec_field_str(&f->h, "path2"), "");
+	/* A record cut short of the field: refused, not read past. */
+	f->h.size = offsetof(struct cadet_rec_file_op, gid);
+	assert_int_equal(cadet_rec_field_u64(&f->h, "gid", &v), -EINVAL);
+	/* Types the library does not know have no fields. */
+	f->h.type = 15;
+	assert_int_equal(cadet_rec_field_u64(&f->h, "ret", &v), -ENOENT);
+	cadet_recbuf__free(b);
+}
+
 /* ---- docs ---- */
 
 static char *slurp(FILE *f, size_t *len)
@@ -395,6 +452,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enum_and_schema_table),
 		cmocka_unit_test(test_schema_records),
+		cmocka_unit_test(test_field_helpers),
 		cmocka_unit_test(test_docs_tables),
 		cmocka_unit_test(test_conversion),
 	};
