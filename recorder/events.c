@@ -36,7 +36,7 @@ EV_TYPES(EV_TYPE_MATCHES)
  */
 #define SIGNED(x) ((__typeof__(x))-1 < 1)
 #define COPY_AGREES(evst, recst, list)                             \
-	static inline void copy_check_##recst(void)                \
+	static inline __attribute__((unused)) void copy_check_##recst(void) \
 	{                                                          \
 		const struct evst *e = 0;                          \
 		const struct cadet_rec_##recst *r = 0;             \
