@@ -19,6 +19,8 @@ _Static_assert(offsetof(struct ev_hdr, comm) ==
 		       offsetof(struct cadet_rec, comm),
 	       "BPF event header must mirror struct cadet_rec");
 
+/* Macro tables: laid out by hand. */
+/* clang-format off */
 /* Every BPF event type has the number of its record type. */
 #define EV_TYPES(X)                                                        \
 	X(EXEC) X(FORK) X(EXIT) X(SYSCALL) X(OPEN) X(FILE_OP) X(CONNECT)   \
@@ -65,6 +67,7 @@ _Static_assert(sizeof(((struct ev_sock *)0)->saddr) ==
 		       sizeof(((struct ev_sock *)0)->daddr) ==
 			       sizeof(struct cadet_addr),
 	       "socket addresses must be struct cadet_addr wide");
+/* clang-format on */
 
 static const char *const fop_names[FOP_MAX] = {
 	[FOP_UNLINK] = "unlink",   [FOP_RMDIR] = "rmdir",

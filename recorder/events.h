@@ -37,6 +37,8 @@ int event_cgroup(const void *data, size_t size, uint64_t *id, int *mkdir);
  * these lists, so a field whose type changes on one side only does not
  * build, and a record field nobody fills is noticed.
  */
+/* Copy lists: laid out by hand. */
+/* clang-format off */
 #define EVENT_COPY_EXEC(X) \
 	X(ppid, ppid) X(uid, uid) X(gid, gid) X(old_pid, old_pid) X(argc, argc)
 #define EVENT_COPY_FORK(X)                              \
@@ -57,6 +59,7 @@ int event_cgroup(const void *data, size_t size, uint64_t *id, int *mkdir);
 #define EVENT_COPY_SECURITY(X)                                      \
 	X(ret, ret) X(arg[0], arg0) X(arg[1], arg1) X(arg[2], arg2) \
 	X(arg[3], arg3) X(target_pid, target_pid) X(denied, denied)
+/* clang-format on */
 
 /* "unlink", "rename", ... for enum fop_kind; "?" when unknown. */
 const char *event_file_op_name(unsigned int op);

@@ -15,6 +15,8 @@
 
 #include "lib/trace/trace_int.h"
 
+/* Macro tables: laid out by hand. */
+/* clang-format off */
 /*
  * Whether a field's C type fits its kind: exact types for numbers, so that
  * a uint64_t listed as U32 or an int32_t listed as U32 does not build.
@@ -88,6 +90,7 @@ static const struct trace_type_desc types[] = {
 	},
 #include "cadet/records.def"
 };
+/* clang-format on */
 
 /* Type number -> descriptor (NULL: unknown), built once. */
 static const struct trace_type_desc *by_type[CADET_REC_TYPE_MAX];
@@ -159,7 +162,7 @@ const char *cadet_rec_str(const struct cadet_rec *rec,
 
 /* The schema field @name of @rec's type, bounds-checked; NULL + errno. */
 static const struct trace_field_desc *field_of(const struct cadet_rec *rec,
-					      const char *name)
+					       const char *name)
 {
 	const struct trace_type_desc *d;
 
@@ -224,8 +227,7 @@ int cadet_rec_field_u64(const struct cadet_rec *rec, const char *field,
 	}
 }
 
-const char *cadet_rec_field_str(const struct cadet_rec *rec,
-				const char *field)
+const char *cadet_rec_field_str(const struct cadet_rec *rec, const char *field)
 {
 	/* A char field filling its array has no NUL: hand out a copy. */
 	static __thread char full[256];

@@ -27,9 +27,9 @@
  * sorted array is. Returns @n when every element is before @key, 0 for an
  * empty array. O(log n) calls of @before; no allocation.
  */
-static inline size_t lower_bound(const void *base, size_t n, size_t elem,
-				 const void *key,
-				 int (*before)(const void *elem, const void *key))
+static inline size_t
+lower_bound(const void *base, size_t n, size_t elem, const void *key,
+	    int (*before)(const void *elem, const void *key))
 {
 	size_t lo = 0, hi = n;
 

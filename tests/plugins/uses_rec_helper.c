@@ -48,8 +48,8 @@ static int helper_event(void *state, const struct cadet_rec *rec)
 	if (!file)
 		return -errno;
 	snprintf(reason, sizeof(reason), "%s %s ppid=%llu uid=%llu",
-		 cadet_rec_type_name(rec->type), file,
-		 (unsigned long long)ppid, (unsigned long long)uid);
+		 cadet_rec_type_name(rec->type), file, (unsigned long long)ppid,
+		 (unsigned long long)uid);
 	h->host->alert(h->host, rec->ts, rec->cgroup_id, CADET_SEV_INFO,
 		       reason);
 	return 0;

@@ -43,9 +43,9 @@ static const char *kind_name(unsigned int kind)
 		[CADET_FK_F64] = "f64",	    [CADET_FK_VBYTES] = "vbytes",
 	};
 
-	return kind < sizeof(names) / sizeof(names[0]) && names[kind] ?
-		       names[kind] :
-		       "?";
+	return kind < sizeof(names) / sizeof(names[0]) && names[kind]
+		       ? names[kind]
+		       : "?";
 }
 
 /*
@@ -70,14 +70,16 @@ static void print_markdown(FILE *out)
 		if (d->since_minor)
 			fprintf(out, " Added in %d.%u.", CADET_FORMAT_MAJOR,
 				d->since_minor);
-		fprintf(out, "\n\n| offset | size | field | kind |\n"
-			     "|---:|---:|---|---|\n"
-			     "| 0 | %zu | common header | |\n",
+		fprintf(out,
+			"\n\n| offset | size | field | kind |\n"
+			"|---:|---:|---|---|\n"
+			"| 0 | %zu | common header | |\n",
 			sizeof(struct cadet_rec));
 		for (uint32_t f = 0; f < d->nfields; f++)
 			fprintf(out, "| %u | %u | %s | %s |\n",
 				d->fields[f].offset, d->fields[f].size,
-				d->fields[f].name, kind_name(d->fields[f].kind));
+				d->fields[f].name,
+				kind_name(d->fields[f].kind));
 		i = j;
 		if (i < n)
 			fprintf(out, "\n");
@@ -96,9 +98,9 @@ struct want_field {
 
 /* records.def expanded here, independently of lib/trace. */
 static const struct want_field want_fields[] = {
-#define CADET_RECORD_FIELD(st, ctype, f, k)                            \
-	{ #st, #f, CADET_FK_##k, offsetof(struct cadet_rec_##st, f), \
-	  sizeof(((struct cadet_rec_##st *)0)->f) },
+#define CADET_RECORD_FIELD(st, ctype, f, k)                         \
+	{#st, #f, CADET_FK_##k, offsetof(struct cadet_rec_##st, f), \
+	 sizeof(((struct cadet_rec_##st *)0)->f)},
 #define CADET_RECORD_ARRAY(st, ctype, f, n, k) \
 	CADET_RECORD_FIELD(st, ctype, f, k)
 #include "cadet/records.def"
@@ -114,7 +116,7 @@ struct want_type {
 
 static const struct want_type want_types[] = {
 #define CADET_RECORD_TYPE(id, NAME, nm, st, ver, since) \
-	{ id, CADET_REC_##NAME, #nm, #st, sizeof(struct cadet_rec_##st) },
+	{id, CADET_REC_##NAME, #nm, #st, sizeof(struct cadet_rec_##st)},
 #include "cadet/records.def"
 };
 
@@ -191,7 +193,8 @@ static void test_schema_records(void **state)
 	assert_non_null(r);
 	for (size_t i = 0; i < trace_type_desc_cnt(); i++) {
 		const struct trace_type_desc *d = trace_type_desc_at(i);
-		const struct cadet_rec_schema *s = cadet_reader__schema(r, d->type);
+		const struct cadet_rec_schema *s =
+			cadet_reader__schema(r, d->type);
 		const struct cadet_schema_field *ff;
 		size_t len;
 
@@ -341,10 +344,10 @@ static void test_docs_tables(void **state)
  * the copy list arrived unchanged; then that every numeric field of the
  * record was either copied or is known not to come from the event.
  */
-#define CHECK_COPY(ef, rf)                                              \
-	do {                                                           \
-		assert_memory_equal(&r->rf, &e->ef, sizeof(r->rf));    \
-		copied[ncopied++] = #rf;                               \
+#define CHECK_COPY(ef, rf)                                          \
+	do {                                                        \
+		assert_memory_equal(&r->rf, &e->ef, sizeof(r->rf)); \
+		copied[ncopied++] = #rf;                            \
 	} while (0);
 
 static void pattern(void *ev, size_t size, unsigned int type)
@@ -371,7 +374,8 @@ static bool not_copied(unsigned int type, const char *field)
 			       d->fields[i].kind == CADET_FK_ADDR ||
 			       trace_field_is_vstr(d->fields[i].kind) ||
 			       /* exec's result is not known at exec time */
-			       (type == CADET_REC_EXEC && !strcmp(field, "ret"));
+			       (type == CADET_REC_EXEC &&
+				!strcmp(field, "ret"));
 	fail_msg("%s has no field %s", d->name, field);
 	return false;
 }
@@ -392,21 +396,21 @@ static void check_covered(unsigned int type, const char **copied,
 	}
 }
 
-#define CONVERT(evst, recst, ty, list)                                      \
-	do {                                                               \
-		static struct evst ev;                                     \
-		const struct evst *e = &ev;                                \
-		const struct cadet_rec_##recst *r;                         \
-		const char *copied[32];                                    \
-		size_t ncopied = 0;                                        \
-                                                                           \
-		pattern(&ev, sizeof(ev), ty);                              \
+#define CONVERT(evst, recst, ty, list)                                    \
+	do {                                                              \
+		static struct evst ev;                                    \
+		const struct evst *e = &ev;                               \
+		const struct cadet_rec_##recst *r;                        \
+		const char *copied[32];                                   \
+		size_t ncopied = 0;                                       \
+                                                                          \
+		pattern(&ev, sizeof(ev), ty);                             \
 		/* Lengths of tails must stay in bounds: none at all. */  \
-		convert_prepare(&ev, ty);                                  \
+		convert_prepare(&ev, ty);                                 \
 		assert_int_equal(event_to_record(b, &ev, sizeof(ev)), 0); \
-		r = (const void *)cadet_recbuf__rec(b);                    \
-		assert_int_equal(r->h.type, ty);                           \
-		list(CHECK_COPY) check_covered(ty, copied, ncopied);       \
+		r = (const void *)cadet_recbuf__rec(b);                   \
+		assert_int_equal(r->h.type, ty);                          \
+		list(CHECK_COPY) check_covered(ty, copied, ncopied);      \
 	} while (0)
 
 static void convert_prepare(void *ev, unsigned int type)

@@ -133,8 +133,8 @@ static void test_lower_bound_edges(void **state)
 static void test_timeunits(void **state)
 {
 	/* uint64_t, so that products do not wrap and print with PRIu64. */
-	assert_true(_Generic(NS_PER_S, uint64_t: 1, default: 0));
-	assert_true(_Generic(NS_PER_H, uint64_t: 1, default: 0));
+	assert_true(_Generic(NS_PER_S, uint64_t : 1, default : 0));
+	assert_true(_Generic(NS_PER_H, uint64_t : 1, default : 0));
 	assert_true(NS_PER_US == 1000);
 	assert_true(NS_PER_MS == 1000 * NS_PER_US);
 	assert_true(NS_PER_S == 1000 * NS_PER_MS);
