@@ -12,7 +12,8 @@
  * is its C mirror.
  *
  * Every record starts with struct cadet_rec. Its payload is a fixed part
- * (a C struct below) followed by a tail holding variable-length data that
+ * (a C struct made below from cadet/records.def, the list of record types
+ * and their fields) followed by a tail holding variable-length data that
  * fixed-part fields of type struct cadet_vstr point into. The schema stored
  * in every file names each field, so tools read files written by newer
  * versions: unknown record types are skipped by their size, unknown trailing
