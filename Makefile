@@ -249,6 +249,17 @@ install: $(CADET) $(LIBCADET_TRACE)
 		'Version: $(VERSION)' 'Cflags: -I$${includedir}' \
 		'Libs: -L$${libdir} -lcadet-trace -lzstd -lz -lpthread' \
 		> $(DESTDIR)$(LIBDIR)/pkgconfig/cadet.pc
+
+# The record tables of docs/trace-format.md section 5, regenerated from
+# include/cadet/records.def (tests/unit/test_records checks them).
+.PHONY: docs-records
+docs-records: $(BUILD)/tests/test_records
+	$(BUILD)/tests/test_records --markdown > $(BUILD)/record-tables.md
+	awk -v gen=$(BUILD)/record-tables.md \
+		'/<!-- record tables: end -->/ { print ""; skip = 0 } !skip { print } \
+		 /<!-- record tables: begin -->/ { print ""; while ((getline l < gen) > 0) print l; skip = 1 }' \
+		docs/trace-format.md > $(BUILD)/trace-format.md
+	mv $(BUILD)/trace-format.md docs/trace-format.md
 # ---- end of the records/public-headers block ----
 
 format:

@@ -7,7 +7,7 @@
  *
  * `test_records --markdown` prints the record tables of
  * docs/trace-format.md section 5 (the text between its "record tables"
- * markers) from the schema table.
+ * markers) from the schema table; `make docs-records` puts them there.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -328,7 +328,7 @@ static void test_docs_tables(void **state)
 	assert_true(b - a >= 2 && a[0] == '\n' && b[-2] == '\n');
 	if ((size_t)(b - a - 2) != glen || memcmp(a + 1, gen, glen)) {
 		print_error("%s section 5 differs from the schema table: "
-			    "regenerate it with `test_records --markdown`\n",
+			    "regenerate it with `make docs-records`\n",
 			    DOCS);
 		fail();
 	}
