@@ -207,9 +207,60 @@ bench: all rootfs $(BUILD)/bench/syscall_loop
 regress: all
 	@CADET=$(CADET) tools/regress.sh
 
-install: $(CADET)
-	install -D -m 0755 $(CADET) $(DESTDIR)$(PREFIX)/bin/cadet
+# ---- plugin exports and `make install` (records/public-headers block) ----
+# Detector plugins may call the record helpers of include/cadet/trace.h:
+# the binary exports exactly the symbols of the list to dlopen()ed plugins.
+PLUGIN_EXPORTS := lib/trace/plugin-exports.list
+# (The object of main() depends on the list so that a change relinks.)
+$(CADET): LDFLAGS += -Wl,--dynamic-list=$(PLUGIN_EXPORTS)
+$(BUILD)/tools/cadet.o: $(PLUGIN_EXPORTS)
+
+# What a plugin author or a trace reader builds against: the public
+# headers, libcadet-trace.a (lib/trace and lib/util objects: read, write,
+# check traces), cadet.pc for pkg-config, and the plugin docs. DESTDIR and
+# PREFIX are honoured; the .pc names the prefix given at install time.
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DOCDIR ?= $(PREFIX)/share/doc/cadet
+LIBCADET_TRACE := $(BUILD)/libcadet-trace.a
+LIBCADET_TRACE_OBJS := $(filter $(BUILD)/lib/trace/%.o $(BUILD)/lib/util/%.o,$(LIB_OBJS))
+PUBLIC_HEADERS := $(wildcard include/cadet/*.h) include/cadet/records.def
+INSTALL_DOCS := docs/detector-abi.md docs/trace-format.md
+
+$(LIBCADET_TRACE): $(LIBCADET_TRACE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# cadet.pc names includedir and libdir under ${prefix} when they are, so
+# that pkg-config --define-variable=prefix=DIR moves them all.
+PC_INCLUDEDIR = $(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))
+PC_LIBDIR = $(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))
+
+install: $(CADET) $(LIBCADET_TRACE)
+	install -D -m 0755 $(CADET) $(DESTDIR)$(PREFIX)/bin/cadet
+	install -d $(DESTDIR)$(INCLUDEDIR)/cadet $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/cadet/
+	install -m 0644 $(LIBCADET_TRACE) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(PC_INCLUDEDIR)' \
+		'libdir=$(PC_LIBDIR)' '' 'Name: cadet' \
+		'Description: cadet trace library and detector plugin ABI' \
+		'Version: $(VERSION)' 'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lcadet-trace -lzstd -lz -lpthread' \
+		> $(DESTDIR)$(LIBDIR)/pkgconfig/cadet.pc
+
+# The record tables of docs/trace-format.md section 5, regenerated from
+# include/cadet/records.def (tests/unit/test_records checks them).
+.PHONY: docs-records
+docs-records: $(BUILD)/tests/test_records
+	$(BUILD)/tests/test_records --markdown > $(BUILD)/record-tables.md
+	awk -v gen=$(BUILD)/record-tables.md \
+		'/<!-- record tables: end -->/ { print ""; skip = 0 } !skip { print } \
+		 /<!-- record tables: begin -->/ { print ""; while ((getline l < gen) > 0) print l; skip = 1 }' \
+		docs/trace-format.md > $(BUILD)/trace-format.md
+	mv $(BUILD)/trace-format.md docs/trace-format.md
+# ---- end of the records/public-headers block ----
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v vmlinux.h)

@@ -18,9 +18,56 @@ _Static_assert(sizeof(struct ev_hdr) == sizeof(struct cadet_rec),
 _Static_assert(offsetof(struct ev_hdr, comm) ==
 		       offsetof(struct cadet_rec, comm),
 	       "BPF event header must mirror struct cadet_rec");
-_Static_assert((int)EV_EXEC == (int)CADET_REC_EXEC &&
-		       (int)EV_SECURITY == (int)CADET_REC_SECURITY,
-	       "event types must match record types");
+
+/* Macro tables: laid out by hand. */
+/* clang-format off */
+/* Every BPF event type has the number of its record type. */
+#define EV_TYPES(X)                                                        \
+	X(EXEC) X(FORK) X(EXIT) X(SYSCALL) X(OPEN) X(FILE_OP) X(CONNECT)   \
+	X(ACCEPT) X(LISTEN) X(SOCK_CLOSE) X(TCP_RETRANSMIT) X(TCP_RESET) \
+	X(OOM_KILL) X(SECURITY)
+#define EV_TYPE_MATCHES(N)                                    \
+	_Static_assert((int)EV_##N == (int)CADET_REC_##N,     \
+		       "EV_" #N " must equal CADET_REC_" #N);
+EV_TYPES(EV_TYPE_MATCHES)
+
+/*
+ * Width and signedness of both sides of each copy (EVENT_COPY_* of
+ * recorder/events.h), checked at compile time inside a function that is
+ * never called: the checks need objects of both struct types.
+ */
+#define SIGNED(x) ((__typeof__(x))-1 < 1)
+#define COPY_AGREES(evst, recst, list)                             \
+	static inline __attribute__((unused)) void copy_check_##recst(void) \
+	{                                                          \
+		const struct evst *e = 0;                          \
+		const struct cadet_rec_##recst *r = 0;             \
+		(void)e;                                           \
+		(void)r;                                           \
+		list(COPY_CHECK_ONE)                               \
+	}
+#define COPY_CHECK_ONE(ef, rf)                                             \
+	_Static_assert(sizeof(e->ef) == sizeof(r->rf) &&                  \
+			       SIGNED(e->ef) == SIGNED(r->rf),            \
+		       "event field " #ef " and record field " #rf        \
+		       " differ in width or signedness");
+#define COPY_ONE(ef, rf) r->rf = e->ef;
+
+COPY_AGREES(ev_exec, exec, EVENT_COPY_EXEC)
+COPY_AGREES(ev_fork, fork, EVENT_COPY_FORK)
+COPY_AGREES(ev_exit, exit, EVENT_COPY_EXIT)
+COPY_AGREES(ev_syscall, syscall, EVENT_COPY_SYSCALL)
+COPY_AGREES(ev_open, open, EVENT_COPY_OPEN)
+COPY_AGREES(ev_file_op, file_op, EVENT_COPY_FILE_OP)
+COPY_AGREES(ev_sock, sock, EVENT_COPY_SOCK)
+COPY_AGREES(ev_oom, oom_kill, EVENT_COPY_OOM)
+COPY_AGREES(ev_security, security, EVENT_COPY_SECURITY)
+_Static_assert(sizeof(((struct ev_sock *)0)->saddr) ==
+			       sizeof(struct cadet_addr) &&
+		       sizeof(((struct ev_sock *)0)->daddr) ==
+			       sizeof(struct cadet_addr),
+	       "socket addresses must be struct cadet_addr wide");
+/* clang-format on */
 
 static const char *const fop_names[FOP_MAX] = {
 	[FOP_UNLINK] = "unlink",   [FOP_RMDIR] = "rmdir",
@@ -112,11 +159,7 @@ static int conv_exec(struct cadet_recbuf *b, const struct ev_exec *e,
 	r = start(b, &e->h, sizeof(*r));
 	if (!r)
 		return -errno;
-	r->ppid = e->ppid;
-	r->uid = e->uid;
-	r->gid = e->gid;
-	r->old_pid = e->old_pid;
-	r->argc = e->argc;
+	EVENT_COPY_EXEC(COPY_ONE)
 	err = put(b, offsetof(struct cadet_rec_exec, filename), e->buf, fn);
 	if (!err)
 		err = put(b, offsetof(struct cadet_rec_exec, argv), e->buf + fn,
@@ -134,10 +177,7 @@ static int conv_open(struct cadet_recbuf *b, const struct ev_open *e,
 	r = start(b, &e->h, sizeof(*r));
 	if (!r)
 		return -errno;
-	r->flags = e->flags;
-	r->mode = e->mode;
-	r->ret = e->ret;
-	r->dirfd = e->dirfd;
+	EVENT_COPY_OPEN(COPY_ONE)
 	return put(b, offsetof(struct cadet_rec_open, path), e->path,
 		   e->path_len);
 }
@@ -155,10 +195,7 @@ static int conv_file_op(struct cadet_recbuf *b, const struct ev_file_op *e,
 	if (!r)
 		return -errno;
 	strncpy(r->op, event_file_op_name(e->op), sizeof(r->op) - 1);
-	r->ret = e->ret;
-	r->mode = e->mode;
-	r->uid = e->uid;
-	r->gid = e->gid;
+	EVENT_COPY_FILE_OP(COPY_ONE)
 	err = put(b, offsetof(struct cadet_rec_file_op, path), e->buf,
 		  e->path_len);
 	if (!err)
@@ -173,16 +210,9 @@ static int conv_sock(struct cadet_recbuf *b, const struct ev_sock *e)
 
 	if (!r)
 		return -errno;
-	memcpy(r->saddr.a, e->saddr, 16);
-	memcpy(r->daddr.a, e->daddr, 16);
-	r->sport = e->sport;
-	r->dport = e->dport;
-	r->family = e->family;
-	r->proto = e->proto;
-	r->ret = e->ret;
-	r->state = e->state;
-	r->tx_bytes = e->tx_bytes;
-	r->rx_bytes = e->rx_bytes;
+	memcpy(r->saddr.a, e->saddr, sizeof(r->saddr.a));
+	memcpy(r->daddr.a, e->daddr, sizeof(r->daddr.a));
+	EVENT_COPY_SOCK(COPY_ONE)
 	return 0;
 }
 
@@ -194,13 +224,7 @@ static int conv_security(struct cadet_recbuf *b, const struct ev_security *e)
 	if (!r)
 		return -errno;
 	strncpy(r->op, event_security_op_name(e->op), sizeof(r->op) - 1);
-	r->ret = e->ret;
-	r->arg0 = e->arg[0];
-	r->arg1 = e->arg[1];
-	r->arg2 = e->arg[2];
-	r->arg3 = e->arg[3];
-	r->target_pid = e->target_pid;
-	r->denied = e->denied;
+	EVENT_COPY_SECURITY(COPY_ONE)
 	if (len >= sizeof(e->str))
 		len = sizeof(e->str) - 1;
 	return put(b, offsetof(struct cadet_rec_security, str), e->str, len);
@@ -232,10 +256,7 @@ int event_to_record(struct cadet_recbuf *b, const void *data, size_t size)
 		r = start(b, h, sizeof(*r));
 		if (!r)
 			return -errno;
-		r->child_pid = e->child_pid;
-		r->child_tid = e->child_tid;
-		r->clone_flags = e->clone_flags;
-		r->thread = e->thread;
+		EVENT_COPY_FORK(COPY_ONE)
 		return 0;
 	}
 	case EV_EXIT: {
@@ -246,10 +267,7 @@ int event_to_record(struct cadet_recbuf *b, const void *data, size_t size)
 		r = start(b, h, sizeof(*r));
 		if (!r)
 			return -errno;
-		r->code = e->code;
-		r->signal = e->signal;
-		r->lifetime_ns = e->lifetime_ns;
-		r->thread = e->thread;
+		EVENT_COPY_EXIT(COPY_ONE)
 		return 0;
 	}
 	case EV_SYSCALL: {
@@ -260,8 +278,7 @@ int event_to_record(struct cadet_recbuf *b, const void *data, size_t size)
 		r = start(b, h, sizeof(*r));
 		if (!r)
 			return -errno;
-		r->nr = e->nr;
-		r->ret = e->ret;
+		EVENT_COPY_SYSCALL(COPY_ONE)
 		return 0;
 	}
 	case EV_OPEN:
@@ -288,8 +305,7 @@ int event_to_record(struct cadet_recbuf *b, const void *data, size_t size)
 		r = start(b, h, sizeof(*r));
 		if (!r)
 			return -errno;
-		r->victim_pid = e->victim_pid;
-		r->rss_bytes = e->rss_bytes;
+		EVENT_COPY_OOM(COPY_ONE)
 		return 0;
 	}
 	case EV_SECURITY:

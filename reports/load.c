@@ -16,26 +16,11 @@
 #include "cadet/trace.h"
 #include "eval/results.h"
 #include "lib/util/errbuf.h"
+#include "lib/util/timeunits.h"
+#include "lib/util/vec.h"
 #include "reports/report.h"
 
-#define NS_PER_S 1000000000ull
 #define MAX_CONTAINERS_DEFAULT 8
-
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t c;
-	void *q;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 16;
-	q = realloc(*p, c * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
 
 static char *xstrdup(const char *s)
 {
@@ -47,7 +32,7 @@ static char *xstrdup(const char *s)
 const char *rpt_utc(int64_t epoch_ns, char *buf, size_t len)
 {
 	time_t sec = (time_t)(epoch_ns / (int64_t)NS_PER_S);
-	long ms = (long)((epoch_ns % (int64_t)NS_PER_S) / 1000000);
+	long ms = (long)((epoch_ns % (int64_t)NS_PER_S) / (int64_t)NS_PER_MS);
 	struct tm tm;
 
 	if (ms < 0) {
@@ -104,7 +89,7 @@ static struct rpt_container *get_ctr(struct rpt_trace *t, uint64_t cg)
 
 	if (c)
 		return c;
-	if (grow((void **)&t->ctrs, &t->cap_ctrs, t->nctrs, sizeof(*c)))
+	if (vec_reserve(&t->ctrs, &t->cap_ctrs, t->nctrs + 1, sizeof(*c)))
 		return NULL;
 	c = &t->ctrs[t->nctrs];
 	memset(c, 0, sizeof(*c));
@@ -147,7 +132,7 @@ static int on_metrics(struct rpt_trace *t, const struct cadet_rec *rec)
 	struct rpt_container *c = get_ctr(t, rec->cgroup_id);
 	struct rpt_sample *s;
 
-	if (!c || grow((void **)&c->s, &c->cap, c->n, sizeof(*s)))
+	if (!c || vec_reserve(&c->s, &c->cap, c->n + 1, sizeof(*s)))
 		return -ENOMEM;
 	s = &c->s[c->n++];
 	s->ts = rec->ts;
@@ -174,7 +159,8 @@ static int on_label(struct rpt_trace *t, const struct cadet_rec *rec)
 	const struct cadet_rec_label *l = (const void *)rec;
 	struct rpt_label *x;
 
-	if (grow((void **)&t->labels, &t->cap_labels, t->nlabels, sizeof(*x)))
+	if (vec_reserve(&t->labels, &t->cap_labels, t->nlabels + 1,
+			sizeof(*x)))
 		return -ENOMEM;
 	x = &t->labels[t->nlabels];
 	memset(x, 0, sizeof(*x));
@@ -494,7 +480,8 @@ static int add_alert(struct rpt_trace *t, size_t det, uint64_t cg, uint64_t ts,
 {
 	struct rpt_alert *a;
 
-	if (grow((void **)&t->alerts, &t->cap_alerts, t->nalerts, sizeof(*a)))
+	if (vec_reserve(&t->alerts, &t->cap_alerts, t->nalerts + 1,
+			sizeof(*a)))
 		return -ENOMEM;
 	a = &t->alerts[t->nalerts++];
 	a->det = det;
@@ -633,15 +620,12 @@ static int cmp_str(const void *a, const void *b)
 
 static int add_scenario(struct rpt_eval *e, const char *name)
 {
-	char **n;
-
 	for (size_t i = 0; i < e->nscenarios; i++)
 		if (!strcmp(e->scenarios[i], name))
 			return 0;
-	n = realloc(e->scenarios, (e->nscenarios + 1) * sizeof(*n));
-	if (!n)
+	if (vec_reserve(&e->scenarios, &e->cap_scenarios, e->nscenarios + 1,
+			sizeof(*e->scenarios)))
 		return -ENOMEM;
-	e->scenarios = n;
 	e->scenarios[e->nscenarios] = strdup(name);
 	return e->scenarios[e->nscenarios++] ? 0 : -ENOMEM;
 }

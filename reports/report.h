@@ -115,6 +115,7 @@ struct rpt_eval {
 	double grace_s, merge_gap_s, bin_s;
 	char **scenarios; /* union over detectors, sorted */
 	size_t nscenarios;
+	size_t cap_scenarios;
 	struct rpt_eval_det *dets;
 	size_t ndets;
 };

@@ -27,6 +27,35 @@
  * score exceeds the threshold; a detector may also emit alerts itself
  * (rule-based detectors do only that).
  *
+ * Ownership: everything the host passes in (params, descriptors, records,
+ * the host struct) is owned by the host; records and descriptors live for
+ * the callback only, params and the host struct from init() to fini().
+ * The detector owns its state (allocated in init(), freed in fini()) and
+ * the files it saves. Strings a detector passes to the host are copied.
+ *
+ * A plugin may call the record helpers of cadet/trace.h
+ * (cadet_rec_type_name(), cadet_rec_str(), cadet_rec_field_u64(),
+ * cadet_rec_field_str()): the cadet binary exports them; nothing else of
+ * cadet is linked into or callable from a plugin.
+ *
+ * HowTo (a plugin):
+ *   static int my_event(void *state, const struct cadet_rec *rec)
+ *   {
+ *           if (rec->type == CADET_REC_EXEC) ... count, keep copies ...
+ *           return 0;
+ *   }
+ *   static const struct cadet_detector_ops ops = {
+ *           .sz = sizeof(ops), .abi_major = CADET_DETECTOR_ABI_MAJOR,
+ *           .abi_minor = CADET_DETECTOR_ABI_MINOR, .name = "mine",
+ *           .init = my_init, .on_event = my_event, .on_tick = my_tick,
+ *           .fini = my_fini,
+ *   };
+ *   const struct cadet_detector_ops *cadet_detector_entry(void)
+ *   {
+ *           return &ops;
+ *   }
+ *   build: cc -shared -fPIC $(pkg-config --cflags cadet) mine.c -o mine.so
+ *
  * docs/detector-abi.md is the full description with a worked example.
  */
 #ifndef CADET_DETECTOR_H
@@ -80,7 +109,10 @@ struct cadet_trace_desc {
 
 /*
  * Services the host gives a detector. Pointers stay valid from init() to
- * fini(). Strings passed in are copied by the host.
+ * fini(). Strings passed in are copied by the host. The functions return
+ * nothing: a score or alert the host cannot store ends the run with an
+ * error of the host's own. Call them from the detector's callbacks only
+ * (not from other threads).
  */
 struct cadet_host {
 	size_t sz;
@@ -101,7 +133,22 @@ struct cadet_host {
 /*
  * Every callback returns 0 or -errno; a negative return disables the
  * detector for the rest of the run (reported, other detectors go on).
- * Optional callbacks may be NULL.
+ * Optional callbacks may be NULL; init is required.
+ *
+ * init(): sets *@state (owned by the detector until fini()); @params
+ *   (@nparams key/value pairs, owned by the host, valid until fini());
+ *   returns -EINVAL after host->log() for a bad parameter value.
+ * on_trace_begin(), on_trace_end(): @t lives for the call.
+ * on_container(): @added 1 for a container seen or added, 0 removed;
+ *   @c and its strings live for the call.
+ * on_event(): @rec (owned by the host) lives for the call: copy what is
+ *   kept. Records are in trace order.
+ * on_tick(): @ts is trace time, once per tick_ns.
+ * train_end(): between training and validation traces.
+ * fini(): frees the state; called once when init() succeeded, also after
+ *   a later error. No return.
+ * save_model(), load_model(): write or read @path (owned by the
+ *   detector); 0 or -errno (-ENOENT, -EINVAL for a file it did not write).
  */
 struct cadet_detector_ops {
 	size_t sz;                      /* sizeof(struct cadet_detector_ops) */
@@ -137,9 +184,18 @@ struct cadet_detector_ops {
  */
 #define CADET_DET_F_OWN_ALERTS (1ull << 0)
 
+/*
+ * The entry a plugin exports as CADET_DETECTOR_ENTRY_SYM: returns its ops
+ * (static, owned by the plugin, valid while it is loaded), or NULL to
+ * refuse to load.
+ */
 typedef const struct cadet_detector_ops *(*cadet_detector_entry_fn)(void);
 
-/* Parameter lookup helper for detectors: value of @key or @def. */
+/*
+ * cadet_param_get() - value of parameter @key among the @n of @p, or @def
+ * when absent. Returns a string owned by the host (valid until fini()) or
+ * @def itself.
+ */
 static inline const char *cadet_param_get(const struct cadet_param *p,
 					  size_t n, const char *key,
 					  const char *def)

@@ -12,7 +12,8 @@
  * is its C mirror.
  *
  * Every record starts with struct cadet_rec. Its payload is a fixed part
- * (a C struct below) followed by a tail holding variable-length data that
+ * (a C struct made below from cadet/records.def, the list of record types
+ * and their fields) followed by a tail holding variable-length data that
  * fixed-part fields of type struct cadet_vstr point into. The schema stored
  * in every file names each field, so tools read files written by newer
  * versions: unknown record types are skipped by their size, unknown trailing
@@ -22,7 +23,12 @@
  * on success and -errno on failure; constructors return NULL and set errno.
  * Every object has a create/free pair and free(NULL) is a no-op. The caller
  * owns the buffers it passes in; records returned by the reader stay valid
- * until the next call on the same reader.
+ * until the next call on the same reader. Each function below says what it
+ * returns and who owns it.
+ *
+ * API groups, each with a HowTo: record access helpers, building records
+ * (recbuf), writer, reader, check and repair. cadet/records.def lists the
+ * record types and their fields.
  */
 #ifndef CADET_TRACE_H
 #define CADET_TRACE_H
@@ -50,38 +56,14 @@ extern "C" {
 #define CADET_COMM_LEN 16
 
 /*
- * Record types. Values are stable forever; new types get new numbers.
- * Readers skip types they do not know by their size.
+ * Record types (cadet/records.def lists them). Values are stable forever;
+ * new types get new numbers. Readers skip types they do not know by their
+ * size.
  */
 enum cadet_rec_type {
-	CADET_REC_HEADER = 1,           /* file header, in the header frame */
-	CADET_REC_SCHEMA = 2,           /* one per record type, header frame */
-	CADET_REC_CONTAINER = 3,        /* container table snapshot at start */
-	CADET_REC_CONTAINER_ADD = 4,
-	CADET_REC_CONTAINER_REMOVE = 5,
-	CADET_REC_PROC = 6,             /* process snapshot at start */
-	CADET_REC_LOST = 7,             /* events dropped on one CPU */
-	CADET_REC_STATS = 8,            /* recorder's own resource use */
-	CADET_REC_LABEL = 9,            /* ground truth from the injector */
-	CADET_REC_METRICS = 10,         /* per container per interval */
-	CADET_REC_SYSCALL_HIST = 11,    /* per container per interval */
-	CADET_REC_BPF_STATS = 12,       /* recorder's cost per BPF program (1.1) */
-
-	CADET_REC_EXEC = 16,
-	CADET_REC_FORK = 17,
-	CADET_REC_EXIT = 18,
-	CADET_REC_SYSCALL = 19,         /* --syscall-seq: one per syscall */
-	CADET_REC_OPEN = 20,
-	CADET_REC_FILE_OP = 21,         /* unlink, rename, chmod, chown, ... */
-	CADET_REC_CONNECT = 22,
-	CADET_REC_ACCEPT = 23,
-	CADET_REC_LISTEN = 24,
-	CADET_REC_SOCK_CLOSE = 25,
-	CADET_REC_TCP_RETRANSMIT = 26,
-	CADET_REC_TCP_RESET = 27,
-	CADET_REC_OOM_KILL = 28,
-	CADET_REC_SECURITY = 29,
-
+#define CADET_RECORD_TYPE(id, NAME, name, st, version, since_minor) \
+	CADET_REC_##NAME = id,
+#include "cadet/records.def"
 	CADET_REC_TYPE_MAX
 };
 
@@ -133,21 +115,6 @@ enum cadet_probe {
 };
 #define CADET_PROBES_DEFAULT 0x7fu
 
-struct cadet_rec_header {
-	struct cadet_rec h;
-	uint32_t clock_id;          /* 1 = CLOCK_MONOTONIC */
-	uint32_t ncpus;
-	int64_t boot_to_epoch_ns;   /* epoch_ns = ts + boot_to_epoch_ns */
-	uint64_t start_ts;
-	uint64_t probes;            /* enum cadet_probe mask */
-	uint64_t interval_ns;       /* METRICS interval */
-	uint32_t flags;             /* CADET_HDR_F_* */
-	uint32_t reserved;
-	struct cadet_vstr kernel_release;
-	struct cadet_vstr hostname;
-	struct cadet_vstr recorder_version;
-	struct cadet_vstr cmdline;
-};
 #define CADET_HDR_F_ALL_CGROUPS 0x1u /* --all: host processes too */
 #define CADET_HDR_F_REDACTED 0x2u    /* --redact: paths, argv hashed */
 
@@ -178,19 +145,6 @@ struct cadet_schema_field {
 	uint32_t reserved2;
 };
 
-struct cadet_rec_schema {
-	struct cadet_rec h;
-	uint16_t rec_type;
-	uint16_t rec_version;
-	uint32_t fixed_size;        /* header + fixed part, bytes */
-	uint32_t nfields;
-	uint32_t reserved;
-	struct cadet_vstr name;     /* "exec", "open", ... */
-	struct cadet_vstr fields;   /* nfields x struct cadet_schema_field */
-};
-
-/* ---- state and bookkeeping records ---- */
-
 enum cadet_runtime {
 	CADET_RT_UNKNOWN = 0,
 	CADET_RT_RUNC,
@@ -202,60 +156,6 @@ enum cadet_runtime {
 	CADET_RT_MANUAL,            /* --cgroup PATH */
 };
 
-/* CONTAINER, CONTAINER_ADD, CONTAINER_REMOVE; h.cgroup_id is the key. */
-struct cadet_rec_container {
-	struct cadet_rec h;
-	char runtime[16];           /* "runc", "docker", ... */
-	struct cadet_vstr id;       /* runtime's container id */
-	struct cadet_vstr name;     /* human name; may equal id */
-	struct cadet_vstr image;    /* image or rootfs; may be empty */
-	struct cadet_vstr cgroup_path; /* relative to the v2 mount */
-};
-
-struct cadet_rec_proc {
-	struct cadet_rec h;
-	uint32_t ppid;
-	uint32_t uid;
-	uint64_t start_ts;
-	struct cadet_vstr exe;
-	struct cadet_vstr argv;
-};
-
-/* h.cpu is the CPU whose events were dropped. */
-struct cadet_rec_lost {
-	struct cadet_rec h;
-	uint64_t count;
-	uint64_t interval_ns;
-};
-
-struct cadet_rec_stats {
-	struct cadet_rec h;
-	uint64_t interval_ns;
-	uint64_t cpu_ns;            /* recorder user+sys over the interval */
-	uint64_t rss_bytes;
-	uint64_t events;            /* ring buffer events over the interval */
-	uint64_t records;           /* records written over the interval */
-	uint64_t bytes_written;     /* compressed bytes over the interval */
-	uint64_t lost;              /* kernel drops over the interval */
-	uint64_t late;              /* records past the reorder window */
-};
-
-/*
- * Kernel-side cost of one of the recorder's BPF programs over the
- * interval ending at h.ts (BPF run-time statistics), written beside each
- * STATS record. Added in 1.1.
- */
-struct cadet_rec_bpf_stats {
-	struct cadet_rec h;
-	uint64_t interval_ns;
-	uint64_t run_ns;            /* ns spent in the program */
-	uint64_t run_cnt;           /* invocations */
-	uint32_t prog_id;           /* kernel program id */
-	uint32_t stats;             /* enum cadet_bpf_stats_mode */
-	char family[16];            /* probe family ("syscall") */
-	char prog[32];              /* program ("sys_enter") */
-};
-
 /* How run_ns/run_cnt of BPF_STATS records were obtained. */
 enum cadet_bpf_stats_mode {
 	CADET_BPF_STATS_UNAVAILABLE = 0, /* kernel refused: run_* are 0 */
@@ -264,168 +164,79 @@ enum cadet_bpf_stats_mode {
 	CADET_BPF_STATS_OFF = 3,        /* off on request: run_* are 0 */
 };
 
-/*
- * Ground truth. h.cgroup_id is the target container (0 for normal-only).
- * kind: "anomaly" or "normal".
+/* ---- record payloads ----
+ *
+ * struct cadet_rec_header, cadet_rec_schema, cadet_rec_container, ...: one
+ * struct per payload layout of cadet/records.def, which lists the fields
+ * and what they mean (docs/trace-format.md section 5 shows the offsets).
+ * Each struct starts with struct cadet_rec h.
  */
-struct cadet_rec_label {
-	struct cadet_rec h;
-	uint64_t start_ts;
-	uint64_t end_ts;
-	uint64_t seed;
-	double intensity;
-	char kind[16];
-	struct cadet_vstr scenario;
-	struct cadet_vstr anomaly;  /* anomaly type, e.g. "mem_leak" */
-	struct cadet_vstr target;   /* container name */
-	struct cadet_vstr params;   /* intensity keys, "k=v k=v" */
-};
+#define CADET_RECORD_BEGIN(st) struct cadet_rec_##st { struct cadet_rec h;
+#define CADET_RECORD_FIELD(st, ctype, field, kind) ctype field;
+#define CADET_RECORD_ARRAY(st, ctype, field, n, kind) ctype field[n];
+#define CADET_RECORD_RESERVED(st, ctype, field) ctype field;
+#define CADET_RECORD_END(st) };
+#include "cadet/records.def"
 
-/* Per container per interval; byte, ns and count fields are deltas. */
-struct cadet_rec_metrics {
-	struct cadet_rec h;
-	uint64_t interval_ns;
-	uint64_t cpu_ns;
-	uint64_t rss_bytes;         /* gauge: current RSS */
-	uint64_t tx_bytes;
-	uint64_t rx_bytes;
-	uint64_t tx_packets;
-	uint64_t rx_packets;
-	uint64_t read_bytes;
-	uint64_t write_bytes;
-	uint64_t syscalls;
-	uint64_t page_faults;
-	uint64_t ctx_switches;
-	uint64_t retransmits;
-	uint64_t resets;
-	uint64_t nr_tasks;          /* gauge: live tasks seen */
-	uint64_t forks;
-	uint64_t execs;
-	uint64_t opens;
-	uint64_t connects;
-	uint64_t oom_kills;
-};
-
-/* Syscall histogram: hist holds (nr, count) uint32 pairs, nr ascending. */
-struct cadet_rec_syscall_hist {
-	struct cadet_rec h;
-	uint64_t interval_ns;
-	struct cadet_vstr hist;
-};
-
-/* ---- event records ---- */
-
-struct cadet_rec_exec {
-	struct cadet_rec h;
-	uint32_t ppid;
-	uint32_t uid;
-	uint32_t gid;
-	int32_t ret;
-	uint32_t old_pid;
-	uint32_t argc;              /* real argc; argv may be capped */
-	struct cadet_vstr filename;
-	struct cadet_vstr argv;
-};
-
-struct cadet_rec_fork {
-	struct cadet_rec h;
-	uint32_t child_pid;
-	uint32_t child_tid;
-	uint64_t clone_flags;
-	uint32_t thread;            /* 1 = new thread, 0 = new process */
-	uint32_t reserved;
-};
-
-struct cadet_rec_exit {
-	struct cadet_rec h;
-	int32_t code;               /* exit status (WEXITSTATUS) */
-	int32_t signal;             /* terminating signal or 0 */
-	uint64_t lifetime_ns;
-	uint32_t thread;            /* 1 = a thread, 0 = last of process */
-	uint32_t reserved;
-};
-
-struct cadet_rec_syscall {
-	struct cadet_rec h;
-	int32_t nr;
-	int32_t reserved;
-	int64_t ret;
-};
-
-struct cadet_rec_open {
-	struct cadet_rec h;
-	int32_t flags;
-	uint32_t mode;
-	int32_t ret;
-	int32_t dirfd;
-	struct cadet_vstr path;
-};
-
-struct cadet_rec_file_op {
-	struct cadet_rec h;
-	char op[16];                /* "unlink", "rename", "chmod", ... */
-	int32_t ret;
-	uint32_t mode;
-	uint32_t uid;
-	uint32_t gid;
-	struct cadet_vstr path;
-	struct cadet_vstr path2;    /* rename target, link target */
-};
-
-/* CONNECT, ACCEPT, LISTEN, SOCK_CLOSE, TCP_RETRANSMIT, TCP_RESET */
-struct cadet_rec_sock {
-	struct cadet_rec h;
-	struct cadet_addr saddr;
-	struct cadet_addr daddr;
-	uint16_t sport;
-	uint16_t dport;
-	uint16_t family;            /* AF_INET, AF_INET6, AF_UNIX */
-	uint16_t proto;             /* IPPROTO_TCP, ... */
-	int32_t ret;
-	int32_t state;              /* TCP state for SOCK_CLOSE etc */
-	uint64_t tx_bytes;          /* SOCK_CLOSE: bytes over the life */
-	uint64_t rx_bytes;
-};
-
-struct cadet_rec_oom_kill {
-	struct cadet_rec h;
-	uint32_t victim_pid;
-	uint32_t reserved;
-	uint64_t rss_bytes;
-};
-
-/*
- * Security-relevant operation. op is a name such as "capable", "setuid",
- * "ptrace", "mount", "unshare", "setns", "memfd_create", "bpf",
- * "init_module", "kill", "raw_socket", "packet_socket"; the meaning of
- * arg0..arg3 per op is listed in docs/trace-format.md.
+/* ---- record access helpers ----
+ *
+ * For any record, by field name: what `cadet dump` shows, without knowing
+ * the payload struct. Detector plugins may call these four (the cadet
+ * binary exports them to the plugins it loads; docs/detector-abi.md).
+ *
+ * HowTo:
+ *   uint64_t ppid;
+ *   const char *path;
+ *
+ *   printf("%s", cadet_rec_type_name(rec->type));       "exec"
+ *   if (!cadet_rec_field_u64(rec, "ppid", &ppid)) ...
+ *   path = cadet_rec_field_str(rec, "filename");         NULL: no such field
+ *   path = cadet_rec_str(rec, &((struct cadet_rec_exec *)rec)->filename);
  */
-struct cadet_rec_security {
-	struct cadet_rec h;
-	char op[16];
-	int64_t ret;
-	uint64_t arg0;
-	uint64_t arg1;
-	uint64_t arg2;
-	uint64_t arg3;
-	uint32_t target_pid;
-	uint32_t denied;            /* 1 when the kernel said no */
-	struct cadet_vstr str;      /* path, name, ... */
-};
-
-/* ---- record access helpers ---- */
 
 /*
- * cadet_rec_str() - the string a vstr field points to, or "" when absent
- * or out of bounds. Never returns NULL.
+ * cadet_rec_str() - the string the vstr field @v of @rec points to.
+ * Returns it (inside @rec: valid as long as @rec is), or "" when the
+ * value is absent, out of the record's bounds or not NUL-terminated.
+ * Never returns NULL.
  */
 const char *cadet_rec_str(const struct cadet_rec *rec,
 			  const struct cadet_vstr *v);
 
-/* cadet_rec_type_name() - "exec", "open", ...; NULL for unknown types. */
+/*
+ * cadet_rec_type_name() - name of record type @type ("exec", "open", ...;
+ * a static string). Returns NULL for types this library does not know.
+ */
 const char *cadet_rec_type_name(unsigned int type);
 
+/*
+ * cadet_rec_field_u64() - integer field @field (schema name, as in
+ * docs/trace-format.md section 5) of @rec into *@val. Unsigned kinds are
+ * zero-extended; signed ones (s32, s64) are sign-extended, so cast *@val
+ * to int64_t for them. Returns 0; -ENOENT when the record's type is not
+ * known or has no such field; -EINVAL when an argument is NULL, the field
+ * is not an integer or lies beyond @rec->size. *@val is set only on 0.
+ */
+int cadet_rec_field_u64(const struct cadet_rec *rec, const char *field,
+			uint64_t *val);
+
+/*
+ * cadet_rec_field_str() - string field @field (kinds char and vstr) of
+ * @rec. Returns the string (inside @rec; a char field of a full buffer is
+ * returned via a per-thread copy valid until the next call in the same
+ * thread), "" for an absent value, or NULL with errno ENOENT (type or
+ * field unknown) or EINVAL (NULL argument, not a string field, or beyond
+ * @rec->size).
+ */
+const char *cadet_rec_field_str(const struct cadet_rec *rec,
+				const char *field);
+
 /* ---- building records ----
+ *
+ * A recbuf builds one record at a time in a buffer it owns and reuses:
+ * the fixed part first, then the strings of its vstr fields appended to
+ * the tail. The record is the writer's input (cadet_writer__add() copies
+ * it), so one recbuf serves any number of records.
  *
  * HowTo:
  *   struct cadet_recbuf *b = cadet_recbuf__new();
@@ -440,14 +251,35 @@ const char *cadet_rec_type_name(unsigned int type);
  */
 struct cadet_recbuf;
 
+/* cadet_recbuf__new() - an empty recbuf; NULL with errno ENOMEM. */
 struct cadet_recbuf *cadet_recbuf__new(void);
+/* cadet_recbuf__free() - frees @b and its record; NULL is a no-op. */
 void cadet_recbuf__free(struct cadet_recbuf *b);
-/* Zeroed fixed part of @fixed_size bytes (header included), type set. */
+/*
+ * cadet_recbuf__start() - start a new record of @type in @b, dropping the
+ * previous one: @fixed_size bytes (header included, e.g. sizeof(struct
+ * cadet_rec_exec)) zeroed, h.type and h.size set. Returns the record
+ * (owned by @b, valid until the next call on @b), or NULL with errno
+ * EINVAL (@b NULL, @fixed_size < sizeof(struct cadet_rec), @type above
+ * 65535) or ENOMEM.
+ */
 void *cadet_recbuf__start(struct cadet_recbuf *b, unsigned int type,
 			  size_t fixed_size);
-/* Appends @len bytes plus a NUL to the tail; sets the vstr at @field_off. */
+/*
+ * cadet_recbuf__put_str() - append @len bytes of @data and a NUL to the
+ * tail of the current record and point the vstr at byte offset
+ * @field_off of the fixed part at them (h.size grows). @data is copied;
+ * it may be NULL when @len is 0 (an empty value). Returns 0, -EINVAL (no
+ * record started, @field_off not a vstr slot inside the fixed part, @data
+ * NULL with @len > 0), -E2BIG (record would exceed 256 MiB) or -ENOMEM;
+ * on error the record is unchanged.
+ */
 int cadet_recbuf__put_str(struct cadet_recbuf *b, size_t field_off,
 			  const void *data, size_t len);
+/*
+ * cadet_recbuf__rec() - the record being built (owned by @b; moves on
+ * put_str), NULL when @b is NULL or no record was started.
+ */
 struct cadet_rec *cadet_recbuf__rec(struct cadet_recbuf *b);
 
 /* ---- writer ----
@@ -465,7 +297,9 @@ struct cadet_rec *cadet_recbuf__rec(struct cadet_recbuf *b);
  * raised to that time and counted as late (cadet_writer__stats()).
  * Chunks are cut at chunk_bytes of records or chunk_ns of trace time.
  * Each chunk is written with one write() so that a crash leaves only
- * whole chunks plus at most one partial one.
+ * whole chunks plus at most one partial one. Write errors are sticky:
+ * after the first one every call returns it and close() accounts for the
+ * records that were not written.
  */
 struct cadet_writer;
 
@@ -500,37 +334,62 @@ struct cadet_writer_stats {
 #define CADET_LOST_CPU_WRITER 0xffffu
 
 /*
- * @hdr is the HEADER record (built with a recbuf); the writer adds the
- * schema of every record type it knows after it.
+ * cadet_writer__create() - create (or truncate) the trace @path and write
+ * its header frame: @hdr, the HEADER record (built with a recbuf; copied),
+ * then the SCHEMA record of every record type this library knows. @opts
+ * may be NULL (defaults); its sz must be at least
+ * CADET_WRITER_OPTS_SZ_MIN. Returns the writer (free it with
+ * cadet_writer__close() or cadet_writer__free()), or NULL with errno:
+ * EINVAL (bad @hdr or @opts), ENOMEM, or the error of open()/write().
  */
 struct cadet_writer *cadet_writer__create(const char *path,
 					  const struct cadet_rec *hdr,
 					  const struct cadet_writer_opts *opts);
+/*
+ * cadet_writer__add() - queue a copy of @rec (the caller keeps @rec) and
+ * write out whatever left the reorder window. Returns 0, -EINVAL (@rec's
+ * size below 48, not a multiple of 8 or above 128 MiB), -ENOMEM (@rec not
+ * queued), or the sticky write error (-EIO, -ENOSPC, ...; @rec was
+ * queued but will be counted as dropped).
+ */
 int cadet_writer__add(struct cadet_writer *w, const struct cadet_rec *rec);
-/* Writes every buffered record with ts <= @ts and cuts a chunk. */
+/*
+ * cadet_writer__flush() - write every queued record with ts <= @ts and cut
+ * a chunk (the recorder calls it periodically so that a crash loses
+ * little). Returns 0, -EINVAL or the sticky write error.
+ */
 int cadet_writer__flush(struct cadet_writer *w, uint64_t ts);
+/* cadet_writer__stats() - figures so far into *@st; no-op on NULL. */
 void cadet_writer__stats(const struct cadet_writer *w,
 			 struct cadet_writer_stats *st);
 /*
- * Flush all, write index and seek table, close. Frees @w even on error.
- * After a write error (e.g. -ENOSPC, returned) the file keeps every chunk
+ * cadet_writer__close() - flush all, write index and seek table, close.
+ * Frees @w even on error. Returns 0, -EINVAL (@w NULL) or the first write
+ * error (e.g. -ENOSPC). After a write error the file keeps every chunk
  * written whole; the partial one is cut off and, when there is room, a
  * chunk with a LOST record (cpu CADET_LOST_CPU_WRITER) counting the
  * records that were not written, an index and a seek table are added.
  */
 int cadet_writer__close(struct cadet_writer *w);
-/* cadet_writer__close() that also fills @st with the final figures. */
+/*
+ * cadet_writer__close_stats() - cadet_writer__close() that also fills @st
+ * (may be NULL) with the final figures. Same return values.
+ */
 int cadet_writer__close_stats(struct cadet_writer *w,
 			      struct cadet_writer_stats *st);
-/* Free without finishing the file (leaves it as a crash would). */
+/*
+ * cadet_writer__free() - free without finishing the file: queued records
+ * are dropped and the file is left as a crash would leave it (a cut
+ * trace, `cadet check --repair` restores it). NULL is a no-op.
+ */
 void cadet_writer__free(struct cadet_writer *w);
 
 /* ---- reader ----
  *
  * HowTo:
  *   struct cadet_reader *r = cadet_reader__open("run.cadet", NULL);
- *   if (!r) -> errno; cadet_strerror_path() style message via
- *              cadet_reader__open_error()
+ *   if (!r) -> errno; cadet_reader__open_error() says why, naming the
+ *              file and what to do
  *   const struct cadet_rec *rec;
  *   while ((err = cadet_reader__next(r, &rec)) > 0)
  *           use rec (valid until the next call);
@@ -547,6 +406,11 @@ void cadet_writer__free(struct cadet_writer *w);
  * minor whose fixed part is longer are returned as is; records from an
  * older file whose fixed part is shorter are zero-extended so that the
  * structs above can always be used.
+ *
+ * Everything a reader returns (records, header, schema records, chunk
+ * info, messages) is owned by the reader: records until the next call of
+ * next() or seek_ts(), the rest until cadet_reader__free(). A reader is
+ * not thread-safe; use one per thread.
  */
 struct cadet_reader;
 
@@ -565,32 +429,81 @@ struct cadet_chunk_info {
 	uint64_t lost;
 };
 
+/*
+ * cadet_reader__open() - open the trace @path, check its header frame and
+ * load its seek table and index (or scan its frames when they are absent
+ * or inconsistent). @opts may be NULL. Returns the reader, or NULL with
+ * errno (ENOENT, EACCES, EISDIR, EINVAL for a file that is not regular,
+ * EBADMSG for a file that is not a cadet trace or whose header frame is
+ * damaged, EPROTONOSUPPORT for another format major, ENOMEM) and
+ * cadet_reader__open_error() set.
+ */
 struct cadet_reader *cadet_reader__open(const char *path,
 					const struct cadet_reader_opts *opts);
+/* cadet_reader__free() - close the file, free @r; NULL is a no-op. */
 void cadet_reader__free(struct cadet_reader *r);
-/* Error message of the last failed cadet_reader__open() in this thread. */
+/*
+ * cadet_reader__open_error() - message of the last failed
+ * cadet_reader__open() in this thread ("" before any); a per-thread
+ * buffer overwritten by the next open.
+ */
 const char *cadet_reader__open_error(void);
 
+/*
+ * cadet_reader__header() - the file's HEADER record, zero-extended to
+ * this library's struct (owned by @r); NULL when @r is NULL.
+ */
 const struct cadet_rec_header *cadet_reader__header(const struct cadet_reader *r);
-/* Schema record of @type in this file, NULL if the file has none. */
+/*
+ * cadet_reader__schema() - the file's own SCHEMA record for @type (owned
+ * by @r), NULL when the file has none or @r is NULL. Describes types this
+ * library does not know too.
+ */
 const struct cadet_rec_schema *cadet_reader__schema(const struct cadet_reader *r,
 						    unsigned int type);
 /*
- * 1 and *rec set: a record; 0: end of trace; -ENODATA: the file was cut
- * (every record before the cut was returned); -EBADMSG: damage, calling
- * again goes on after it; other -errno: stop. __error() says what.
+ * cadet_reader__next() - the next record in file order into *@rec.
+ * Returns 1 and *@rec set (owned by @r, valid until the next call); 0 at
+ * the end of the trace; -ENODATA once when the file was cut (every record
+ * before the cut was returned); -EBADMSG at damage (calling again goes on
+ * after it); -EINVAL for NULL arguments; other -errno (-EIO, -ENOMEM):
+ * stop. cadet_reader__error() says what and where.
  */
 int cadet_reader__next(struct cadet_reader *r, const struct cadet_rec **rec);
-/* Position before the first chunk that may hold records with ts >= @ts. */
+/*
+ * cadet_reader__seek_ts() - position @r before the first chunk that may
+ * hold records with ts >= @ts (binary search over the chunk list; the
+ * next call of next() may still return a few earlier records of that
+ * chunk). Returns 0, or -EINVAL when @r is NULL.
+ */
 int cadet_reader__seek_ts(struct cadet_reader *r, uint64_t ts);
+/* cadet_reader__chunk_cnt() - number of data chunks found; 0 for NULL. */
 size_t cadet_reader__chunk_cnt(const struct cadet_reader *r);
+/*
+ * cadet_reader__chunk() - chunk @idx (file order; owned by @r), NULL when
+ * @idx >= cadet_reader__chunk_cnt() or @r is NULL.
+ */
 const struct cadet_chunk_info *cadet_reader__chunk(const struct cadet_reader *r,
 						   size_t idx);
 /* true when the file had a valid index and seek table (not cut). */
 bool cadet_reader__indexed(const struct cadet_reader *r);
+/*
+ * cadet_reader__error() - message of the last error of @r ("" when none;
+ * owned by @r, overwritten by the next error).
+ */
 const char *cadet_reader__error(const struct cadet_reader *r);
 
-/* ---- check and repair ---- */
+/* ---- check and repair ----
+ *
+ * HowTo:
+ *   struct cadet_check_report rep = { .sz = sizeof(rep) };
+ *   err = cadet_trace_check("run.cadet", &rep);
+ *   if (err == -EBADMSG) -> rep.message says what; then perhaps
+ *   err = cadet_trace_repair("run.cadet", &rep);  keeps run.cadet.orig
+ *
+ * The report is filled by the library (the caller owns it); message is
+ * the first problem found.
+ */
 
 struct cadet_check_report {
 	size_t sz;
@@ -609,7 +522,8 @@ struct cadet_check_report {
 /*
  * cadet_trace_check() - verify every frame, the index and the seek table.
  * Returns 0 when the file is sound, -EBADMSG when problems were found
- * (details in @rep), other -errno on I/O errors.
+ * (details in @rep), -EINVAL for NULL arguments, other -errno on I/O
+ * errors.
  */
 int cadet_trace_check(const char *path, struct cadet_check_report *rep);
 /*
@@ -629,7 +543,10 @@ struct cadet_repair_opts {
 	bool no_backup;         /* do not keep the original as PATH.orig */
 };
 
-/* cadet_trace_repair() with options; @opts may be NULL (defaults). */
+/*
+ * cadet_trace_repair_opts() - cadet_trace_repair() with options; @opts
+ * may be NULL (defaults). Same return values.
+ */
 int cadet_trace_repair_opts(const char *path, struct cadet_check_report *rep,
 			    const struct cadet_repair_opts *opts);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/trace/trace_int.h"
+#include "lib/util/vec.h"
 
 struct walk_frame {
 	uint64_t off;
@@ -59,15 +60,9 @@ static void walk_release(struct walk *w)
 
 static int walk_add(struct walk *w, const struct walk_frame *f)
 {
-	if (w->nframes == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		struct walk_frame *p = realloc(w->frames, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		w->frames = p;
-		w->cap = cap;
-	}
+	if (vec_reserve(&w->frames, &w->cap, w->nframes + 1,
+			sizeof(*w->frames)))
+		return -ENOMEM;
 	w->frames[w->nframes++] = *f;
 	return 0;
 }
@@ -151,16 +146,9 @@ static int find_magics(int fd, uint64_t from, uint64_t size, uint64_t **out,
 		if (err)
 			break;
 		while ((q = memmem(p, len - (p - buf), magic, sizeof(magic)))) {
-			if (*n == cap) {
-				uint64_t *nv;
-
-				cap = cap ? cap * 2 : 64;
-				nv = realloc(v, cap * sizeof(*v));
-				if (!nv) {
-					err = -ENOMEM;
-					goto out;
-				}
-				v = nv;
+			if (vec_reserve(&v, &cap, *n + 1, sizeof(*v))) {
+				err = -ENOMEM;
+				goto out;
 			}
 			v[(*n)++] = off + (q - buf);
 			p = q + 1;
@@ -219,15 +207,8 @@ static void seek_table_offsets(struct walk *w, uint64_t size, bool *present,
 			     st_off + TRACE_SKIP_HDR_SIZE))
 		goto cleanup;
 	for (uint32_t i = 0; i < nframes && off < st_off; i++) {
-		if (*ncand == *cap) {
-			size_t c = *cap ? *cap * 2 : 64;
-			uint64_t *v = realloc(*cand, c * sizeof(*v));
-
-			if (!v)
-				goto cleanup;
-			*cand = v;
-			*cap = c;
-		}
+		if (vec_reserve(cand, cap, *ncand + 1, sizeof(**cand)))
+			goto cleanup;
 		(*cand)[(*ncand)++] = off;
 		off += trace_get_le32(st.p + (size_t)i * 8);
 	}
@@ -250,15 +231,8 @@ static void index_offsets(const struct trace_buf *ix, uint64_t **cand,
 	if ((ix->len - TRACE_INDEX_HDR_SIZE) / entsz < n)
 		n = (ix->len - TRACE_INDEX_HDR_SIZE) / entsz;
 	for (uint32_t i = 0; i < n; i++) {
-		if (*ncand == *cap) {
-			size_t c = *cap ? *cap * 2 : 64;
-			uint64_t *v = realloc(*cand, c * sizeof(*v));
-
-			if (!v)
-				return;
-			*cand = v;
-			*cap = c;
-		}
+		if (vec_reserve(cand, cap, *ncand + 1, sizeof(**cand)))
+			return;
 		(*cand)[(*ncand)++] = trace_get_le64(
 			ix->p + TRACE_INDEX_HDR_SIZE + (size_t)i * entsz);
 	}

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "lib/trace/trace_int.h"
+#include "lib/util/vec.h"
 
 _Static_assert(sizeof(struct cadet_rec) == 48, "record header is 48 bytes");
 _Static_assert(sizeof(struct cadet_schema_field) == 48, "schema field");
@@ -21,19 +22,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 int trace_buf_reserve(struct trace_buf *b, size_t cap)
 {
-	size_t n = b->cap ? b->cap : 4096;
-	uint8_t *p;
-
-	if (cap <= b->cap)
-		return 0;
-	while (n < cap)
-		n = n > SIZE_MAX / 2 ? cap : n * 2;
-	p = realloc(b->p, n);
-	if (!p)
-		return -ENOMEM;
-	b->p = p;
-	b->cap = n;
-	return 0;
+	/* Records and lines are small: start at a page, not a few bytes. */
+	if (cap > b->cap && cap < 4096)
+		cap = 4096;
+	return vec_reserve(&b->p, &b->cap, cap, 1);
 }
 
 void trace_buf_release(struct trace_buf *b)

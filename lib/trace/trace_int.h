@@ -39,6 +39,7 @@ struct trace_field_desc {
 struct trace_type_desc {
 	uint16_t type;
 	uint16_t version;
+	uint16_t since_minor; /* format minor that added the type */
 	const char *name;
 	uint32_t fixed_size; /* header + fixed part */
 	const struct trace_field_desc *fields;

@@ -16,6 +16,8 @@
 
 #include "lib/trace/trace_int.h"
 #include "lib/trace/trace_print.h"
+#include "lib/util/timeunits.h"
+#include "lib/util/vec.h"
 
 struct ctr {
 	uint64_t cgroup_id;
@@ -28,6 +30,7 @@ struct trace_printer {
 	bool json;
 	struct ctr *ctrs;
 	size_t nctrs;
+	size_t ctrs_cap;
 	struct trace_buf line;
 	int err;
 };
@@ -364,7 +367,6 @@ int trace_printer__observe(struct trace_printer *p, const struct cadet_rec *rec)
 {
 	const struct cadet_rec_container *c = (const void *)rec;
 	const char *name;
-	struct ctr *n;
 	size_t i;
 
 	if (!p || !rec)
@@ -383,10 +385,9 @@ int trace_printer__observe(struct trace_printer *p, const struct cadet_rec *rec)
 		if (p->ctrs[i].cgroup_id == rec->cgroup_id)
 			break;
 	if (i == p->nctrs) {
-		n = realloc(p->ctrs, (p->nctrs + 1) * sizeof(*n));
-		if (!n)
+		if (vec_reserve(&p->ctrs, &p->ctrs_cap, p->nctrs + 1,
+				sizeof(*p->ctrs)))
 			return -ENOMEM;
-		p->ctrs = n;
 		p->ctrs[p->nctrs++] = (struct ctr){.cgroup_id = rec->cgroup_id};
 	}
 	free(p->ctrs[i].name);
@@ -496,8 +497,8 @@ int trace_printer__print(struct trace_printer *p, const struct cadet_rec *rec)
 				*c = '?';
 		putf(p, "%16s %7u/%-7u [%03u] %" PRIu64 ".%09" PRIu64 " ", comm,
 		     rec->pid, rec->tid, rec->cpu,
-		     (uint64_t)rec->ts / 1000000000u,
-		     (uint64_t)rec->ts % 1000000000u);
+		     (uint64_t)rec->ts / NS_PER_S,
+		     (uint64_t)rec->ts % NS_PER_S);
 		puts_(p, ctr ? ctr : "-");
 		put(p, " ", 1);
 		puts_(p, tname);

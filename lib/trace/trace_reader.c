@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "lib/trace/trace_int.h"
+#include "lib/util/bsearch.h"
+#include "lib/util/vec.h"
 
 struct cadet_reader {
 	char *path;
@@ -27,6 +29,7 @@ struct cadet_reader {
 	struct cadet_rec_header *hdr; /* zero-extended copy */
 	struct cadet_rec_schema **schemas;
 	size_t nschemas;
+	size_t schemas_cap;
 	/* File's schema of each known type, for zero-extension. */
 	const struct cadet_rec_schema *fschema[CADET_REC_TYPE_MAX];
 
@@ -74,16 +77,9 @@ set_err(char *buf, size_t len, const char *fmt, ...)
 
 static int add_chunk(struct cadet_reader *r, const struct cadet_chunk_info *ci)
 {
-	if (r->nchunks == r->chunks_cap) {
-		size_t cap = r->chunks_cap ? r->chunks_cap * 2 : 64;
-		struct cadet_chunk_info *c =
-			realloc(r->chunks, cap * sizeof(*c));
-
-		if (!c)
-			return -ENOMEM;
-		r->chunks = c;
-		r->chunks_cap = cap;
-	}
+	if (vec_reserve(&r->chunks, &r->chunks_cap, r->nchunks + 1,
+			sizeof(*r->chunks)))
+		return -ENOMEM;
 	r->chunks[r->nchunks++] = *ci;
 	return 0;
 }
@@ -222,7 +218,7 @@ static int parse_header_frame(struct cadet_reader *r, const uint8_t *p,
 			hdr = rec;
 		} else if (rec->type == CADET_REC_SCHEMA) {
 			const struct cadet_rec_schema *s = (const void *)rec;
-			struct cadet_rec_schema **v, *c;
+			struct cadet_rec_schema *c;
 
 			if (!schema_valid(s)) {
 				set_err(open_err, sizeof(open_err),
@@ -232,10 +228,9 @@ static int parse_header_frame(struct cadet_reader *r, const uint8_t *p,
 							     pos));
 				return -EBADMSG;
 			}
-			v = realloc(r->schemas, (r->nschemas + 1) * sizeof(*v));
-			if (!v)
+			if (vec_reserve(&r->schemas, &r->schemas_cap,
+					r->nschemas + 1, sizeof(*r->schemas)))
 				return -ENOMEM;
-			r->schemas = v;
 			c = malloc(s->h.size);
 			if (!c)
 				return -ENOMEM;
@@ -776,23 +771,19 @@ int cadet_reader__next(struct cadet_reader *r, const struct cadet_rec **rec)
 	}
 }
 
+static int chunk_ends_before(const void *chunk, const void *ts)
+{
+	return ((const struct cadet_chunk_info *)chunk)->last_ts <
+	       *(const uint64_t *)ts;
+}
+
 int cadet_reader__seek_ts(struct cadet_reader *r, uint64_t ts)
 {
-	size_t lo = 0, hi;
-
 	if (!r)
 		return -EINVAL;
 	/* Chunks are in time order: first one whose last_ts >= ts. */
-	hi = r->nchunks;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->chunks[mid].last_ts < ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	r->next_chunk = lo;
+	r->next_chunk = lower_bound(r->chunks, r->nchunks, sizeof(*r->chunks),
+				    &ts, chunk_ends_before);
 	r->loaded = false;
 	r->end_error_shown = false;
 	return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/trace/trace_int.h"
+#include "lib/util/vec.h"
 
 struct cadet_recbuf {
 	uint8_t *buf;
@@ -23,21 +24,11 @@ static size_t round8(size_t n)
 
 static int recbuf_grow(struct cadet_recbuf *b, size_t need)
 {
-	size_t cap = b->cap ? b->cap : 256;
-	uint8_t *p;
-
 	if (need <= b->cap)
 		return 0;
 	if (need > TRACE_MAX_DSIZE)
 		return -E2BIG;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(b->buf, cap);
-	if (!p)
-		return -ENOMEM;
-	b->buf = p;
-	b->cap = cap;
-	return 0;
+	return vec_reserve(&b->buf, &b->cap, need < 256 ? 256 : need, 1);
 }
 
 struct cadet_recbuf *cadet_recbuf__new(void)

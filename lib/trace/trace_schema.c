@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * The schema table: one entry per record type naming every payload field
- * with its kind, offset and size. The writer turns it into the SCHEMA
- * records of each file and the printers (cadet dump) walk it, so a field
- * added here is stored, described and shown without further code.
- * Fields are only ever appended; reserved fields are not listed.
+ * with its kind, offset and size, expanded from cadet/records.def. The
+ * writer turns it into the SCHEMA records of each file and the printers
+ * (cadet dump) walk it, so a field added to records.def is stored,
+ * described and shown without further code. Reserved fields are not
+ * listed.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,220 +15,81 @@
 
 #include "lib/trace/trace_int.h"
 
-/* clang-format off: one field per line reads best */
-#define FLD(st, f, k)                                \
-	{                                            \
-		.name = #f, .kind = CADET_FK_##k,    \
-		.offset = offsetof(struct st, f),    \
-		.size = sizeof(((struct st *)0)->f), \
-	}
+/* Macro tables: laid out by hand. */
+/* clang-format off */
+/*
+ * Whether a field's C type fits its kind: exact types for numbers, so that
+ * a uint64_t listed as U32 or an int32_t listed as U32 does not build.
+ * Arrays are checked by their element type.
+ */
+#define KIND_FITS(t, k) KIND_FITS_##k(t)
+#define KIND_FITS_U8(t) __builtin_types_compatible_p(t, uint8_t)
+#define KIND_FITS_U16(t) __builtin_types_compatible_p(t, uint16_t)
+#define KIND_FITS_U32(t) __builtin_types_compatible_p(t, uint32_t)
+#define KIND_FITS_U64(t) __builtin_types_compatible_p(t, uint64_t)
+#define KIND_FITS_S32(t) __builtin_types_compatible_p(t, int32_t)
+#define KIND_FITS_S64(t) __builtin_types_compatible_p(t, int64_t)
+#define KIND_FITS_F64(t) __builtin_types_compatible_p(t, double)
+#define KIND_FITS_CHAR(t) __builtin_types_compatible_p(t, char)
+#define KIND_FITS_HEX(t) (sizeof(t) == 1)
+#define KIND_FITS_ADDR(t) __builtin_types_compatible_p(t, struct cadet_addr)
+#define KIND_FITS_VSTR(t) __builtin_types_compatible_p(t, struct cadet_vstr)
+#define KIND_FITS_VLIST KIND_FITS_VSTR
+#define KIND_FITS_VU32 KIND_FITS_VSTR
+#define KIND_FITS_VBYTES KIND_FITS_VSTR
+
+/*
+ * Layout checks. The size of each payload struct must be the sum of its
+ * members': no padding the compiler chose, so the offsets are those of
+ * docs/trace-format.md on every ABI (one _Static_assert spans the whole
+ * BEGIN..END block). Records are 8-byte aligned, so are fixed parts.
+ */
+#define CADET_RECORD_BEGIN(st)                                          \
+	_Static_assert(sizeof(struct cadet_rec_##st) % 8 == 0,          \
+		       "cadet_rec_" #st " must be a multiple of 8 bytes"); \
+	_Static_assert(sizeof(struct cadet_rec)
+#define CADET_RECORD_FIELD(st, ctype, field, kind) +sizeof(ctype)
+#define CADET_RECORD_ARRAY(st, ctype, field, n, kind) +sizeof(ctype) * (n)
+#define CADET_RECORD_RESERVED(st, ctype, field) +sizeof(ctype)
+#define CADET_RECORD_END(st)                                   \
+	== sizeof(struct cadet_rec_##st),                      \
+	"cadet_rec_" #st " has padding: add a reserved field");
+#include "cadet/records.def"
+
+#define CADET_RECORD_FIELD(st, ctype, field, kind)               \
+	_Static_assert(KIND_FITS(ctype, kind),                   \
+		       "cadet_rec_" #st "." #field " is not " #kind);
+#define CADET_RECORD_ARRAY(st, ctype, field, n, kind) \
+	CADET_RECORD_FIELD(st, ctype, field, kind)
+#include "cadet/records.def"
+
+/* The field tables: one per payload struct, reserved fields left out. */
+#define FLD(st, f, k)                                           \
+	{                                                       \
+		.name = #f, .kind = CADET_FK_##k,               \
+		.offset = offsetof(struct cadet_rec_##st, f),   \
+		.size = sizeof(((struct cadet_rec_##st *)0)->f), \
+	},
+#define CADET_RECORD_BEGIN(st) \
+	static const struct trace_field_desc st##_fields[] = {
+#define CADET_RECORD_FIELD(st, ctype, field, kind) FLD(st, field, kind)
+#define CADET_RECORD_ARRAY(st, ctype, field, n, kind) FLD(st, field, kind)
+#define CADET_RECORD_END(st) };
+#include "cadet/records.def"
+
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-#define TYPE(t, n, st, flds)                                     \
-	{                                                        \
-		.type = CADET_REC_##t, .version = 1, .name = n,  \
-		.fixed_size = sizeof(struct st), .fields = flds, \
-		.nfields = NFIELDS(flds),                        \
-	}
 
-static const struct trace_field_desc header_fields[] = {
-	FLD(cadet_rec_header, clock_id, U32),
-	FLD(cadet_rec_header, ncpus, U32),
-	FLD(cadet_rec_header, boot_to_epoch_ns, S64),
-	FLD(cadet_rec_header, start_ts, U64),
-	FLD(cadet_rec_header, probes, U64),
-	FLD(cadet_rec_header, interval_ns, U64),
-	FLD(cadet_rec_header, flags, U32),
-	FLD(cadet_rec_header, kernel_release, VSTR),
-	FLD(cadet_rec_header, hostname, VSTR),
-	FLD(cadet_rec_header, recorder_version, VSTR),
-	FLD(cadet_rec_header, cmdline, VSTR),
-};
-
-static const struct trace_field_desc schema_fields[] = {
-	FLD(cadet_rec_schema, rec_type, U16),
-	FLD(cadet_rec_schema, rec_version, U16),
-	FLD(cadet_rec_schema, fixed_size, U32),
-	FLD(cadet_rec_schema, nfields, U32),
-	FLD(cadet_rec_schema, name, VSTR),
-	FLD(cadet_rec_schema, fields, VBYTES),
-};
-
-static const struct trace_field_desc container_fields[] = {
-	FLD(cadet_rec_container, runtime, CHAR),
-	FLD(cadet_rec_container, id, VSTR),
-	FLD(cadet_rec_container, name, VSTR),
-	FLD(cadet_rec_container, image, VSTR),
-	FLD(cadet_rec_container, cgroup_path, VSTR),
-};
-
-static const struct trace_field_desc proc_fields[] = {
-	FLD(cadet_rec_proc, ppid, U32),	    FLD(cadet_rec_proc, uid, U32),
-	FLD(cadet_rec_proc, start_ts, U64), FLD(cadet_rec_proc, exe, VSTR),
-	FLD(cadet_rec_proc, argv, VLIST),
-};
-
-static const struct trace_field_desc lost_fields[] = {
-	FLD(cadet_rec_lost, count, U64),
-	FLD(cadet_rec_lost, interval_ns, U64),
-};
-
-static const struct trace_field_desc stats_fields[] = {
-	FLD(cadet_rec_stats, interval_ns, U64),
-	FLD(cadet_rec_stats, cpu_ns, U64),
-	FLD(cadet_rec_stats, rss_bytes, U64),
-	FLD(cadet_rec_stats, events, U64),
-	FLD(cadet_rec_stats, records, U64),
-	FLD(cadet_rec_stats, bytes_written, U64),
-	FLD(cadet_rec_stats, lost, U64),
-	FLD(cadet_rec_stats, late, U64),
-};
-
-static const struct trace_field_desc bpf_stats_fields[] = {
-	FLD(cadet_rec_bpf_stats, interval_ns, U64),
-	FLD(cadet_rec_bpf_stats, run_ns, U64),
-	FLD(cadet_rec_bpf_stats, run_cnt, U64),
-	FLD(cadet_rec_bpf_stats, prog_id, U32),
-	FLD(cadet_rec_bpf_stats, stats, U32),
-	FLD(cadet_rec_bpf_stats, family, CHAR),
-	FLD(cadet_rec_bpf_stats, prog, CHAR),
-};
-
-static const struct trace_field_desc label_fields[] = {
-	FLD(cadet_rec_label, start_ts, U64),
-	FLD(cadet_rec_label, end_ts, U64),
-	FLD(cadet_rec_label, seed, U64),
-	FLD(cadet_rec_label, intensity, F64),
-	FLD(cadet_rec_label, kind, CHAR),
-	FLD(cadet_rec_label, scenario, VSTR),
-	FLD(cadet_rec_label, anomaly, VSTR),
-	FLD(cadet_rec_label, target, VSTR),
-	FLD(cadet_rec_label, params, VSTR),
-};
-
-static const struct trace_field_desc metrics_fields[] = {
-	FLD(cadet_rec_metrics, interval_ns, U64),
-	FLD(cadet_rec_metrics, cpu_ns, U64),
-	FLD(cadet_rec_metrics, rss_bytes, U64),
-	FLD(cadet_rec_metrics, tx_bytes, U64),
-	FLD(cadet_rec_metrics, rx_bytes, U64),
-	FLD(cadet_rec_metrics, tx_packets, U64),
-	FLD(cadet_rec_metrics, rx_packets, U64),
-	FLD(cadet_rec_metrics, read_bytes, U64),
-	FLD(cadet_rec_metrics, write_bytes, U64),
-	FLD(cadet_rec_metrics, syscalls, U64),
-	FLD(cadet_rec_metrics, page_faults, U64),
-	FLD(cadet_rec_metrics, ctx_switches, U64),
-	FLD(cadet_rec_metrics, retransmits, U64),
-	FLD(cadet_rec_metrics, resets, U64),
-	FLD(cadet_rec_metrics, nr_tasks, U64),
-	FLD(cadet_rec_metrics, forks, U64),
-	FLD(cadet_rec_metrics, execs, U64),
-	FLD(cadet_rec_metrics, opens, U64),
-	FLD(cadet_rec_metrics, connects, U64),
-	FLD(cadet_rec_metrics, oom_kills, U64),
-};
-
-static const struct trace_field_desc syscall_hist_fields[] = {
-	FLD(cadet_rec_syscall_hist, interval_ns, U64),
-	FLD(cadet_rec_syscall_hist, hist, VU32),
-};
-
-static const struct trace_field_desc exec_fields[] = {
-	FLD(cadet_rec_exec, ppid, U32),	     FLD(cadet_rec_exec, uid, U32),
-	FLD(cadet_rec_exec, gid, U32),	     FLD(cadet_rec_exec, ret, S32),
-	FLD(cadet_rec_exec, old_pid, U32),   FLD(cadet_rec_exec, argc, U32),
-	FLD(cadet_rec_exec, filename, VSTR), FLD(cadet_rec_exec, argv, VLIST),
-};
-
-static const struct trace_field_desc fork_fields[] = {
-	FLD(cadet_rec_fork, child_pid, U32),
-	FLD(cadet_rec_fork, child_tid, U32),
-	FLD(cadet_rec_fork, clone_flags, U64),
-	FLD(cadet_rec_fork, thread, U32),
-};
-
-static const struct trace_field_desc exit_fields[] = {
-	FLD(cadet_rec_exit, code, S32),
-	FLD(cadet_rec_exit, signal, S32),
-	FLD(cadet_rec_exit, lifetime_ns, U64),
-	FLD(cadet_rec_exit, thread, U32),
-};
-
-static const struct trace_field_desc syscall_fields[] = {
-	FLD(cadet_rec_syscall, nr, S32),
-	FLD(cadet_rec_syscall, ret, S64),
-};
-
-static const struct trace_field_desc open_fields[] = {
-	FLD(cadet_rec_open, flags, S32), FLD(cadet_rec_open, mode, U32),
-	FLD(cadet_rec_open, ret, S32),	 FLD(cadet_rec_open, dirfd, S32),
-	FLD(cadet_rec_open, path, VSTR),
-};
-
-static const struct trace_field_desc file_op_fields[] = {
-	FLD(cadet_rec_file_op, op, CHAR),    FLD(cadet_rec_file_op, ret, S32),
-	FLD(cadet_rec_file_op, mode, U32),   FLD(cadet_rec_file_op, uid, U32),
-	FLD(cadet_rec_file_op, gid, U32),    FLD(cadet_rec_file_op, path, VSTR),
-	FLD(cadet_rec_file_op, path2, VSTR),
-};
-
-static const struct trace_field_desc sock_fields[] = {
-	FLD(cadet_rec_sock, saddr, ADDR),   FLD(cadet_rec_sock, daddr, ADDR),
-	FLD(cadet_rec_sock, sport, U16),    FLD(cadet_rec_sock, dport, U16),
-	FLD(cadet_rec_sock, family, U16),   FLD(cadet_rec_sock, proto, U16),
-	FLD(cadet_rec_sock, ret, S32),	    FLD(cadet_rec_sock, state, S32),
-	FLD(cadet_rec_sock, tx_bytes, U64), FLD(cadet_rec_sock, rx_bytes, U64),
-};
-
-static const struct trace_field_desc oom_kill_fields[] = {
-	FLD(cadet_rec_oom_kill, victim_pid, U32),
-	FLD(cadet_rec_oom_kill, rss_bytes, U64),
-};
-
-static const struct trace_field_desc security_fields[] = {
-	FLD(cadet_rec_security, op, CHAR),
-	FLD(cadet_rec_security, ret, S64),
-	FLD(cadet_rec_security, arg0, U64),
-	FLD(cadet_rec_security, arg1, U64),
-	FLD(cadet_rec_security, arg2, U64),
-	FLD(cadet_rec_security, arg3, U64),
-	FLD(cadet_rec_security, target_pid, U32),
-	FLD(cadet_rec_security, denied, U32),
-	FLD(cadet_rec_security, str, VSTR),
-};
-
+/* The types, in id order: the order of the SCHEMA records in a file. */
 static const struct trace_type_desc types[] = {
-	TYPE(HEADER, "header", cadet_rec_header, header_fields),
-	TYPE(SCHEMA, "schema", cadet_rec_schema, schema_fields),
-	TYPE(CONTAINER, "container", cadet_rec_container, container_fields),
-	TYPE(CONTAINER_ADD, "container_add", cadet_rec_container,
-	     container_fields),
-	TYPE(CONTAINER_REMOVE, "container_remove", cadet_rec_container,
-	     container_fields),
-	TYPE(PROC, "proc", cadet_rec_proc, proc_fields),
-	TYPE(LOST, "lost", cadet_rec_lost, lost_fields),
-	TYPE(STATS, "stats", cadet_rec_stats, stats_fields),
-	TYPE(LABEL, "label", cadet_rec_label, label_fields),
-	TYPE(METRICS, "metrics", cadet_rec_metrics, metrics_fields),
-	TYPE(SYSCALL_HIST, "syscall_hist", cadet_rec_syscall_hist,
-	     syscall_hist_fields),
-	TYPE(BPF_STATS, "bpf_stats", cadet_rec_bpf_stats, bpf_stats_fields),
-	TYPE(EXEC, "exec", cadet_rec_exec, exec_fields),
-	TYPE(FORK, "fork", cadet_rec_fork, fork_fields),
-	TYPE(EXIT, "exit", cadet_rec_exit, exit_fields),
-	TYPE(SYSCALL, "syscall", cadet_rec_syscall, syscall_fields),
-	TYPE(OPEN, "open", cadet_rec_open, open_fields),
-	TYPE(FILE_OP, "file_op", cadet_rec_file_op, file_op_fields),
-	TYPE(CONNECT, "connect", cadet_rec_sock, sock_fields),
-	TYPE(ACCEPT, "accept", cadet_rec_sock, sock_fields),
-	TYPE(LISTEN, "listen", cadet_rec_sock, sock_fields),
-	TYPE(SOCK_CLOSE, "sock_close", cadet_rec_sock, sock_fields),
-	TYPE(TCP_RETRANSMIT, "tcp_retransmit", cadet_rec_sock, sock_fields),
-	TYPE(TCP_RESET, "tcp_reset", cadet_rec_sock, sock_fields),
-	TYPE(OOM_KILL, "oom_kill", cadet_rec_oom_kill, oom_kill_fields),
-	TYPE(SECURITY, "security", cadet_rec_security, security_fields),
+#define CADET_RECORD_TYPE(id, NAME, nm, st, ver, since)              \
+	{                                                            \
+		.type = CADET_REC_##NAME, .version = ver, .name = #nm, \
+		.since_minor = since,                                \
+		.fixed_size = sizeof(struct cadet_rec_##st),         \
+		.fields = st##_fields, .nfields = NFIELDS(st##_fields), \
+	},
+#include "cadet/records.def"
 };
-
 /* clang-format on */
 
 /* Type number -> descriptor (NULL: unknown), built once. */
@@ -296,6 +158,106 @@ const char *cadet_rec_str(const struct cadet_rec *rec,
 	if (!p || p[len] != '\0')
 		return "";
 	return (const char *)p;
+}
+
+/* The schema field @name of @rec's type, bounds-checked; NULL + errno. */
+static const struct trace_field_desc *field_of(const struct cadet_rec *rec,
+					       const char *name)
+{
+	const struct trace_type_desc *d;
+
+	if (!rec || !name) {
+		errno = EINVAL;
+		return NULL;
+	}
+	d = trace_type_desc(rec->type);
+	for (uint32_t i = 0; d && i < d->nfields; i++) {
+		const struct trace_field_desc *f = &d->fields[i];
+
+		if (strcmp(f->name, name))
+			continue;
+		if ((uint64_t)f->offset + f->size > rec->size) {
+			errno = EINVAL;
+			return NULL;
+		}
+		return f;
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+int cadet_rec_field_u64(const struct cadet_rec *rec, const char *field,
+			uint64_t *val)
+{
+	const struct trace_field_desc *f = field_of(rec, field);
+	const uint8_t *p;
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	int32_t s32;
+
+	if (!f)
+		return -errno;
+	if (!val)
+		return -EINVAL;
+	p = (const uint8_t *)rec + f->offset;
+	switch (f->kind) {
+	case CADET_FK_U8:
+		memcpy(&u8, p, sizeof(u8));
+		*val = u8;
+		return 0;
+	case CADET_FK_U16:
+		memcpy(&u16, p, sizeof(u16));
+		*val = u16;
+		return 0;
+	case CADET_FK_U32:
+		memcpy(&u32, p, sizeof(u32));
+		*val = u32;
+		return 0;
+	case CADET_FK_S32:
+		memcpy(&s32, p, sizeof(s32));
+		*val = (uint64_t)(int64_t)s32;
+		return 0;
+	case CADET_FK_U64:
+	case CADET_FK_S64:
+		memcpy(val, p, sizeof(*val));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+const char *cadet_rec_field_str(const struct cadet_rec *rec, const char *field)
+{
+	/* A char field filling its array has no NUL: hand out a copy. */
+	static __thread char full[256];
+	const struct trace_field_desc *f = field_of(rec, field);
+	const char *p;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	p = (const char *)rec + f->offset;
+	switch (f->kind) {
+	case CADET_FK_CHAR:
+		n = strnlen(p, f->size);
+		if (n < f->size)
+			return p;
+		if (n >= sizeof(full))
+			n = sizeof(full) - 1;
+		memcpy(full, p, n);
+		full[n] = '\0';
+		return full;
+	case CADET_FK_VSTR: {
+		struct cadet_vstr v;
+
+		memcpy(&v, p, sizeof(v));
+		return cadet_rec_str(rec, &v);
+	}
+	default:
+		errno = EINVAL;
+		return NULL;
+	}
 }
 
 size_t trace_rec_check(const uint8_t *p, size_t avail, char *why, size_t whylen)

@@ -13,6 +13,8 @@
 
 #include "lib/trace/trace_int.h"
 #include "lib/util/fs.h"
+#include "lib/util/timeunits.h"
+#include "lib/util/vec.h"
 
 struct heap_ent {
 	uint64_t ts;
@@ -46,7 +48,8 @@ struct cadet_writer {
 	uint32_t *fcsize; /* every frame written, for the seek table */
 	uint32_t *fdsize;
 	size_t nframes;
-	size_t frames_cap;
+	size_t fcsize_cap;
+	size_t fdsize_cap;
 
 	struct cadet_writer_stats st;
 };
@@ -68,15 +71,8 @@ static int heap_push(struct cadet_writer *w, struct heap_ent e)
 {
 	size_t i;
 
-	if (w->nheap == w->heap_cap) {
-		size_t cap = w->heap_cap ? w->heap_cap * 2 : 1024;
-		struct heap_ent *h = realloc(w->heap, cap * sizeof(*h));
-
-		if (!h)
-			return -ENOMEM;
-		w->heap = h;
-		w->heap_cap = cap;
-	}
+	if (vec_reserve(&w->heap, &w->heap_cap, w->nheap + 1, sizeof(*w->heap)))
+		return -ENOMEM;
 	i = w->nheap++;
 	w->heap[i] = e;
 	while (i && ent_less(&w->heap[i], &w->heap[(i - 1) / 2])) {
@@ -111,19 +107,11 @@ static int note_frame(struct cadet_writer *w, size_t csize, size_t dsize)
 {
 	if (csize > UINT32_MAX || dsize > UINT32_MAX)
 		return -EOVERFLOW;
-	if (w->nframes == w->frames_cap) {
-		size_t cap = w->frames_cap ? w->frames_cap * 2 : 64;
-		uint32_t *c = realloc(w->fcsize, cap * sizeof(*c));
-
-		if (!c)
-			return -ENOMEM;
-		w->fcsize = c;
-		c = realloc(w->fdsize, cap * sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		w->fdsize = c;
-		w->frames_cap = cap;
-	}
+	if (vec_reserve(&w->fcsize, &w->fcsize_cap, w->nframes + 1,
+			sizeof(*w->fcsize)) ||
+	    vec_reserve(&w->fdsize, &w->fdsize_cap, w->nframes + 1,
+			sizeof(*w->fdsize)))
+		return -ENOMEM;
 	w->fcsize[w->nframes] = csize;
 	w->fdsize[w->nframes] = dsize;
 	w->nframes++;
@@ -151,7 +139,6 @@ static int write_frame(struct cadet_writer *w, const void *p, size_t len,
 /* Compresses the open chunk into one frame and writes it. */
 static int cut_chunk(struct cadet_writer *w)
 {
-	struct cadet_chunk_info *ci;
 	size_t n;
 	int err;
 
@@ -164,15 +151,9 @@ static int cut_chunk(struct cadet_writer *w)
 			   w->chunk.len);
 	if (ZSTD_isError(n))
 		return -EIO;
-	if (w->nchunks == w->chunks_cap) {
-		size_t cap = w->chunks_cap ? w->chunks_cap * 2 : 64;
-
-		ci = realloc(w->chunks, cap * sizeof(*ci));
-		if (!ci)
-			return -ENOMEM;
-		w->chunks = ci;
-		w->chunks_cap = cap;
-	}
+	if (vec_reserve(&w->chunks, &w->chunks_cap, w->nchunks + 1,
+			sizeof(*w->chunks)))
+		return -ENOMEM;
 	w->cur.offset = w->st.bytes_out;
 	w->cur.csize = n;
 	w->cur.dsize = w->chunk.len;
@@ -263,7 +244,7 @@ struct cadet_writer *cadet_writer__create(const char *path,
 	w->chunk_bytes = o.chunk_bytes ? o.chunk_bytes : 1u << 20;
 	if (w->chunk_bytes > TRACE_MAX_DSIZE / 2)
 		w->chunk_bytes = TRACE_MAX_DSIZE / 2;
-	w->chunk_ns = o.chunk_ns ? o.chunk_ns : 1000000000ull;
+	w->chunk_ns = o.chunk_ns ? o.chunk_ns : NS_PER_S;
 	w->reorder_ns = o.reorder_ns ? o.reorder_ns : 200000000ull;
 	w->cctx = ZSTD_createCCtx();
 	if (!w->cctx)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "lib/util/promtext.h"
+#include "lib/util/timeunits.h"
 
 const struct prom_family prom_ctr_families[PROM_CTR_N] = {
 	[PROM_CTR_CPU] =
@@ -58,6 +59,6 @@ void prom_put_label_value(FILE *out, const char *s)
 
 void prom_put_seconds(FILE *out, uint64_t ns)
 {
-	fprintf(out, "%" PRIu64 ".%09" PRIu64, ns / 1000000000,
-		ns % 1000000000);
+	fprintf(out, "%" PRIu64 ".%09" PRIu64, ns / NS_PER_S,
+		ns % NS_PER_S);
 }
