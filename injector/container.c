@@ -32,7 +32,7 @@
 #include <jansson.h>
 
 #include "injector/container.h"
-#include "recorder/containers.h"
+#include "lib/util/cgroup.h"
 
 extern char **environ;
 
@@ -763,7 +763,7 @@ static int read_runtime_facts(struct container *c)
 			c->id);
 		return 0;
 	}
-	err = container_cgroup_id(c->cgroup_path, &c->cgroup_id);
+	err = util_cgroup_id(c->cgroup_path, &c->cgroup_id);
 	if (err)
 		c->cgroup_id = 0;
 	return 0;
