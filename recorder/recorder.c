@@ -29,7 +29,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/version.h"
 #include "recorder/container_table.h"
-#include "recorder/metrics.h"
+#include "recorder/interval_stats.h"
 #include "recorder/pcap.h"
 #include "recorder/probes.h"
 #include "recorder/recorder_int.h"

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "recorder/container_table.h"
-#include "recorder/metrics.h"
+#include "recorder/interval_stats.h"
 #include "recorder/recorder.h"
 
 #define NSEC 1000000000ull
