@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Real runc containers through injector/container.c: lifecycle, exec,
+ * Real runc containers through injector/runc_*.c: lifecycle, exec,
  * limits, networking, bind mounts, and that nothing is left behind
  * (runc state, cgroups, mounts, bundle). Needs root and the cached
  * image (`make rootfs`); skips with a message otherwise.
