@@ -101,16 +101,171 @@ static char *trace_dir(const char *output)
 	return strndup(output, slash - output);
 }
 
+/* ---- session setup ---- */
+
+/* -errno of a failed call, never 0: a step that failed stops setup. */
+static int neg_errno(void)
+{
+	return errno ? -errno : -EINVAL;
+}
+
+/* The options as given, with defaults; 0 or -errno. */
+static int take_opts(struct recorder *r, const struct recorder_opts *opts)
+{
+	memcpy(&r->opts, opts,
+	       opts->sz < sizeof(r->opts) ? opts->sz : sizeof(r->opts));
+	if (!r->opts.probes)
+		r->opts.probes = CADET_PROBES_DEFAULT;
+	if (!r->opts.interval_ns)
+		r->opts.interval_ns = DEFAULT_INTERVAL;
+	if (r->opts.interval_ns < MIN_INTERVAL) {
+		fprintf(stderr,
+			"%s: interval %llu ms is too short: use 100 ms or more\n",
+			cadet_cmd_name,
+			(unsigned long long)(r->opts.interval_ns / MSEC));
+		return -EINVAL;
+	}
+	r->output = opts->output ? strdup(opts->output) : NULL;
+	r->cmdline = strdup(opts->cmdline ? opts->cmdline : "");
+	r->b = cadet_recbuf__new();
+	if ((opts->output && !r->output) || !r->cmdline || !r->b)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The container table, with the cgroups given by hand. */
+static int open_table(struct recorder *r)
+{
+	struct container_table_opts to = {.sz = sizeof(to)};
+	int err;
+
+	to.all = r->opts.all;
+	r->table = container_table__new(&to);
+	if (!r->table) {
+		err = neg_errno();
+		fprintf(stderr,
+			"%s: cannot find the cgroup v2 hierarchy: %s\n"
+			"  mount it (mount -t cgroup2 none /sys/fs/cgroup/unified) and retry\n",
+			cadet_cmd_name, strerror(-err));
+		return err;
+	}
+	for (const char **cg = r->opts.cgroups; cg && *cg; cg++) {
+		err = container_table__add_cgroup(r->table, *cg);
+		if (err) {
+			fprintf(stderr,
+				"%s: cannot record cgroup %s: %s\n"
+				"  give a directory of the cgroup v2 hierarchy (%s)\n",
+				cadet_cmd_name, *cg, strerror(-err),
+				container_table__cgroup_root(r->table));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* The BPF programs, their ring buffer and the interval counters. */
+static int open_probes(struct recorder *r)
+{
+	struct probes_opts po = {.sz = sizeof(po)};
+	struct metrics_opts mo = {.sz = sizeof(mo)};
+	int err;
+
+	po.probes = r->opts.probes;
+	po.filter_all = r->opts.all;
+	po.self_tgid = getpid();
+	po.ringbuf_bytes = r->opts.ringbuf_bytes;
+	po.verbose = r->opts.verbose;
+	r->probes = probes__new(&po);
+	if (!r->probes)
+		return neg_errno();
+	r->rb = ring_buffer__new(probes__map_fd(r->probes, PROBES_MAP_EVENTS),
+				 recorder_on_event, r, NULL);
+	if (!r->rb) {
+		err = neg_errno();
+		fprintf(stderr, "%s: cannot open the ring buffer: %s\n",
+			cadet_cmd_name, strerror(-err));
+		return err;
+	}
+	mo.counters_fd = probes__map_fd(r->probes, PROBES_MAP_COUNTERS);
+	mo.drops_fd = probes__map_fd(r->probes, PROBES_MAP_DROPS);
+	mo.hist_fd = probes__map_fd(r->probes, PROBES_MAP_SYSCALL_HIST);
+	mo.mm_rss_fd = probes__map_fd(r->probes, PROBES_MAP_MM_RSS);
+	mo.probes = r->probes;
+	mo.all = r->opts.all;
+	r->start_ts = now_ns(CLOCK_MONOTONIC);
+	mo.start_ts = r->start_ts;
+	r->metrics = metrics__new(&mo);
+	return r->metrics ? 0 : neg_errno();
+}
+
+/* The header, to on_record and into a new trace (when there is one). */
+static int open_writer(struct recorder *r)
+{
+	struct cadet_writer_opts wo = {.sz = sizeof(wo)};
+	struct cadet_recbuf *hb = cadet_recbuf__new();
+	struct cadet_rec *hdr;
+	int err = 0;
+
+	hdr = hb ? header_rec(r, hb) : NULL;
+	if (!hdr) {
+		err = neg_errno();
+		goto cleanup;
+	}
+	if (r->opts.on_record)
+		r->opts.on_record(hdr, r->opts.on_record_ctx);
+	wo.reorder_ns = REORDER_NS;
+	wo.mode = util_data_mode();
+	r->w = r->output ? cadet_writer__create(r->output, hdr, &wo) : NULL;
+	if (r->output && !r->w) {
+		err = neg_errno();
+		fprintf(stderr,
+			"%s: cannot create %s: %s\n"
+			"  check that its directory exists, is writable and has free space\n",
+			cadet_cmd_name, r->output, strerror(-err));
+	}
+cleanup:
+	cadet_recbuf__free(hb);
+	return err;
+}
+
+/* --pcap: packet captures beside the trace. */
+static int open_pcap(struct recorder *r)
+{
+	char *stem, *dir;
+	int err;
+
+	if (!(r->opts.probes & CADET_PROBE_PCAP))
+		return 0;
+	if (r->opts.redact) {
+		fprintf(stderr,
+			"%s: --pcap and --redact cannot be combined: packet payloads cannot be redacted; drop one of them\n",
+			cadet_cmd_name);
+		return -EINVAL;
+	}
+	if (!r->output) {
+		fprintf(stderr,
+			"%s: --pcap writes beside the trace: give -o FILE\n",
+			cadet_cmd_name);
+		return -EINVAL;
+	}
+	stem = trace_stem(r->output);
+	dir = r->opts.pcap_dir ? strdup(r->opts.pcap_dir)
+			       : trace_dir(r->output);
+	r->pcap =
+		stem && dir ? pcap_set__new(dir, stem, r->opts.verbose) : NULL;
+	err = r->pcap ? 0 : neg_errno();
+	free(stem);
+	free(dir);
+	if (err)
+		fprintf(stderr, "%s: cannot set up --pcap: %s\n",
+			cadet_cmd_name, strerror(-err));
+	return err;
+}
+
 /* ---- public API ---- */
 
 struct recorder *recorder__new(const struct recorder_opts *opts)
 {
-	struct container_table_opts to = {.sz = sizeof(to)};
-	struct probes_opts po = {.sz = sizeof(po)};
-	struct metrics_opts mo = {.sz = sizeof(mo)};
-	struct cadet_writer_opts wo = {.sz = sizeof(wo)};
-	struct cadet_recbuf *hb = NULL;
-	struct cadet_rec *hdr;
 	struct recorder *r;
 	int err;
 
@@ -127,148 +282,27 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	if (!r)
 		return NULL;
 	pthread_mutex_init(&r->lock, NULL);
-	memcpy(&r->opts, opts,
-	       opts->sz < sizeof(r->opts) ? opts->sz : sizeof(r->opts));
-	if (!r->opts.probes)
-		r->opts.probes = CADET_PROBES_DEFAULT;
-	if (!r->opts.interval_ns)
-		r->opts.interval_ns = DEFAULT_INTERVAL;
-	if (r->opts.interval_ns < MIN_INTERVAL) {
-		fprintf(stderr,
-			"%s: interval %llu ms is too short: use 100 ms or more\n",
-			cadet_cmd_name,
-			(unsigned long long)(r->opts.interval_ns / MSEC));
-		err = -EINVAL;
-		goto cleanup;
+	err = take_opts(r, opts);
+	if (!err)
+		err = probes_check_env();
+	if (!err)
+		err = open_table(r);
+	if (!err)
+		err = open_probes(r);
+	if (!err)
+		err = open_writer(r);
+	if (!err)
+		err = open_pcap(r);
+	if (err) {
+		recorder__free(r);
+		errno = err < 0 ? -err : EINVAL;
+		return NULL;
 	}
-	r->output = opts->output ? strdup(opts->output) : NULL;
-	r->cmdline = strdup(opts->cmdline ? opts->cmdline : "");
-	r->b = cadet_recbuf__new();
-	if ((opts->output && !r->output) || !r->cmdline || !r->b) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	err = probes_check_env();
-	if (err)
-		goto cleanup;
-
-	to.all = r->opts.all;
-	r->table = container_table__new(&to);
-	if (!r->table) {
-		err = -errno;
-		fprintf(stderr,
-			"%s: cannot find the cgroup v2 hierarchy: %s\n"
-			"  mount it (mount -t cgroup2 none /sys/fs/cgroup/unified) and retry\n",
-			cadet_cmd_name, strerror(-err));
-		goto cleanup;
-	}
-	for (const char **cg = r->opts.cgroups; cg && *cg; cg++) {
-		err = container_table__add_cgroup(r->table, *cg);
-		if (err) {
-			fprintf(stderr,
-				"%s: cannot record cgroup %s: %s\n"
-				"  give a directory of the cgroup v2 hierarchy (%s)\n",
-				cadet_cmd_name, *cg, strerror(-err),
-				container_table__cgroup_root(r->table));
-			goto cleanup;
-		}
-	}
-
-	po.probes = r->opts.probes;
-	po.filter_all = r->opts.all;
-	po.self_tgid = getpid();
-	po.ringbuf_bytes = r->opts.ringbuf_bytes;
-	po.verbose = r->opts.verbose;
-	r->probes = probes__new(&po);
-	if (!r->probes) {
-		err = -errno;
-		goto cleanup;
-	}
-	r->rb = ring_buffer__new(probes__map_fd(r->probes, PROBES_MAP_EVENTS),
-				 recorder_on_event, r, NULL);
-	if (!r->rb) {
-		err = -errno;
-		fprintf(stderr, "%s: cannot open the ring buffer: %s\n",
-			cadet_cmd_name, strerror(-err));
-		goto cleanup;
-	}
-	mo.counters_fd = probes__map_fd(r->probes, PROBES_MAP_COUNTERS);
-	mo.drops_fd = probes__map_fd(r->probes, PROBES_MAP_DROPS);
-	mo.hist_fd = probes__map_fd(r->probes, PROBES_MAP_SYSCALL_HIST);
-	mo.mm_rss_fd = probes__map_fd(r->probes, PROBES_MAP_MM_RSS);
-	mo.probes = r->probes;
-	mo.all = r->opts.all;
-	r->start_ts = now_ns(CLOCK_MONOTONIC);
-	mo.start_ts = r->start_ts;
-	r->metrics = metrics__new(&mo);
-	if (!r->metrics) {
-		err = -errno;
-		goto cleanup;
-	}
-
-	hb = cadet_recbuf__new();
-	hdr = hb ? header_rec(r, hb) : NULL;
-	if (!hdr) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (r->opts.on_record)
-		r->opts.on_record(hdr, r->opts.on_record_ctx);
-	wo.reorder_ns = REORDER_NS;
-	wo.mode = util_data_mode();
-	r->w = r->output ? cadet_writer__create(r->output, hdr, &wo) : NULL;
-	if (r->output && !r->w) {
-		err = -errno;
-		fprintf(stderr,
-			"%s: cannot create %s: %s\n"
-			"  check that its directory exists, is writable and has free space\n",
-			cadet_cmd_name, r->output, strerror(-err));
-		goto cleanup;
-	}
-
-	if ((r->opts.probes & CADET_PROBE_PCAP) && r->opts.redact) {
-		fprintf(stderr,
-			"%s: --pcap and --redact cannot be combined: packet payloads cannot be redacted; drop one of them\n",
-			cadet_cmd_name);
-		err = -EINVAL;
-		goto cleanup;
-	}
-	if ((r->opts.probes & CADET_PROBE_PCAP) && !r->output) {
-		fprintf(stderr,
-			"%s: --pcap writes beside the trace: give -o FILE\n",
-			cadet_cmd_name);
-		err = -EINVAL;
-		goto cleanup;
-	}
-	if (r->opts.probes & CADET_PROBE_PCAP) {
-		char *stem = trace_stem(r->output);
-		char *dir = r->opts.pcap_dir ? strdup(r->opts.pcap_dir)
-					     : trace_dir(r->output);
-
-		r->pcap = stem && dir
-				  ? pcap_set__new(dir, stem, r->opts.verbose)
-				  : NULL;
-		err = r->pcap ? 0 : -errno;
-		free(stem);
-		free(dir);
-		if (err) {
-			fprintf(stderr, "%s: cannot set up --pcap: %s\n",
-				cadet_cmd_name, strerror(-err));
-			goto cleanup;
-		}
-	}
-
 	/* Filter first, then snapshot: no process falls in between. */
 	recorder_scan(r, r->start_ts);
 	recorder_proc_snapshot(r, r->start_ts);
 	r->started = true;
-	cadet_recbuf__free(hb);
 	return r;
-cleanup:
-	cadet_recbuf__free(hb);
-	recorder__free(r);
-	errno = err < 0 ? -err : EINVAL;
-	return NULL;
 }
 
 static void interval_tick(struct recorder *r, uint64_t now)
