@@ -79,32 +79,13 @@ static int has_swap_accounting(void)
 }
 
 /* config.json of the OCI runtime spec 1.0, as runc 1.1 reads it. */
-json_t *oci_config_build(const struct container *c,
-			 const struct container_opts *o)
+static json_t *process_obj(const struct container *c,
+			   const struct container_opts *o)
 {
-	static const char *const dev_opts[] = {"nosuid", "strictatime",
-					       "mode=755", "size=65536k", NULL};
-	static const char *const pts_opts[] = {
-		"nosuid",    "noexec", "newinstance", "ptmxmode=0666",
-		"mode=0620", "gid=5",  NULL};
-	static const char *const shm_opts[] = {
-		"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL};
-	static const char *const mq_opts[] = {"nosuid", "noexec", "nodev",
-					      NULL};
-	static const char *const sys_opts[] = {"nosuid", "noexec", "nodev",
-					       "ro", NULL};
-	static const char *const cg_opts[] = {"nosuid",	  "noexec", "nodev",
-					      "relatime", "ro",	    NULL};
 	static const char *const sleep_argv[] = {"sleep", "infinity", NULL};
-	static const char *const bind_ro[] = {"rbind", "ro", NULL};
-	static const char *const bind_rw[] = {"rbind", NULL};
-	json_t *cfg, *proc, *caps, *env, *mounts, *lnx, *res, *ns, *ann, *a, *r;
+	json_t *proc, *caps, *env, *a, *r;
 	const char *const *v;
 	char buf[PATH_MAX + 64];
-	size_t i;
-
-	cfg = json_object();
-	json_object_set_new(cfg, "ociVersion", json_string("1.0.2"));
 
 	proc = json_object();
 	json_object_set_new(proc, "terminal", json_false());
@@ -143,18 +124,28 @@ json_t *oci_config_build(const struct container *c,
 	json_object_set_new(proc, "rlimits", a);
 	json_object_set_new(proc, "noNewPrivileges",
 			    json_boolean(o->no_new_privs));
-	json_object_set_new(cfg, "process", proc);
+	return proc;
+}
 
-	a = json_object();
-	json_object_set_new(a, "path", json_string(c->rootfs));
-	json_object_set_new(a, "readonly", json_false());
-	json_object_set_new(cfg, "root", a);
-	if (o->net != CONTAINER_NET_HOST || o->hostname)
-		json_object_set_new(
-			cfg, "hostname",
-			json_string(o->hostname ? o->hostname : c->name));
+static json_t *mounts_arr(const struct container_opts *o)
+{
+	static const char *const dev_opts[] = {"nosuid", "strictatime",
+					       "mode=755", "size=65536k", NULL};
+	static const char *const pts_opts[] = {
+		"nosuid",    "noexec", "newinstance", "ptmxmode=0666",
+		"mode=0620", "gid=5",  NULL};
+	static const char *const shm_opts[] = {
+		"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL};
+	static const char *const mq_opts[] = {"nosuid", "noexec", "nodev",
+					      NULL};
+	static const char *const sys_opts[] = {"nosuid", "noexec", "nodev",
+					       "ro", NULL};
+	static const char *const cg_opts[] = {"nosuid",	  "noexec", "nodev",
+					      "relatime", "ro",	    NULL};
+	static const char *const bind_ro[] = {"rbind", "ro", NULL};
+	static const char *const bind_rw[] = {"rbind", NULL};
+	json_t *mounts = json_array();
 
-	mounts = json_array();
 	json_array_append_new(mounts, mount_obj("/proc", "proc", "proc", NULL));
 	json_array_append_new(mounts,
 			      mount_obj("/dev", "tmpfs", "tmpfs", dev_opts));
@@ -176,31 +167,39 @@ json_t *oci_config_build(const struct container *c,
 						  "nodev", "ro", NULL}));
 	json_array_append_new(mounts, mount_obj("/sys/fs/cgroup", "cgroup",
 						"cgroup", cg_opts));
-	for (i = 0; i < o->mount_cnt; i++)
+	for (size_t i = 0; i < o->mount_cnt; i++)
 		json_array_append_new(
 			mounts,
 			mount_obj(o->mounts[i].dest, "bind",
 				  o->mounts[i].source,
 				  o->mounts[i].readonly ? bind_ro : bind_rw));
-	json_object_set_new(cfg, "mounts", mounts);
+	return mounts;
+}
 
-	ann = json_object();
+static json_t *annotations_obj(const struct container *c,
+			       const struct container_opts *o)
+{
+	json_t *ann = json_object();
+	char key[PATH_MAX + 64];
+
 	json_object_set_new(ann, "cadet.name", json_string(c->name));
 	json_object_set_new(ann, "cadet.image", json_string(c->lower));
-	for (v = o->annotations; v && *v; v++) {
+	for (const char *const *v = o->annotations; v && *v; v++) {
 		const char *eq = strchr(*v, '=');
 
 		if (!eq || eq == *v)
 			continue;
-		snprintf(buf, sizeof(buf), "%.*s", (int)(eq - *v), *v);
-		json_object_set_new(ann, buf, json_string(eq + 1));
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - *v), *v);
+		json_object_set_new(ann, key, json_string(eq + 1));
 	}
-	json_object_set_new(cfg, "annotations", ann);
+	return ann;
+}
 
-	lnx = json_object();
-	snprintf(buf, sizeof(buf), "%s/%s", CONTAINER_CGROUP_PARENT, c->id);
-	json_object_set_new(lnx, "cgroupsPath", json_string(buf));
-	res = json_object();
+/* Cgroup limits: no devices, memory (no swap beyond), CPU quota, pids. */
+static json_t *resources_obj(const struct container_opts *o)
+{
+	json_t *res = json_object(), *a, *r;
+
 	a = json_array();
 	r = json_object();
 	json_object_set_new(r, "allow", json_false());
@@ -231,12 +230,16 @@ json_t *oci_config_build(const struct container *c,
 		json_object_set_new(a, "limit", json_integer(o->pids_max));
 		json_object_set_new(res, "pids", a);
 	}
-	json_object_set_new(lnx, "resources", res);
+	return res;
+}
 
-	a = json_array();
+static json_t *namespaces_arr(const struct container_opts *o)
+{
 	static const char *const ns_types[] = {"pid",	"ipc",	  "uts",
 					       "mount", "cgroup", NULL};
-	for (v = ns_types; *v; v++) {
+	json_t *a = json_array(), *ns;
+
+	for (const char *const *v = ns_types; *v; v++) {
 		ns = json_object();
 		json_object_set_new(ns, "type", json_string(*v));
 		json_array_append_new(a, ns);
@@ -249,9 +252,41 @@ json_t *oci_config_build(const struct container *c,
 					    json_string(o->netns_path));
 		json_array_append_new(a, ns);
 	}
-	json_object_set_new(lnx, "namespaces", a);
+	return a;
+}
+
+static json_t *linux_obj(const struct container *c,
+			 const struct container_opts *o)
+{
+	json_t *lnx = json_object();
+	char buf[PATH_MAX + 64];
+
+	snprintf(buf, sizeof(buf), "%s/%s", CONTAINER_CGROUP_PARENT, c->id);
+	json_object_set_new(lnx, "cgroupsPath", json_string(buf));
+	json_object_set_new(lnx, "resources", resources_obj(o));
+	json_object_set_new(lnx, "namespaces", namespaces_arr(o));
 	json_object_set_new(lnx, "maskedPaths", str_array(masked_paths));
 	json_object_set_new(lnx, "readonlyPaths", str_array(readonly_paths));
-	json_object_set_new(cfg, "linux", lnx);
+	return lnx;
+}
+
+json_t *oci_config_build(const struct container *c,
+			 const struct container_opts *o)
+{
+	json_t *cfg = json_object(), *root;
+
+	json_object_set_new(cfg, "ociVersion", json_string("1.0.2"));
+	json_object_set_new(cfg, "process", process_obj(c, o));
+	root = json_object();
+	json_object_set_new(root, "path", json_string(c->rootfs));
+	json_object_set_new(root, "readonly", json_false());
+	json_object_set_new(cfg, "root", root);
+	if (o->net != CONTAINER_NET_HOST || o->hostname)
+		json_object_set_new(
+			cfg, "hostname",
+			json_string(o->hostname ? o->hostname : c->name));
+	json_object_set_new(cfg, "mounts", mounts_arr(o));
+	json_object_set_new(cfg, "annotations", annotations_obj(c, o));
+	json_object_set_new(cfg, "linux", linux_obj(c, o));
 	return cfg;
 }

@@ -141,13 +141,140 @@ static int read_runtime_facts(struct container *c)
 	return 0;
 }
 
-struct container *container__create(const struct container_opts *opts)
+/* The image below the overlay: given, or the default one. */
+static int find_lower(struct container *c, const struct container_opts *opts)
+{
+	char marker[PATH_MAX + 64];
+	int err;
+
+	if (opts->rootfs)
+		snprintf(c->lower, sizeof(c->lower), "%s", opts->rootfs);
+	else if ((err = runc_default_rootfs(c->lower, sizeof(c->lower))))
+		return err;
+	snprintf(marker, sizeof(marker), "%s/" ROOTFS_MARKER, c->lower);
+	if (access(marker, F_OK) && access(c->lower, F_OK)) {
+		fprintf(stderr,
+			"container: no root filesystem at %s; build it with: make rootfs\n",
+			c->lower);
+		return -ENOENT;
+	}
+	if (strpbrk(c->lower, ",:")) {
+		fprintf(stderr,
+			"container: root filesystem path %s contains ',' or ':', which overlayfs cannot take\n",
+			c->lower);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A fresh id and its bundle directory under the state dir. */
+static int make_bundle_dir(struct container *c,
+			   const struct container_opts *opts)
 {
 	const char *state_dir, *prefix;
-	char buf[PATH_MAX + 64];
+	int tries;
+
+	state_dir = opts->state_dir ? opts->state_dir : CONTAINER_STATE_DIR;
+	prefix = opts->id_prefix ? opts->id_prefix : CONTAINER_ID_PREFIX;
+	if (mkdir(state_dir, 0700) && errno != EEXIST) {
+		int err = -errno;
+
+		fprintf(stderr, "container: cannot create %s: %s\n", state_dir,
+			strerror(errno));
+		return err;
+	}
+	for (tries = 0; tries < 8; tries++) {
+		make_id(c, prefix);
+		snprintf(c->bundle, sizeof(c->bundle), "%s/%s", state_dir,
+			 c->id);
+		if (!mkdir(c->bundle, 0700))
+			return 0;
+		if (errno != EEXIST) {
+			int err = -errno;
+
+			fprintf(stderr, "container: cannot create %s: %s\n",
+				c->bundle, strerror(errno));
+			return err;
+		}
+	}
+	return -EEXIST;
+}
+
+/* The bundle's files: owner, overlay root, config.json. */
+static int write_bundle(struct container *c, const struct container_opts *opts)
+{
+	char buf[PATH_MAX + 64], own[64];
+	json_t *cfg;
+	int err;
+
+	snprintf(c->rootfs, sizeof(c->rootfs), "%s/rootfs", c->bundle);
+	snprintf(c->runc_log, sizeof(c->runc_log), "%s/runc.log", c->bundle);
+	if (opts->output)
+		snprintf(c->output, sizeof(c->output), "%s", opts->output);
+	else
+		snprintf(c->output, sizeof(c->output), "%s/output.log",
+			 c->bundle);
+	snprintf(buf, sizeof(buf), "%s/owner", c->bundle);
+	snprintf(own, sizeof(own), "%d %llu\n", getpid(),
+		 runc_proc_start(getpid()));
+	err = runc_write_file(buf, own, 0600);
+	if (err)
+		return err;
+	err = runc_mount_overlay(c);
+	if (err)
+		return err;
+	cfg = oci_config_build(c, opts);
+	snprintf(buf, sizeof(buf), "%s/config.json", c->bundle);
+	if (!cfg || json_dump_file(cfg, buf, JSON_INDENT(1))) {
+		fprintf(stderr, "container: cannot write %s\n", buf);
+		err = -EIO;
+	}
+	json_decref(cfg);
+	return err;
+}
+
+/* `runc create`, then what runc made: init pid, cgroup. */
+static int create_in_runc(struct container *c)
+{
+	char pidfile[PATH_MAX + 64];
+	const char *const args[] = {"create",	  "--bundle", c->bundle,
+				    "--pid-file", pidfile,    c->id,
+				    NULL};
+	int err, fd;
+
+	/* runc create's stdout/stderr become the init's */
+	fd = open(c->output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "container: cannot open %s: %s\n", c->output,
+			strerror(errno));
+		return err;
+	}
+	snprintf(pidfile, sizeof(pidfile), "%s/init.pid", c->bundle);
+	err = runc_run(c, args, fd, RUNC_TIMEOUT_MS);
+	close(fd);
+	/* runc may have registered it before failing: delete in any case */
+	c->created = 1;
+	if (err > 0) {
+		fprintf(stderr, "container: runc create %s failed (exit %d)\n",
+			c->id, err);
+		runc_show_log(c);
+		return -EIO;
+	}
+	if (err)
+		return err;
+	err = read_runtime_facts(c);
+	if (err)
+		fprintf(stderr,
+			"container: runc created %s but its pid file is unreadable\n",
+			c->id);
+	return err;
+}
+
+struct container *container__create(const struct container_opts *opts)
+{
 	struct container *c;
-	json_t *cfg = NULL;
-	int err, fd, tries;
+	int err;
 
 	if (!opts || opts->sz < offsetof(struct container_opts, verbose) +
 					sizeof(opts->verbose)) {
@@ -171,122 +298,20 @@ struct container *container__create(const struct container_opts *opts)
 	c->verbose = opts->verbose;
 	snprintf(c->name, sizeof(c->name), "%s",
 		 opts->name && *opts->name ? opts->name : "c");
-	if (opts->rootfs)
-		snprintf(c->lower, sizeof(c->lower), "%s", opts->rootfs);
-	else if ((err = runc_default_rootfs(c->lower, sizeof(c->lower))))
+	err = find_lower(c, opts);
+	if (!err)
+		err = make_bundle_dir(c, opts);
+	if (err)
 		goto cleanup_free;
-	snprintf(buf, sizeof(buf), "%s/" ROOTFS_MARKER, c->lower);
-	if (access(buf, F_OK) && access(c->lower, F_OK)) {
-		fprintf(stderr,
-			"container: no root filesystem at %s; build it with: make rootfs\n",
-			c->lower);
-		err = -ENOENT;
-		goto cleanup_free;
-	}
-	if (strpbrk(c->lower, ",:")) {
-		fprintf(stderr,
-			"container: root filesystem path %s contains ',' or ':', which overlayfs cannot take\n",
-			c->lower);
-		err = -EINVAL;
-		goto cleanup_free;
-	}
-
-	state_dir = opts->state_dir ? opts->state_dir : CONTAINER_STATE_DIR;
-	prefix = opts->id_prefix ? opts->id_prefix : CONTAINER_ID_PREFIX;
-	if (mkdir(state_dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		fprintf(stderr, "container: cannot create %s: %s\n", state_dir,
-			strerror(errno));
-		goto cleanup_free;
-	}
-	for (tries = 0; tries < 8; tries++) {
-		make_id(c, prefix);
-		snprintf(c->bundle, sizeof(c->bundle), "%s/%s", state_dir,
-			 c->id);
-		if (!mkdir(c->bundle, 0700))
-			break;
-		if (errno != EEXIST) {
-			err = -errno;
-			fprintf(stderr, "container: cannot create %s: %s\n",
-				c->bundle, strerror(errno));
-			goto cleanup_free;
-		}
-	}
-	if (tries == 8) {
-		err = -EEXIST;
-		goto cleanup_free;
-	}
 	/* from here on container__destroy() undoes everything */
-	snprintf(c->rootfs, sizeof(c->rootfs), "%s/rootfs", c->bundle);
-	snprintf(c->runc_log, sizeof(c->runc_log), "%s/runc.log", c->bundle);
-	if (opts->output)
-		snprintf(c->output, sizeof(c->output), "%s", opts->output);
-	else
-		snprintf(c->output, sizeof(c->output), "%s/output.log",
-			 c->bundle);
-	snprintf(buf, sizeof(buf), "%s/owner", c->bundle);
-	{
-		char own[64];
-
-		snprintf(own, sizeof(own), "%d %llu\n", getpid(),
-			 runc_proc_start(getpid()));
-		err = runc_write_file(buf, own, 0600);
-	}
+	err = write_bundle(c, opts);
+	if (!err)
+		err = create_in_runc(c);
 	if (err)
 		goto cleanup_destroy;
-	err = runc_mount_overlay(c);
-	if (err)
-		goto cleanup_destroy;
-
-	cfg = oci_config_build(c, opts);
-	snprintf(buf, sizeof(buf), "%s/config.json", c->bundle);
-	if (!cfg || json_dump_file(cfg, buf, JSON_INDENT(1))) {
-		err = -EIO;
-		fprintf(stderr, "container: cannot write %s\n", buf);
-		goto cleanup_destroy;
-	}
-
-	/* runc create's stdout/stderr become the init's */
-	fd = open(c->output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = -errno;
-		fprintf(stderr, "container: cannot open %s: %s\n", c->output,
-			strerror(errno));
-		goto cleanup_destroy;
-	}
-	snprintf(buf, sizeof(buf), "%s/init.pid", c->bundle);
-	{
-		const char *const args[] = {"create",	  "--bundle", c->bundle,
-					    "--pid-file", buf,	      c->id,
-					    NULL};
-
-		err = runc_run(c, args, fd, RUNC_TIMEOUT_MS);
-	}
-	close(fd);
-	/* runc may have registered it before failing: delete in any case */
-	c->created = 1;
-	if (err) {
-		if (err > 0) {
-			fprintf(stderr,
-				"container: runc create %s failed (exit %d)\n",
-				c->id, err);
-			runc_show_log(c);
-			err = -EIO;
-		}
-		goto cleanup_destroy;
-	}
-	err = read_runtime_facts(c);
-	if (err) {
-		fprintf(stderr,
-			"container: runc created %s but its pid file is unreadable\n",
-			c->id);
-		goto cleanup_destroy;
-	}
-	json_decref(cfg);
 	return c;
 
 cleanup_destroy:
-	json_decref(cfg);
 	container__destroy(c);
 cleanup_free:
 	free(c);

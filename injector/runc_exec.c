@@ -145,26 +145,15 @@ static void kill_pid_file(const char *pidfile)
 		kill(pid, SIGKILL);
 }
 
-int container__exec(struct container *c, const char *const *argv,
-		    const struct container_exec_opts *opts)
-{
-	struct container_exec_opts none = {.sz = sizeof(none)};
-	const struct container_exec_opts *o = opts ? opts : &none;
-	char pidfile[PATH_MAX + 32];
-	const char *args[128];
-	int n = 0, out_fd = -1, pipefd[2] = {-1, -1}, err, status;
-	int timed_out = 0;
-	uint64_t deadline = 0;
-	static unsigned int seq;
-	const char *const *v;
-	pid_t pid;
+#define EXEC_MAX_ARGS 128
 
-	if (!c || c->destroyed || !c->created || !argv || !argv[0])
-		return -EINVAL;
-	if (o->out)
-		*o->out = NULL;
-	snprintf(pidfile, sizeof(pidfile), "%s/exec-%d-%u.pid", c->bundle,
-		 getpid(), __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+/* `runc --log LOG exec --pid-file PIDFILE [options] ID argv...` */
+static int exec_args(const struct container *c, const char *const *argv,
+		     const struct container_exec_opts *o, const char *pidfile,
+		     const char **args)
+{
+	const char *const *v;
+	int n = 0;
 
 	args[n++] = runc_bin();
 	args[n++] = "--log";
@@ -185,7 +174,7 @@ int container__exec(struct container *c, const char *const *argv,
 		args[n++] = *v;
 	}
 	args[n++] = c->id;
-	for (v = argv; *v && n < 127; v++)
+	for (v = argv; *v && n < EXEC_MAX_ARGS - 1; v++)
 		args[n++] = *v;
 	args[n] = NULL;
 	if (*v) {
@@ -198,6 +187,18 @@ int container__exec(struct container *c, const char *const *argv,
 			fprintf(stderr, " %s", *v);
 		fputc('\n', stderr);
 	}
+	return 0;
+}
+
+/*
+ * Start `runc exec`: stdout into a pipe (*@pipe_rd) when captured, else
+ * to the container's output, as stderr always is.
+ */
+static int exec_spawn(struct container *c, const char *const *args,
+		      const struct container_exec_opts *o, int *pipe_rd,
+		      pid_t *pid)
+{
+	int pipefd[2] = {-1, -1}, out_fd, err_fd, err;
 
 	/* Detached processes too run under a `runc exec` of ours that
 	 * stays until they end: runc then reaps them as their subreaper.
@@ -214,22 +215,86 @@ int container__exec(struct container *c, const char *const *argv,
 			return -errno;
 	}
 	/* stderr of the process (and runc's) to the container's output */
-	{
-		int err_fd =
-			open(c->output,
-			     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-		err = runc_spawn(args, out_fd, err_fd >= 0 ? err_fd : out_fd,
-				 &pid);
-		if (err_fd >= 0)
-			close(err_fd);
-	}
+	err_fd = open(c->output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		      0644);
+	err = runc_spawn(args, out_fd, err_fd >= 0 ? err_fd : out_fd, pid);
+	if (err_fd >= 0)
+		close(err_fd);
 	close(out_fd);
-	if (err) {
-		if (pipefd[0] >= 0)
-			close(pipefd[0]);
-		return err;
+	if (err && pipefd[0] >= 0)
+		close(pipefd[0]);
+	else
+		*pipe_rd = pipefd[0];
+	return err;
+}
+
+/* Read the output until EOF or @deadline; 1 when it timed out. */
+static int exec_capture(int fd, const char *pidfile, uint64_t deadline,
+			const struct container_exec_opts *o)
+{
+	struct outbuf b = {0};
+	int timed_out = 0;
+
+	if (read_all(fd, &b, deadline) == -ETIMEDOUT) {
+		timed_out = 1;
+		kill_pid_file(pidfile);
+		/* what the killed process still had in the pipe */
+		read_all(fd, &b, now_ms() + 2000);
 	}
+	close(fd);
+	if (!b.buf)
+		b.buf = strdup("");
+	*o->out = b.buf;
+	if (o->out_len)
+		*o->out_len = b.len;
+	return timed_out;
+}
+
+/* Wait for `runc exec` @pid until @deadline; 1 when it timed out. */
+static int exec_bound(pid_t pid, const char *pidfile, uint64_t deadline)
+{
+	struct pollfd p = {.fd = pidfd_open(pid, 0), .events = POLLIN};
+	int r;
+
+	do {
+		uint64_t now = now_ms();
+
+		r = p.fd < 0 ? 1
+			     : poll(&p, 1,
+				    now < deadline ? (int)(deadline - now) : 0);
+	} while (r < 0 && errno == EINTR);
+	if (p.fd >= 0)
+		close(p.fd);
+	if (r == 0) {
+		kill_pid_file(pidfile);
+		return 1;
+	}
+	return 0;
+}
+
+int container__exec(struct container *c, const char *const *argv,
+		    const struct container_exec_opts *opts)
+{
+	struct container_exec_opts none = {.sz = sizeof(none)};
+	const struct container_exec_opts *o = opts ? opts : &none;
+	char pidfile[PATH_MAX + 32];
+	const char *args[EXEC_MAX_ARGS];
+	int pipe_rd = -1, err, status, timed_out = 0;
+	uint64_t deadline = 0;
+	static unsigned int seq;
+	pid_t pid;
+
+	if (!c || c->destroyed || !c->created || !argv || !argv[0])
+		return -EINVAL;
+	if (o->out)
+		*o->out = NULL;
+	snprintf(pidfile, sizeof(pidfile), "%s/exec-%d-%u.pid", c->bundle,
+		 getpid(), __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	err = exec_args(c, argv, o, pidfile, args);
+	if (!err)
+		err = exec_spawn(c, args, o, &pipe_rd, &pid);
+	if (err)
+		return err;
 	if (o->detach) {
 		err = wait_started(c, pid, pidfile, o->pid);
 		if (err > 0) {
@@ -244,42 +309,10 @@ int container__exec(struct container *c, const char *const *argv,
 	}
 	if (o->timeout_ms)
 		deadline = now_ms() + o->timeout_ms;
-
-	if (pipefd[0] >= 0) {
-		struct outbuf b = {0};
-
-		if (read_all(pipefd[0], &b, deadline) == -ETIMEDOUT) {
-			timed_out = 1;
-			kill_pid_file(pidfile);
-			/* what the killed process still had in the pipe */
-			read_all(pipefd[0], &b, now_ms() + 2000);
-		}
-		close(pipefd[0]);
-		if (!b.buf)
-			b.buf = strdup("");
-		*o->out = b.buf;
-		if (o->out_len)
-			*o->out_len = b.len;
-	} else if (deadline) {
-		struct pollfd p = {.fd = pidfd_open(pid, 0), .events = POLLIN};
-		int r;
-
-		do {
-			uint64_t now = now_ms();
-
-			r = p.fd < 0 ? 1
-				     : poll(&p, 1,
-					    now < deadline
-						    ? (int)(deadline - now)
-						    : 0);
-		} while (r < 0 && errno == EINTR);
-		if (p.fd >= 0)
-			close(p.fd);
-		if (r == 0) {
-			timed_out = 1;
-			kill_pid_file(pidfile);
-		}
-	}
+	if (pipe_rd >= 0)
+		timed_out = exec_capture(pipe_rd, pidfile, deadline, o);
+	else if (deadline)
+		timed_out = exec_bound(pid, pidfile, deadline);
 	/* runc exec exits with the process: 128 + 9 after a timeout */
 	err = runc_wait_child(pid, 0, &status);
 	if (timed_out)
