@@ -345,22 +345,17 @@ int container__running(struct container *c)
 	const char *const args[] = {runc_bin(), "state", c->id, NULL};
 	struct outbuf out = {0};
 	const char *st;
-	int p[2], err, status, running = 0;
+	int fd, err, status, running = 0;
 	json_t *doc;
 	pid_t pid;
 
 	if (!c->created || c->destroyed)
 		return 0;
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	err = runc_spawn(args, p[1], -1, &pid);
-	close(p[1]);
-	if (err) {
-		close(p[0]);
-		return err;
-	}
-	err = read_all(p[0], &out, now_ms() + RUNC_TIMEOUT_MS);
-	close(p[0]);
+	fd = runc_spawn_piped(args, &pid);
+	if (fd < 0)
+		return fd;
+	err = read_all(fd, &out, now_ms() + RUNC_TIMEOUT_MS);
+	close(fd);
 	runc_wait_child(pid, RUNC_TIMEOUT_MS, &status);
 	if (!err && out.buf && runc_exit_code(status) == 0) {
 		doc = json_loadb(out.buf, out.len, 0, NULL);

@@ -82,7 +82,7 @@ int runc_default_rootfs(char *out, size_t sz)
 	const char *const argv[] = {"injector/mkrootfs.sh", "--print-path",
 				    NULL};
 	const char *env = getenv("CADET_ROOTFS");
-	int p[2], status, err;
+	int fd, status;
 	ssize_t n;
 	pid_t pid;
 
@@ -96,16 +96,11 @@ int runc_default_rootfs(char *out, size_t sz)
 			argv[0]);
 		return -ENOENT;
 	}
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	err = runc_spawn(argv, p[1], -1, &pid);
-	close(p[1]);
-	if (err) {
-		close(p[0]);
-		return err;
-	}
-	n = read(p[0], out, sz - 1);
-	close(p[0]);
+	fd = runc_spawn_piped(argv, &pid);
+	if (fd < 0)
+		return fd;
+	n = read(fd, out, sz - 1);
+	close(fd);
 	runc_wait_child(pid, 0, &status);
 	if (n <= 0 || runc_exit_code(status))
 		return -EIO;

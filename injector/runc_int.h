@@ -65,6 +65,8 @@ static inline uint64_t now_ms(void)
 const char *runc_bin(void);
 /* Start @argv: stdin /dev/null, stdout/stderr to the fds (-1: /dev/null). */
 int runc_spawn(const char *const *argv, int out_fd, int err_fd, pid_t *pid);
+/* The same with stdout into a pipe: its read end, or -errno. */
+int runc_spawn_piped(const char *const *argv, pid_t *pid);
 /* Exit status as a shell reports it: 0..255, 128 + signal. */
 int runc_exit_code(int status);
 /*

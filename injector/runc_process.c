@@ -54,6 +54,21 @@ int runc_spawn(const char *const *argv, int out_fd, int err_fd, pid_t *pid)
 	return -err;
 }
 
+int runc_spawn_piped(const char *const *argv, pid_t *pid)
+{
+	int p[2], err;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	err = runc_spawn(argv, p[1], -1, pid);
+	close(p[1]);
+	if (err) {
+		close(p[0]);
+		return err;
+	}
+	return p[0];
+}
+
 /* Exit status as a shell reports it: 0..255, 128 + signal. */
 int runc_exit_code(int status)
 {
