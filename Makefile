@@ -154,9 +154,9 @@ $(ADFA_STIDE): tests/adfa/adfa_stide.c $(LIBCADET)
 # Fuzz targets (libFuzzer, clang): one per parser.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB_SRCS := $(wildcard lib/*/*.c lib/*.c) recorder/containers.c \
+FUZZ_LIB_SRCS := $(wildcard lib/*/*.c lib/*.c) recorder/discovery.c recorder/container_table.c \
 		 replayer/detectors/rules_parse.c replayer/detectors/common.c \
-		 injector/scenario.c eval/results.c
+		 $(wildcard injector/scenario*.c) eval/results.c
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/cadet/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \

@@ -20,6 +20,7 @@
 
 #include <pcap/pcap.h>
 
+#include "lib/util/cmd_name.h"
 #include "lib/util/fs.h"
 #include "recorder/pcap.h"
 
@@ -116,8 +117,8 @@ static void *capture_main(void *arg)
 	pcap_t *pc = NULL;
 
 	if (setns(c->netns_fd, CLONE_NEWNET)) {
-		fprintf(stderr, "cadet record: --pcap %s: setns: %s\n", c->name,
-			strerror(errno));
+		fprintf(stderr, "%s: --pcap %s: setns: %s\n", cadet_cmd_name,
+			c->name, strerror(errno));
 		return NULL;
 	}
 	pc = pcap_create("any", err);
@@ -128,8 +129,8 @@ static void *capture_main(void *arg)
 	pcap_set_immediate_mode(pc, 0);
 	if (pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO))
 		fprintf(stderr,
-			"cadet record: --pcap %s: no nanosecond timestamps here, using microseconds\n",
-			c->name);
+			"%s: --pcap %s: no nanosecond timestamps here, using microseconds\n",
+			cadet_cmd_name, c->name);
 	if (pcap_activate(pc) < 0) {
 		snprintf(err, sizeof(err), "%s", pcap_geterr(pc));
 		goto fail;
@@ -150,8 +151,8 @@ static void *capture_main(void *arg)
 		goto fail;
 	}
 	if (c->verbose)
-		fprintf(stderr, "cadet record: capturing %s into %s\n", c->name,
-			c->path);
+		fprintf(stderr, "%s: capturing %s into %s\n", cadet_cmd_name,
+			c->name, c->path);
 	pfd.fd = pcap_get_selectable_fd(pc);
 	pfd.events = POLLIN;
 	while (!atomic_load(&c->stop)) {
@@ -165,7 +166,7 @@ static void *capture_main(void *arg)
 			continue;
 		n = pcap_dispatch(pc, -1, pcap_dump, (u_char *)d);
 		if (n < 0 && n != PCAP_ERROR_BREAK) {
-			fprintf(stderr, "cadet record: --pcap %s: %s\n",
+			fprintf(stderr, "%s: --pcap %s: %s\n", cadet_cmd_name,
 				c->name, pcap_geterr(pc));
 			break;
 		}
@@ -174,7 +175,7 @@ static void *capture_main(void *arg)
 	pcap_close(pc);
 	return NULL;
 fail:
-	fprintf(stderr, "cadet record: --pcap %s: cannot capture: %s\n",
+	fprintf(stderr, "%s: --pcap %s: cannot capture: %s\n", cadet_cmd_name,
 		c->name, err);
 	if (pc)
 		pcap_close(pc);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util/cmd_name.h"
 #include "lib/util/version.h"
 #include "tools/commands.h"
 
@@ -51,8 +52,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			/* Library messages then name the command that ran. */
+			util_set_cmd_name(commands[i].name);
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "cadet: '%s' is not a command. See 'cadet --help'.\n",
 		argv[1]);
 	return 2;

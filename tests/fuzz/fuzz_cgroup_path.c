@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recorder/containers.h"
+#include "recorder/discovery.h"
 
 static void check_strings(const struct container_info *ci)
 {

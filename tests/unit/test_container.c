@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Real runc containers through injector/container.c: lifecycle, exec,
+ * Real runc containers through injector/runc_*.c: lifecycle, exec,
  * limits, networking, bind mounts, and that nothing is left behind
  * (runc state, cgroups, mounts, bundle). Needs root and the cached
  * image (`make rootfs`); skips with a message otherwise.
@@ -23,7 +23,8 @@
 #include <cmocka.h>
 
 #include "injector/container.h"
-#include "recorder/containers.h"
+#include "lib/util/cgroup.h"
+#include "recorder/container_table.h"
 
 #define PREFIX "cadettest-"
 
@@ -201,7 +202,7 @@ static void test_lifecycle(void **state)
 	snprintf(path, sizeof(path), "/sys/fs/cgroup/unified/cadet/%s", id);
 	assert_string_equal(container__cgroup_path(c), path);
 	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(container_cgroup_id(path, &cgid), 0);
+	assert_int_equal(util_cgroup_id(path, &cgid), 0);
 	assert_int_equal(container__cgroup_id(c), cgid);
 	assert_int_equal(container__cgroup_id(c), (uint64_t)st.st_ino);
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", container__pid(c));

@@ -20,7 +20,8 @@
 
 #include <cmocka.h>
 
-#include "recorder/containers.h"
+#include "lib/util/cgroup.h"
+#include "recorder/container_table.h"
 
 #define FIXTURES "tests/fixtures/cgroups"
 
@@ -574,15 +575,15 @@ static void test_table_host(void **state)
 			continue;
 		snprintf(p, sizeof(p), "%s/%s",
 			 container_table__cgroup_root(tb), de->d_name);
-		assert_int_equal(container_cgroup_id(p, &id), 0);
+		assert_int_equal(util_cgroup_id(p, &id), 0);
 		assert_int_equal(stat(p, &st), 0);
 		assert_int_equal(id, (uint64_t)st.st_ino);
 		assert_int_equal(id, (uint64_t)de->d_ino);
 		checked++;
 	}
 	closedir(d);
-	assert_int_equal(
-		container_cgroup_id(container_table__cgroup_root(tb), &id), 0);
+	assert_int_equal(util_cgroup_id(container_table__cgroup_root(tb), &id),
+			 0);
 	assert_int_equal(id, 1); /* the root cgroup */
 	n = container_table__scan(tb, NULL, NULL, NULL);
 	assert_true(n >= 0);

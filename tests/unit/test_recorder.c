@@ -24,7 +24,8 @@
 
 #include <cmocka.h>
 
-#include "recorder/containers.h"
+#include "lib/util/cgroup.h"
+#include "recorder/container_table.h"
 #include "recorder/recorder.h"
 
 #define NEXEC 20
@@ -98,7 +99,7 @@ static void test_record_cgroup(void **state)
 	pid_t pid;
 	int status;
 
-	assert_int_equal(container_cgroup_id(cg_dir, &cgid), 0);
+	assert_int_equal(util_cgroup_id(cg_dir, &cgid), 0);
 	r = recorder__new(&o);
 	assert_non_null(r);
 	assert_int_equal(pthread_create(&th, NULL, run_thread, r), 0);

@@ -16,7 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/events.h"
-#include "recorder/metrics.h"
+#include "recorder/interval_stats.h"
 #include "recorder/probes.h"
 
 /* Syscall numbers kept per cgroup; x86-64 uses fewer than 500. */

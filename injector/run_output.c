@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/* What a run prints and keeps (injector/run_int.h). */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cadet/trace.h"
+#include "injector/cleanup.h"
+#include "injector/host.h"
+#include "injector/run_int.h"
+#include "lib/util/fs.h"
+
+static void print_size(char *buf, size_t sz, uint64_t v)
+{
+	if (v >= (1ull << 30) && !(v & ((1ull << 30) - 1)))
+		snprintf(buf, sz, "%lluG", (unsigned long long)(v >> 30));
+	else if (v >= (1ull << 20) && !(v & ((1ull << 20) - 1)))
+		snprintf(buf, sz, "%lluM", (unsigned long long)(v >> 20));
+	else if (v >= 1024 && !(v & 1023))
+		snprintf(buf, sz, "%lluK", (unsigned long long)(v >> 10));
+	else
+		snprintf(buf, sz, "%llu", (unsigned long long)v);
+}
+
+void run_keep_file(const char *src, const char *dir, const char *name)
+{
+	char dst[PATH_MAX], buf[65536];
+	int in, out;
+	ssize_t n;
+
+	if (!src)
+		return;
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return;
+	out = util_create_data(dst, O_TRUNC);
+	if (out >= 0) {
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				break;
+		close(out);
+	}
+	close(in);
+}
+
+void run_keep_text(const char *dir, const char *name, const char *text)
+{
+	char dst[PATH_MAX];
+	FILE *f;
+
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	f = util_fopen_data(dst, "w");
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Counts from the finished trace: its index holds records and drops. */
+static void trace_counts(const char *path, uint64_t *records, uint64_t *lost,
+			 uint64_t *bytes, bool *ok)
+{
+	struct cadet_reader *rd = cadet_reader__open(path, NULL);
+	struct stat st;
+
+	*records = *lost = *bytes = 0;
+	*ok = rd != NULL;
+	if (!stat(path, &st))
+		*bytes = (uint64_t)st.st_size;
+	if (!rd)
+		return;
+	for (size_t i = 0; i < cadet_reader__chunk_cnt(rd); i++) {
+		const struct cadet_chunk_info *c = cadet_reader__chunk(rd, i);
+
+		*records += c->records;
+		*lost += c->lost;
+	}
+	cadet_reader__free(rd);
+}
+
+void run_print_plan(const struct run *r, FILE *f)
+{
+	const struct scenario *s = r->s;
+	char mem[32];
+
+	fprintf(f, "%s: seed %" PRIu64 ", run %u -> %s\n", s->path,
+		r->plan.seed, r->rep, r->trace);
+	fprintf(f, "  %s (%s): %s\n", s->name,
+		scenario_category_name(s->category), s->description);
+	fprintf(f, "  duration %u s (hard deadline %u s)\n", s->duration,
+		s->duration + SCENARIO_DEADLINE_SLACK_S);
+	for (size_t i = 0; i < s->ncontainers; i++) {
+		const struct scenario_container *c = &s->containers[i];
+
+		char marker[PATH_MAX + 16];
+		bool built;
+
+		snprintf(marker, sizeof(marker), "%s/.cadet-rootfs",
+			 r->rootfs[i]);
+		built = r->opts->rootfs || host_is_file(marker, false);
+		print_size(mem, sizeof(mem), c->memory);
+		fprintf(f,
+			"  container %s: memory %s, cpus %g, pids %" PRId64
+			", image %s%s%s%s\n    command: %s\n",
+			c->name, mem, c->cpus, c->pids, r->rootfs[i],
+			c->packages ? " +" : "", c->packages ? c->packages : "",
+			built ? ""
+			      : " (not built yet: the run builds it once, about a minute)",
+			c->command);
+	}
+	for (size_t i = 0; i < s->nworkloads; i++) {
+		const struct scenario_workload *w = &s->workloads[i];
+		const char *t = s->containers[w->target].name;
+
+		if (w->type == SCENARIO_WL_HTTP)
+			fprintf(f,
+				"  workload %s: http -> %s:127.0.0.1:%u, %u connections, %u threads, bursts 1..%u s\n",
+				w->name, t, w->port, w->connections, w->threads,
+				w->burst_s);
+		else if (w->type == SCENARIO_WL_BATCH)
+			fprintf(f,
+				"  workload %s: batch in %s, a job of ~%" PRIu64
+				" bytes every ~%g s\n",
+				w->name, t, w->size, w->period);
+		else
+			fprintf(f, "  workload %s: log in %s, ~%g lines/s\n",
+				w->name, t, w->rate);
+	}
+	if (s->anomaly && !r->opts->normal) {
+		char **argv;
+
+		fprintf(f,
+			"  anomaly %s in %s at %.3f s (range %u-%u) for %u s: ",
+			s->anomaly->type,
+			s->containers[s->anomaly->target].name,
+			r->plan.onset_ms / 1000.0, s->anomaly->start_min,
+			s->anomaly->start_max, s->anomaly->duration);
+		if (!payload_argv(s, r->payload_dir, &argv, true)) {
+			payload_argv_print(f, argv);
+			payload_argv_free(argv);
+		}
+		fputc('\n', f);
+	} else {
+		fprintf(f, "  no anomaly: labeled normal\n");
+	}
+}
+
+void run_print_summary(const struct run *r, int err)
+{
+	const struct scenario *s = r->s;
+	bool anomaly = s->anomaly && !r->opts->normal;
+	uint64_t records, lost, bytes;
+	bool trace_ok;
+
+	trace_counts(r->trace, &records, &lost, &bytes, &trace_ok);
+	printf("%s\n", r->trace);
+	printf("%s: %s%.1f s, %" PRIu64 " records, %" PRIu64 " lost, %.1f MiB",
+	       s->name, err ? "stopped early after " : "",
+	       (cleanup_now_ns() - r->t_begin) / 1e9, records, lost,
+	       bytes / 1048576.0);
+	if (anomaly && r->win_start && r->t0)
+		printf(", %s window %.3f-%.3f s%s", s->anomaly->type,
+		       ((int64_t)(r->win_start - r->t0)) / 1e9,
+		       ((int64_t)(r->win_end - r->t0)) / 1e9,
+		       r->from_payload
+			       ? ""
+			       : " (runner times: no cadet-payload lines)");
+	else if (anomaly)
+		printf(", no anomaly injected");
+	else
+		printf(", normal");
+	if (anomaly && r->pl.t_end && r->pl.status != 0)
+		printf(", payload exit %d", r->pl.status);
+	printf("\n");
+	fflush(stdout);
+	if (!trace_ok)
+		fprintf(stderr, "cadet run: warning: %s is not readable: %s\n",
+			r->trace, cadet_reader__open_error());
+}

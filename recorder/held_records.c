@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Records held for cgroups not classified yet (see recorder/recorder.c):
+ * kept in memory, at most MAX_HELD_BYTES, until container discovery says
+ * whether the cgroup is a container (written) or not (dropped).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recorder/probes.h"
+#include "recorder/recorder_int.h"
+
+struct held *recorder_pending_find(struct recorder *r, uint64_t id)
+{
+	for (size_t i = 0; i < r->npending; i++)
+		if (r->pending[i].id == id)
+			return &r->pending[i];
+	return NULL;
+}
+
+void recorder_pending_add(struct recorder *r, uint64_t id, uint64_t now)
+{
+	struct held *h;
+
+	if (recorder_pending_find(r, id))
+		return;
+	h = realloc(r->pending, (r->npending + 1) * sizeof(*h));
+	if (!h) {
+		/* Cannot hold: let its records through unclassified. */
+		probes__del_cgroup(r->probes, id);
+		return;
+	}
+	r->pending = h;
+	h = &r->pending[r->npending++];
+	memset(h, 0, sizeof(*h));
+	h->id = id;
+	h->deadline = now + PENDING_NS;
+}
+
+int recorder_pending_push(struct recorder *r, struct held *h,
+			  const struct cadet_rec *rec)
+{
+	struct cadet_rec *c;
+
+	if (r->held_bytes + rec->size > MAX_HELD_BYTES) {
+		r->held_dropped++;
+		return -ENOMEM;
+	}
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct cadet_rec **v = realloc(h->recs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		h->recs = v;
+		h->cap = cap;
+	}
+	c = malloc(rec->size);
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, rec, rec->size);
+	if (!h->n || c->ts < h->oldest_ts)
+		h->oldest_ts = c->ts;
+	h->recs[h->n++] = c;
+	r->held_bytes += rec->size;
+	return 0;
+}
+
+/* Write (@keep) or drop the held records of @id and forget it. */
+void recorder_pending_resolve(struct recorder *r, uint64_t id, bool keep)
+{
+	struct held *h = recorder_pending_find(r, id);
+
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		if (keep)
+			recorder_write_rec(r, h->recs[i]);
+		r->held_bytes -= h->recs[i]->size;
+		free(h->recs[i]);
+	}
+	free(h->recs);
+	*h = r->pending[--r->npending];
+}
+
+/* Drop the held records of one type (syscalls of a --seq-exclude cgroup). */
+void recorder_pending_drop_type(struct recorder *r, uint64_t id,
+				unsigned int type)
+{
+	struct held *h = recorder_pending_find(r, id);
+	size_t kept = 0;
+
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->recs[i]->type != type) {
+			h->recs[kept++] = h->recs[i];
+			continue;
+		}
+		r->held_bytes -= h->recs[i]->size;
+		free(h->recs[i]);
+	}
+	h->n = kept;
+}
+
+uint64_t recorder_pending_oldest(struct recorder *r)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (size_t i = 0; i < r->npending; i++)
+		if (r->pending[i].n && r->pending[i].oldest_ts < t)
+			t = r->pending[i].oldest_ts;
+	return t;
+}

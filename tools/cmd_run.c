@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cadet run: the command line of the scenario runner (injector/run.h).
+ * Every scenario file is loaded, validated and overridden before
+ * anything starts.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "injector/catalogue.h"
+#include "injector/cleanup.h"
+#include "injector/run.h"
+#include "injector/scenario.h"
+#include "lib/util/args.h"
+#include "lib/util/fs.h"
+#include "recorder/redact.h"
+#include "tools/commands.h"
+
+struct run_args {
+	struct run_opts run;
+	char **files;
+	int nfiles;
+	const char *list_dir;
+	const char *start;
+	unsigned int duration;
+	bool list;
+	int nseq_exclude;
+	bool redact;
+	const char *redact_keep[REDACT_MAX_KEEP + 1];
+	int nredact_keep;
+	const char *redact_key;
+};
+
+static const char doc[] =
+	"Run labeled anomaly scenarios in real runc containers and record them.\n"
+	"\n"
+	"Each run starts the scenario's containers and normal load, injects\n"
+	"its anomaly at an onset drawn from the seed, and writes a trace with\n"
+	"LABEL records holding the ground truth. Needs root (runc, eBPF).\n"
+	"\n"
+	"Examples:\n"
+	"  cadet run scenarios/memleak.ini -o datasets/runs/\n"
+	"  cadet run scenarios/*.ini --repeat 5 --seed 7 -o datasets/runs/\n"
+	"  cadet run scenarios/port_scan.ini --duration 20 --start 5 -v\n"
+	"  cadet run scenarios/memleak.ini --normal     same load, no anomaly\n"
+	"  cadet run scenarios/*.ini --dry-run          validate, print the plan\n"
+	"  cadet run --list                             the catalogue\n"
+	"  cadet run scenarios/*.ini --redact --redact-keep /var/log --redact-key ds.key\n"
+	"        argv and paths hashed (docs/trace-format.md, section 9)\n"
+	"\n"
+	"Traces (and --keep copies) are created 0600, or 0640 with\n"
+	"--group-readable: they hold command lines and paths.\n"
+	"\n"
+	"Exit status: 0 ok, 1 a run failed, 2 bad arguments or scenario file,\n"
+	"128+N stopped by signal N (130 SIGINT, 143 SIGTERM).";
+
+static const char args_doc[] = "SCENARIO.ini...";
+
+enum {
+	OPT_START = 0x100,
+	OPT_KEEP,
+	OPT_NORMAL,
+	OPT_ROOTFS,
+	OPT_PAYLOADS,
+	OPT_DIR,
+	OPT_SYSCALL_SEQ,
+	OPT_SEQ_EXCLUDE,
+	OPT_REDACT,
+	OPT_REDACT_KEEP,
+	OPT_REDACT_KEY,
+	OPT_GROUP_READABLE,
+};
+
+static const struct argp_option options[] = {
+	{"output", 'o', "DIR", 0, "Trace directory (default datasets/runs)"},
+	{"repeat", 'r', "N", 0,
+	 "Runs per scenario, seeds SEED..SEED+N-1 (default 1)"},
+	{"seed", 's', "N", 0,
+	 "Seed of the first run (default: the file's seed)"},
+	{"duration", 'd', "S", 0,
+	 "Override the run duration, seconds (anomaly scaled to fit)"},
+	{"start", OPT_START, "A-B", 0,
+	 "Override the anomaly onset range, seconds"},
+	{"normal", OPT_NORMAL, NULL, 0,
+	 "Run without the anomaly (a normal-only trace)"},
+	{"syscall-seq", OPT_SYSCALL_SEQ, NULL, 0,
+	 "Also record every syscall (nr, ret, tid) for sequence detectors"},
+	{"seq-exclude", OPT_SEQ_EXCLUDE, "NAME", 0,
+	 "With --syscall-seq: not the syscalls of container NAME (repeatable)"},
+	{"list", 'l', NULL, 0, "List the scenario catalogue and exit"},
+	{"dir", OPT_DIR, "DIR", 0,
+	 "Catalogue directory for --list (default scenarios)"},
+	{"dry-run", 'n', NULL, 0,
+	 "Parse, validate and print the plan; start nothing"},
+	{"keep", OPT_KEEP, NULL, 0,
+	 "Keep container output and load scripts beside the trace"},
+	{"rootfs", OPT_ROOTFS, "DIR", 0,
+	 "Use this root filesystem for every container"},
+	{"payloads", OPT_PAYLOADS, "DIR", 0,
+	 "Payload binaries (default: payloads/ beside the cadet binary)"},
+	{"verbose", 'v', NULL, 0,
+	 "Say what happens (twice: runc commands too)"},
+	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
+	 "Create traces and kept files 0640 instead of 0600"},
+	{"redact", OPT_REDACT, NULL, 0,
+	 "Replace argv beyond argv[0] and paths outside the kept prefixes by "
+	 "stable hashes (~h:...); not with --keep"},
+	{"redact-keep", OPT_REDACT_KEEP, "PREFIX", 0,
+	 "With --redact: also keep paths under PREFIX in clear (repeatable; "
+	 "kept always: /bin /sbin /usr /lib /lib32 /lib64 /libx32 /etc /proc "
+	 "/sys /dev)"},
+	{"redact-key", OPT_REDACT_KEY, "FILE", 0,
+	 "With --redact: HMAC under the secret key in FILE (16 to 4096 bytes)"},
+	{0},
+};
+
+static int parse_uint_arg(const char *s, unsigned long long max,
+			  unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct run_args *a = state->input;
+	unsigned long long v;
+
+	switch (key) {
+	case 'o':
+		a->run.outdir = arg;
+		break;
+	case 'r':
+		if (parse_uint_arg(arg, 100000, &v) || v == 0)
+			argp_error(state,
+				   "--repeat: expected a count >= 1, got '%s'",
+				   arg);
+		a->run.repeat = (unsigned int)v;
+		break;
+	case 's':
+		if (parse_uint_arg(arg, UINT64_MAX, &v))
+			argp_error(state,
+				   "--seed: expected a whole number, got '%s'",
+				   arg);
+		a->run.seed = v;
+		a->run.seed_set = true;
+		break;
+	case 'd':
+		if (parse_uint_arg(arg, SCENARIO_DURATION_MAX, &v) ||
+		    v < SCENARIO_DURATION_MIN)
+			argp_error(
+				state,
+				"--duration: expected %d..%d seconds, got '%s'",
+				SCENARIO_DURATION_MIN, SCENARIO_DURATION_MAX,
+				arg);
+		a->duration = (unsigned int)v;
+		break;
+	case OPT_START: {
+		unsigned int lo, hi;
+
+		if (scenario_parse_range(arg, &lo, &hi))
+			argp_error(
+				state,
+				"--start: expected N or A-B seconds, got '%s'",
+				arg);
+		a->start = arg;
+		break;
+	}
+	case OPT_NORMAL:
+		a->run.normal = true;
+		break;
+	case OPT_SYSCALL_SEQ:
+		a->run.syscall_seq = true;
+		break;
+	case OPT_SEQ_EXCLUDE:
+		if (a->nseq_exclude == SCENARIO_MAX_CONTAINERS)
+			argp_error(state, "at most %d --seq-exclude options",
+				   SCENARIO_MAX_CONTAINERS);
+		a->run.seq_exclude[a->nseq_exclude++] = arg;
+		break;
+	case 'l':
+		a->list = true;
+		break;
+	case OPT_DIR:
+		a->list_dir = arg;
+		break;
+	case 'n':
+		a->run.dry_run = true;
+		break;
+	case OPT_KEEP:
+		a->run.keep = true;
+		break;
+	case OPT_ROOTFS:
+		a->run.rootfs = arg;
+		break;
+	case OPT_PAYLOADS:
+		a->run.payload_dir = arg;
+		break;
+	case 'v':
+		a->run.verbose++;
+		break;
+	case OPT_GROUP_READABLE:
+		util_set_group_readable(true);
+		break;
+	case OPT_REDACT:
+		a->redact = true;
+		break;
+	case OPT_REDACT_KEEP:
+		if (a->nredact_keep == REDACT_MAX_KEEP)
+			argp_error(state, "at most %d --redact-keep options",
+				   REDACT_MAX_KEEP);
+		if (arg[0] != '/')
+			argp_error(
+				state,
+				"--redact-keep '%s': give an absolute path prefix such as /var/log",
+				arg);
+		a->redact_keep[a->nredact_keep++] = arg;
+		break;
+	case OPT_REDACT_KEY:
+		a->redact_key = arg;
+		break;
+	case ARGP_KEY_ARG:
+		return ARGP_ERR_UNKNOWN;
+	case ARGP_KEY_ARGS:
+		a->files = state->argv + state->next;
+		a->nfiles = state->argc - state->next;
+		break;
+	case ARGP_KEY_END:
+		if (!a->list && a->nfiles == 0)
+			argp_error(
+				state,
+				"no scenario file given (try: cadet run --list)");
+		if (a->start && a->run.normal)
+			argp_error(state,
+				   "--start and --normal do not go together");
+		if ((a->nredact_keep || a->redact_key) && !a->redact)
+			argp_error(
+				state,
+				"--redact-keep and --redact-key need --redact");
+		/* Kept container output and scripts are copied as they are. */
+		if (a->redact && a->run.keep)
+			argp_error(
+				state,
+				"--keep copies container output unredacted: it does not go with --redact");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* Every file valid and overridden before anything starts; 0 or 2. */
+static int load_scenarios(const struct run_args *a, struct scenario **scns)
+{
+	int ret = 0;
+
+	for (int i = 0; i < a->nfiles; i++) {
+		char msg[512], note[512];
+
+		if (scenario_load_reporting(a->files[i], &scns[i])) {
+			ret = 2;
+			continue;
+		}
+		if (scenario__override(scns[i], a->duration, a->start, msg,
+				       sizeof(msg), note, sizeof(note))) {
+			fprintf(stderr, "cadet run: %s: %s\n", a->files[i],
+				msg);
+			ret = 2;
+		} else if (*note) {
+			fprintf(stderr, "cadet run: %s: %s\n", a->files[i],
+				note);
+		}
+	}
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a = {.run = {.outdir = "datasets/runs", .repeat = 1}};
+	const struct argp argp = {options, parse_opt, args_doc, doc};
+	struct scenario **scns = NULL;
+	char *cmdline = NULL;
+	int ret;
+
+	/* For the trace header, before argp reorders argv. */
+	cmdline = util_join_args("cadet run", argc, argv);
+	if (!cmdline)
+		return 1;
+	/* Messages and usage say "cadet run"; bad usage exits 2. */
+	argv[0] = "cadet run";
+	argp_err_exit_status = 2;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &a)) {
+		free(cmdline);
+		return 2;
+	}
+	if (a.list) {
+		free(cmdline);
+		return scenario_catalogue_list(a.list_dir);
+	}
+	if (a.redact) {
+		struct redact_opts rdo = {.sz = sizeof(rdo),
+					  .keep = a.redact_keep,
+					  .key_path = a.redact_key};
+		char msg[512];
+
+		a.run.redact = redact__new(&rdo, msg, sizeof(msg));
+		if (!a.run.redact) {
+			fprintf(stderr, "cadet run: %s\n",
+				msg[0] ? msg : strerror(errno));
+			free(cmdline);
+			return 2;
+		}
+	}
+	scns = calloc((size_t)a.nfiles, sizeof(*scns));
+	if (!scns) {
+		redact__free(a.run.redact);
+		free(cmdline);
+		return 1;
+	}
+	ret = load_scenarios(&a, scns);
+	if (!ret)
+		ret = run_series(&a.run, scns, (size_t)a.nfiles, cmdline);
+	redact__free(a.run.redact);
+	free(cmdline);
+	for (int i = 0; i < a.nfiles; i++)
+		scenario__free(scns[i]);
+	free(scns);
+	return cleanup_exit_code(ret);
+}
