@@ -40,6 +40,7 @@
 #include "injector/workload.h"
 #include "lib/util/args.h"
 #include "lib/util/fs.h"
+#include "lib/util/shard.h"
 #include "recorder/recorder.h"
 #include "recorder/redact.h"
 #include "tools/commands.h"
@@ -77,6 +78,7 @@ struct run_args {
 	int nredact_keep;
 	const char *redact_key;
 	struct redact *rd; /* built from the three above */
+	struct shard shard;
 };
 
 static const char doc[] =
@@ -117,6 +119,7 @@ enum {
 	OPT_REDACT_KEEP,
 	OPT_REDACT_KEY,
 	OPT_GROUP_READABLE,
+	OPT_SHARD,
 };
 
 static const struct argp_option options[] = {
@@ -150,6 +153,10 @@ static const struct argp_option options[] = {
 	 "Say what happens (twice: runc commands too)"},
 	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
 	 "Create traces and kept files 0640 instead of 0600"},
+	{"shard", OPT_SHARD, "I/N", 0,
+	 "Do only the I-th of N shares of the runs (1-based; run k of the "
+	 "list, scenarios in the order given, each --repeat times, goes to "
+	 "shard k mod N + 1); docs/scale.md"},
 	{"redact", OPT_REDACT, NULL, 0,
 	 "Replace argv beyond argv[0] and paths outside the kept prefixes by "
 	 "stable hashes (~h:...); not with --keep"},
@@ -275,6 +282,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_REDACT_KEY:
 		a->redact_key = arg;
+		break;
+	case OPT_SHARD:
+		if (shard_parse(arg, &a->shard))
+			argp_error(
+				state,
+				"--shard: expected I/N with 1 <= I <= N (e.g. 2/3), got '%s'",
+				arg);
 		break;
 	case ARGP_KEY_ARG:
 		return ARGP_ERR_UNKNOWN;
@@ -1461,7 +1475,8 @@ static int do_list(const struct run_args *a)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_args a = {.outdir = "datasets/runs", .repeat = 1};
+	struct run_args a = {
+		.outdir = "datasets/runs", .repeat = 1, .shard = SHARD_ALL};
 	const struct argp argp = {options, parse_opt, args_doc, doc};
 	struct scenario **scns = NULL;
 	char payload_buf[PATH_MAX], *cmdline = NULL;
@@ -1553,7 +1568,9 @@ int cmd_run(int argc, char **argv)
 				"cadet run: removed %d container(s) left by an earlier run\n",
 				err);
 	}
-	total = (unsigned int)a.nfiles * a.repeat;
+	total = 0;
+	for (size_t k = 0; k < (size_t)a.nfiles * a.repeat; k++)
+		total += shard_owns(&a.shard, k);
 	for (int i = 0; i < a.nfiles && !cleanup_stop_requested(); i++) {
 		struct scenario *s = scns[i];
 		uint64_t base = a.seed_set ? a.seed : s->seed;
@@ -1568,6 +1585,8 @@ int cmd_run(int argc, char **argv)
 
 			if (cleanup_stop_requested())
 				break;
+			if (!shard_owns(&a.shard, (size_t)i * a.repeat + rep))
+				continue;
 			/* Run k of a series uses seed base+k: rerunning one
 			 * is `--seed base+k`. */
 			scenario__plan(s, base + rep, &r.plan);
