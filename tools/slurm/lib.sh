@@ -1,0 +1,62 @@
+# Sourced by tools/slurm/submit-*.sh: waiting for Slurm jobs and saying
+# how they ended, with scontrol (no accounting database needed; finished
+# jobs stay visible for the cluster's MinJobAge) and sacct as a fallback.
+
+# "STATE EXIT" of job (or array task) @1, e.g. "COMPLETED 0:0".
+slurm_state() {
+	local line
+	line=$(scontrol show job -o "$1" 2>/dev/null | head -n 1)
+	if [ -n "$line" ]; then
+		echo "$(grep -o 'JobState=[A-Z_]*' <<<"$line" | cut -d= -f2) $(grep -o ' ExitCode=[0-9:]*' <<<"$line" | cut -d= -f2)"
+		return
+	fi
+	if command -v sacct >/dev/null; then
+		sacct -n -X -P -j "$1" -o State,ExitCode 2>/dev/null | head -n 1 | tr '|' ' '
+	fi
+}
+
+# The pending reason of job @1 ("None" when running or done).
+slurm_reason() {
+	scontrol show job -o "$1" 2>/dev/null | grep -o ' Reason=[^ ]*' | head -n 1 | cut -d= -f2
+}
+
+slurm_done_state() {
+	case $1 in
+	COMPLETED | FAILED | CANCELLED* | TIMEOUT | OUT_OF_MEMORY | NODE_FAIL | DEADLINE | PREEMPTED | BOOT_FAIL) return 0 ;;
+	esac
+	return 1
+}
+
+# One line per job and array task: id, name, state, exit code, node, time.
+slurm_show() {
+	local id
+	for id in "$@"; do
+		scontrol show job -o "$id" 2>/dev/null | while read -r line; do
+			local f
+			for f in JobId ArrayJobId ArrayTaskId JobName JobState ExitCode NodeList RunTime; do
+				local v
+				v=$(grep -o "\\b$f=[^ ]*" <<<"$line" | head -n 1 | cut -d= -f2)
+				printf '%s=%s ' "$f" "${v:--}"
+			done
+			echo
+		done
+	done
+}
+
+# Waits for job @1 (the last of a chain) to end; 0 when it COMPLETED.
+# Gives up when its dependency can never be satisfied (an earlier job of
+# the chain failed): it is cancelled then.
+slurm_wait() {
+	local id=$1 st
+	while :; do
+		st=$(slurm_state "$id")
+		slurm_done_state "${st%% *}" && break
+		if [ "$(slurm_reason "$id")" = DependencyNeverSatisfied ]; then
+			echo "slurm: job $id cannot start: a job it depends on failed; cancelling it" >&2
+			scancel "$id" 2>/dev/null || true
+			return 1
+		fi
+		sleep 2
+	done
+	[ "${st%% *}" = COMPLETED ]
+}
