@@ -17,7 +17,7 @@ slurm_state() {
 
 # The pending reason of job @1 ("None" when running or done).
 slurm_reason() {
-	scontrol show job -o "$1" 2>/dev/null | grep -o ' Reason=[^ ]*' | head -n 1 | cut -d= -f2
+	scontrol show job -o "$1" 2>/dev/null | grep -o ' Reason=[^ ]*' | head -n 1 | cut -d= -f2 || true
 }
 
 slurm_done_state() {
@@ -35,7 +35,7 @@ slurm_show() {
 			local f
 			for f in JobId ArrayJobId ArrayTaskId JobName JobState ExitCode NodeList RunTime; do
 				local v
-				v=$(grep -o "\\b$f=[^ ]*" <<<"$line" | head -n 1 | cut -d= -f2)
+				v=$(grep -o "\\b$f=[^ ]*" <<<"$line" | head -n 1 | cut -d= -f2 || true)
 				printf '%s=%s ' "$f" "${v:--}"
 			done
 			echo

@@ -26,7 +26,7 @@ cluster_free_port() {
 
 cluster_log_tail() {
 	local f
-	for f in "$cluster_dir"/log/*.log; do
+	for f in "$cluster_dir"/log/*.log "$cluster_dir"/log/*.out; do
 		[ -s "$f" ] || continue
 		echo "--- $f (last lines)" >&2
 		tail -n 15 "$f" >&2
