@@ -2,6 +2,20 @@
 # how they ended, with scontrol (no accounting database needed; finished
 # jobs stay visible for the cluster's MinJobAge) and sacct as a fallback.
 
+# Before submitting, as @1: sbatch exists and CADET (default build/cadet)
+# is a binary; sets cadet to its absolute path, which the jobs get.
+slurm_preflight() {
+	command -v sbatch >/dev/null || {
+		echo "$1: sbatch not found: no Slurm client here (apt-get install slurm-client, or make slurm-test for a local cluster)" >&2
+		exit 2
+	}
+	cadet=$(realpath "${CADET:-build/cadet}")
+	[ -x "$cadet" ] || {
+		echo "$1: $cadet is not executable: build it first (make)" >&2
+		exit 2
+	}
+}
+
 # "STATE EXIT" of job (or array task) @1, e.g. "COMPLETED 0:0".
 slurm_state() {
 	local line
@@ -59,4 +73,31 @@ slurm_wait() {
 		sleep 2
 	done
 	[ "${st%% *}" = COMPLETED ]
+}
+
+# Submits a job array of @3 (tasks 1-@1, at most @2 at a time when set)
+# and a job @5 that starts when every task succeeded (afterok), with the
+# sbatch options in the array "common"; logs @4 (per task, %a) and @6.
+# Sets chain_array and chain_after to the two job ids.
+slurm_submit_chain() {
+	local array=1-$1${2:+%$2}
+	chain_array=$(sbatch "${common[@]}" --array "$array" --output "$4" "$3")
+	chain_array=${chain_array%%;*}
+	chain_after=$(sbatch "${common[@]}" --dependency "afterok:$chain_array" \
+		--output "$6" "$5")
+	chain_after=${chain_after%%;*}
+	echo "submitted: array $chain_array of $(basename "$3") (--array=$array), then $chain_after of $(basename "$5") (afterok:$chain_array)"
+}
+
+# Without @1 (--wait) prints how to wait and returns 0; with it waits for
+# the chain, prints the jobs' states and returns 0 when the last completed.
+slurm_finish_chain() {
+	if [ -z "$1" ]; then
+		echo "wait with: squeue -j $chain_array,$chain_after   (done when both are gone)"
+		return 0
+	fi
+	local rc=0
+	slurm_wait "$chain_after" || rc=1
+	slurm_show "$chain_array" "$chain_after"
+	return $rc
 }

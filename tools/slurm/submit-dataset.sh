@@ -39,9 +39,7 @@ done
 for v in repeat normal seed; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "submit-dataset: --$v '${!v}': want a whole number" >&2; exit 2; }
 done
-command -v sbatch >/dev/null || { echo "submit-dataset: sbatch not found: no Slurm client here (apt-get install slurm-client, or make slurm-test for a local cluster)" >&2; exit 2; }
-cadet=$(realpath "${CADET:-build/cadet}")
-[ -x "$cadet" ] || { echo "submit-dataset: $cadet is not executable: build it first (make)" >&2; exit 2; }
+slurm_preflight submit-dataset
 # The plan is checked here, before anything is queued: bad files fail now.
 nscn=0
 for a in "$@"; do [[ $a == *.ini ]] && nscn=$((nscn + 1)); done
@@ -57,20 +55,10 @@ printf '%s\0' "$@" >"$dir/run.args"
 common=(--parsable --chdir "$PWD"
 	--export "ALL,CADET=$cadet,CADET_SLURM_DIR=$dir,CADET_REPEAT=$repeat,CADET_NORMAL=$normal,CADET_SEED=$seed")
 [ -n "$partition" ] && common+=(--partition "$partition")
-array=1-$shards${parallel:+%$parallel}
-run_job=$(sbatch "${common[@]}" --array "$array" \
-	--output "$dir/run-%a.log" "$here/dataset-shard.sbatch")
-run_job=${run_job%%;*}
-merge_job=$(sbatch "${common[@]}" --dependency "afterok:$run_job" \
-	--output "$dir/merge.log" "$here/dataset-merge.sbatch")
-merge_job=${merge_job%%;*}
-echo "submitted: run array $run_job (--array=$array, $runs runs + $((nscn * normal)) normal), merge $merge_job (afterok:$run_job); dataset in $dir"
-if [ -z "$wait" ]; then
-	echo "wait with: squeue -j $run_job,$merge_job   (done when both are gone; then $dir/MANIFEST.json)"
-	exit 0
-fi
+slurm_submit_chain "$shards" "$parallel" "$here/dataset-shard.sbatch" "$dir/run-%a.log" \
+	"$here/dataset-merge.sbatch" "$dir/merge.log"
+echo "dataset in $dir: $runs runs + $((nscn * normal)) normal ones; complete with $dir/MANIFEST.json"
 rc=0
-slurm_wait "$merge_job" || rc=1
-slurm_show "$run_job" "$merge_job"
-grep -h -e '^run shard' -e 'MANIFEST' "$dir"/run-*.log "$dir/merge.log" 2>/dev/null || true
+slurm_finish_chain "$wait" || rc=1
+[ -n "$wait" ] && { grep -h -e '^run shard' -e 'MANIFEST' "$dir"/run-*.log "$dir/merge.log" 2>/dev/null || true; }
 exit $rc

@@ -37,9 +37,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "${dir:-}" ] && [ $# -gt 0 ] || { echo "usage: $0 [options] DIR -- REPLAY_ARGS... (see the head of $0)" >&2; exit 2; }
 [[ $shards =~ ^[1-9][0-9]*$ ]] || { echo "submit-eval: --shards '$shards': want a count >= 1" >&2; exit 2; }
-command -v sbatch >/dev/null || { echo "submit-eval: sbatch not found: no Slurm client here (apt-get install slurm-client, or make slurm-test for a local cluster)" >&2; exit 2; }
-cadet=$(realpath "${CADET:-build/cadet}")
-[ -x "$cadet" ] || { echo "submit-eval: $cadet is not executable: build it first (make)" >&2; exit 2; }
+slurm_preflight submit-eval
 mkdir -p "$dir"
 dir=$(realpath "$dir")
 rm -f "$dir"/results-*.jsonl "$dir"/eval.json "$dir"/eval.md
@@ -48,20 +46,10 @@ printf '%s\0' ${eval_args[@]+"${eval_args[@]}"} >"$dir/eval.args"
 
 common=(--parsable --chdir "$PWD" --export "ALL,CADET=$cadet,CADET_SLURM_DIR=$dir")
 [ -n "$partition" ] && common+=(--partition "$partition")
-array=1-$shards${parallel:+%$parallel}
-replay_job=$(sbatch "${common[@]}" --array "$array" \
-	--output "$dir/replay-%a.log" "$here/replay-shard.sbatch")
-replay_job=${replay_job%%;*}
-eval_job=$(sbatch "${common[@]}" --dependency "afterok:$replay_job" \
-	--output "$dir/eval.log" "$here/eval-merge.sbatch")
-eval_job=${eval_job%%;*}
-echo "submitted: replay array $replay_job (--array=$array), eval $eval_job (afterok:$replay_job); results in $dir"
-if [ -z "$wait" ]; then
-	echo "wait with: squeue -j $replay_job,$eval_job   (done when both are gone; then $dir/eval.json)"
-	exit 0
-fi
+slurm_submit_chain "$shards" "$parallel" "$here/replay-shard.sbatch" "$dir/replay-%a.log" \
+	"$here/eval-merge.sbatch" "$dir/eval.log"
+echo "results in $dir; the eval in $dir/eval.json"
 rc=0
-slurm_wait "$eval_job" || rc=1
-slurm_show "$replay_job" "$eval_job"
-cat "$dir"/replay-*.log "$dir/eval.log" 2>/dev/null | grep -v '^$' || true
+slurm_finish_chain "$wait" || rc=1
+[ -n "$wait" ] && { cat "$dir"/replay-*.log "$dir/eval.log" 2>/dev/null | grep -v '^$' || true; }
 exit $rc
