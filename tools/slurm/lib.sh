@@ -61,10 +61,21 @@ slurm_show() {
 # Gives up when its dependency can never be satisfied (an earlier job of
 # the chain failed): it is cancelled then.
 slurm_wait() {
-	local id=$1 st
+	local id=$1 st unknown=0
 	while :; do
 		st=$(slurm_state "$id")
 		slurm_done_state "${st%% *}" && break
+		# Neither scontrol nor sacct knows the job: the controller is
+		# gone or the job expired; 15 tries, 30 s.
+		if [ -z "${st// /}" ]; then
+			unknown=$((unknown + 1))
+			if [ "$unknown" -ge 15 ]; then
+				echo "slurm: job $id is unknown to scontrol and sacct: is slurmctld up (scontrol ping)?" >&2
+				return 1
+			fi
+		else
+			unknown=0
+		fi
 		if [ "$(slurm_reason "$id")" = DependencyNeverSatisfied ]; then
 			echo "slurm: job $id cannot start: a job it depends on failed; cancelling it" >&2
 			scancel "$id" 2>/dev/null || true

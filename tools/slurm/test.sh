@@ -25,7 +25,20 @@ tools/slurm/install-deps.sh
 tmp=$(mktemp -d /tmp/cadet-slurm-test.XXXXXX)
 # munge clients (the slurm daemons) must reach its socket inside
 chmod 0711 "$tmp"
+# Long steps run in the background, in a process group of their own, and
+# are waited for: bash runs a signal's trap only between commands, and
+# `wait` is one it interrupts; the trap then ends the whole group.
+child=
+step() {
+	local rc=0
+	setsid "$@" &
+	child=$!
+	wait "$child" || rc=$?
+	child=
+	return "$rc"
+}
 cleanup() {
+	[ -n "$child" ] && kill -TERM -- "-$child" 2>/dev/null
 	cluster_stop
 	rm -rf "$tmp"
 }
@@ -41,10 +54,10 @@ t0=$SECONDS
 cluster_start "$tmp/cluster" "$(nproc)"
 
 echo "== evaluation: one machine"
-OUT=$tmp/local CADET=$cadet tools/regress.sh >"$tmp/local.log" 2>&1 ||
+step env OUT="$tmp/local" CADET="$cadet" tools/regress.sh >"$tmp/local.log" 2>&1 ||
 	{ cat "$tmp/local.log"; fail "tools/regress.sh on this machine"; }
 echo "== evaluation: Slurm array of 3 replay shards + dependent eval job"
-SLURM=1 SLURM_SHARDS=3 OUT=$tmp/slurm CADET=$cadet tools/regress.sh ||
+step env SLURM=1 SLURM_SHARDS=3 OUT="$tmp/slurm" CADET="$cadet" tools/regress.sh ||
 	fail "tools/regress.sh with SLURM=1"
 local_hash=$(sha256sum <"$tmp/local/eval.json" | cut -d' ' -f1)
 slurm_hash=$(sha256sum <"$tmp/slurm/eval.json" | cut -d' ' -f1)
@@ -61,7 +74,7 @@ command -v runc >/dev/null || why="no runc (apt-get install runc)"
 if [ -n "$why" ]; then
 	echo "dataset array skipped: this host cannot run scenarios: $why"
 else
-	CADET=$cadet tools/slurm/submit-dataset.sh --shards 2 --repeat 2 --seed 1 \
+	step env CADET="$cadet" tools/slurm/submit-dataset.sh --shards 2 --repeat 2 --seed 1 \
 		--wait "$tmp/ds" -- --duration 5 scenarios/cpu_hog.ini ||
 		fail "the dataset array"
 	# The runs of the unsharded plan, named without their time stamps.
