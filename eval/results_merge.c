@@ -82,11 +82,17 @@ static int check_header(const struct cadet_results *a, const char *aname,
 	return 0;
 }
 
+/* By path; a path given twice to one replay keeps its two places. */
 static int origin_cmp(const void *a, const void *b)
 {
 	const struct origin *x = a, *y = b;
+	int c = strcmp(x->t->path, y->t->path);
 
-	return strcmp(x->t->path, y->t->path);
+	if (c)
+		return c;
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 static int copy_trace(struct cadet_results_trace *dst,
@@ -223,7 +229,8 @@ struct cadet_results *cadet_results__merge(struct cadet_results *const *parts,
 	}
 	qsort(o, total, sizeof(*o), origin_cmp);
 	for (size_t i = 1; i < total; i++) {
-		if (strcmp(o[i - 1].t->path, o[i].t->path))
+		if (strcmp(o[i - 1].t->path, o[i].t->path) ||
+		    o[i - 1].part == o[i].part)
 			continue;
 		ret = merr(err, errlen,
 			   "test trace %s is in %s and in %s: the shards overlap; give each shard's results once, from --shard 1/N .. N/N of one command",

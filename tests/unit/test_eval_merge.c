@@ -208,12 +208,37 @@ static void test_refused(void **state)
 		       "test trace a.cadet is in s1.jsonl and in s2.jsonl: the shards overlap");
 }
 
+/* One replay given a trace twice is not an overlap of shards. */
+static void test_twice_in_one_file(void **state)
+{
+	struct cadet_results *p[1] = {
+		parse(HEAD("0.5", "1") TR("b.cadet") "," TR("a.cadet") "," TR(
+			"b.cadet") HEAD_END LINES_B)};
+	static const char *const names[] = {"r.jsonl"};
+	char err[256];
+	struct cadet_results *r =
+		cadet_results__merge(p, names, 1, err, sizeof(err));
+
+	if (!r)
+		fail_msg("%s", err);
+	assert_int_equal(r->ntraces, 3);
+	assert_string_equal(r->traces[0].path, "a.cadet");
+	assert_string_equal(r->traces[1].path, "b.cadet");
+	assert_string_equal(r->traces[2].path, "b.cadet");
+	/* the parser gives a path's lines to its first place */
+	assert_int_equal(r->nscores, 2);
+	assert_int_equal(r->scores[0].trace, 1);
+	cadet_results__free(r);
+	cadet_results__free(p[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_grouping),
 		cmocka_unit_test(test_sharded_equals_unsharded),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_twice_in_one_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
