@@ -154,7 +154,7 @@ static const struct argp_option options[] = {
 	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
 	 "Create traces and kept files 0640 instead of 0600"},
 	{"shard", OPT_SHARD, "I/N", 0,
-	 "Do only the I-th of N shares of the runs (1-based; run k of the "
+	 "Do only the I-th of N shares of the runs (1-based; run k, from 0, of the "
 	 "list, scenarios in the order given, each --repeat times, goes to "
 	 "shard k mod N + 1); docs/scale.md"},
 	{"redact", OPT_REDACT, NULL, 0,
