@@ -5,6 +5,8 @@
 #   make test            unit, golden, fuzz (bounded) and integration tests
 #   make scenario-NAME   run scenarios/NAME.ini end to end
 #   make bench           overhead benchmark -> reports/bench/bench.md
+#   make slurm-test      the Slurm path on a local one-node Slurm cluster
+#   make regress SLURM=1, make dataset SLURM=1   as Slurm job arrays
 #   make SAN=1 ...       the same with ASan + UBSan (objects in build-san/)
 #   make WERROR=1 ...    warnings are errors (CI builds this way)
 
@@ -67,7 +69,7 @@ PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard t
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
 .PHONY: regress all deps test unit-test integration-test fuzz clean install rootfs \
-	format bench dataset FORCE
+	format bench dataset slurm-test FORCE
 .DEFAULT_GOAL := all
 
 all: $(DEPS_STAMP) $(CADET) $(PAYLOADS) $(PLUGINS)
@@ -188,11 +190,24 @@ DATASET_REPEAT ?= 3
 DATASET_NORMAL ?= 1
 DATASET_SEED ?= 1
 DATASET_DIR ?= datasets/runs
+ifneq ($(SLURM),1)
 dataset: all rootfs
 	$(CADET) run scenarios/*.ini --repeat $(DATASET_REPEAT) \
 		--seed $(DATASET_SEED) -o $(DATASET_DIR)
 	$(CADET) run scenarios/*.ini --normal --repeat $(DATASET_NORMAL) \
 		--seed $$(($(DATASET_SEED) + 1000)) -o $(DATASET_DIR)
+else
+# SLURM=1: the same runs as a job array (one task per run unless
+# SLURM_SHARDS) into DATASET_DIR/{test,train}/ with a MANIFEST.json;
+# returns once submitted and prints how to wait (docs/scale.md).
+dataset: all rootfs
+	CADET=$(CADET) tools/slurm/submit-dataset.sh --repeat $(DATASET_REPEAT) \
+		--normal $(DATASET_NORMAL) --seed $(DATASET_SEED) \
+		$(if $(SLURM_SHARDS),--shards $(SLURM_SHARDS)) \
+		$(if $(SLURM_PARALLEL),--parallel $(SLURM_PARALLEL)) \
+		$(if $(SLURM_PARTITION),--partition $(SLURM_PARTITION)) \
+		$(DATASET_DIR) -- scenarios/*.ini
+endif
 
 # Overhead benchmark (not part of `make test`): about 8 minutes, writes
 # reports/bench/bench.md and bench.json (bench/run.sh, docs/bench.md).
@@ -204,8 +219,18 @@ bench: all rootfs $(BUILD)/bench/syscall_loop
 	CADET=$(CADET) LOOP=$(BUILD)/bench/syscall_loop bench/run.sh
 
 # The reference dataset through every built-in detector vs the baseline.
+# SLURM=1: as a job array of SLURM_SHARDS (3) replay shards and a dependent
+# eval job; waits for them (tools/regress.sh, docs/scale.md).
 regress: all
-	@CADET=$(CADET) tools/regress.sh
+	@SLURM=$(SLURM) SLURM_SHARDS=$(SLURM_SHARDS) SLURM_PARALLEL=$(SLURM_PARALLEL) \
+		SLURM_PARTITION=$(SLURM_PARTITION) CADET=$(CADET) tools/regress.sh
+
+# A local one-node Slurm cluster (Debian's slurm-wlm and munge, installed
+# when missing, daemons in a temporary directory): the regress job array
+# must give the one-machine eval byte for byte, and a 2-run `cadet run`
+# array a dataset of the planned runs. About 2 minutes; needs root.
+slurm-test: all rootfs
+	@CADET=$(CADET) tools/slurm/test.sh
 
 # ---- plugin exports and `make install` (records/public-headers block) ----
 # Detector plugins may call the record helpers of include/cadet/trace.h:

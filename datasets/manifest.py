@@ -5,6 +5,16 @@ For every trace: split, path (relative to DIR), sha256, size, record count,
 duration, lost events, its LABEL records, the recorder version and kernel
 from the trace header. Everything is read from the traces with
 `cadet dump --json --header`; nothing is typed by hand.
+
+  manifest.py DIR                   describe DIR's traces
+  manifest.py --merge OUT SHARD...  move the traces of shard directories
+                                    (each laid out like DIR, e.g. written
+                                    by the tasks of a Slurm array) into
+                                    OUT/{train,val,test}/ and write one
+                                    OUT/MANIFEST.json, the same as
+                                    `manifest.py OUT` would; a shard's own
+                                    MANIFEST.json entries are reused when
+                                    the sha256 still matches
 """
 import hashlib
 import json
@@ -38,10 +48,8 @@ def describe(cadet, path):
                                              "target", "cgroup_id",
                                              "start_ts", "end_ts", "seed",
                                              "intensity", "params")})
-    with open(path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
     return {
-        "sha256": digest,
+        "sha256": sha256(path),
         "bytes": os.path.getsize(path),
         "records": records,
         "duration_s": round((last - first) / 1e9, 3) if records else 0,
@@ -52,17 +60,83 @@ def describe(cadet, path):
     }
 
 
-def main():
-    root = sys.argv[1]
-    cadet = os.environ.get("CADET", "build/cadet")
-    files = []
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def traces(root):
+    """(split, name) of every trace under root, in manifest order."""
     for split in SPLITS:
         d = os.path.join(root, split)
         for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
             if name.endswith(".cadet"):
-                entry = {"split": split, "path": f"{split}/{name}"}
-                entry.update(describe(cadet, os.path.join(d, name)))
-                files.append(entry)
+                yield split, name
+
+
+def scan(root, cadet, known=None):
+    files = []
+    for split, name in traces(root):
+        path = os.path.join(root, split, name)
+        entry = {"split": split, "path": f"{split}/{name}"}
+        old = (known or {}).get(entry["path"])
+        if old and old["sha256"] == sha256(path):
+            entry.update({k: v for k, v in old.items()
+                          if k not in ("split", "path")})
+        else:
+            entry.update(describe(cadet, path))
+        files.append(entry)
+    return files
+
+
+def merge(out, shards):
+    """Moves the shards' traces into out; their manifest entries by path."""
+    known, moves = {}, []
+    for shard in shards:
+        mf = os.path.join(shard, "MANIFEST.json")
+        if os.path.exists(mf):
+            with open(mf) as f:
+                for e in json.load(f)["files"]:
+                    known[e["path"]] = e
+        for split, name in traces(shard):
+            dst = os.path.join(out, split, name)
+            if os.path.exists(dst):
+                sys.exit(f"manifest: {dst} exists already: two shards "
+                         f"recorded a trace of the same name ({shard}); "
+                         "give every shard its own runs (--shard I/N)")
+            moves.append((os.path.join(shard, split, name), dst))
+    for src, dst in moves:
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        os.replace(src, dst)
+    for shard in shards:
+        mf = os.path.join(shard, "MANIFEST.json")
+        if os.path.exists(mf):
+            os.remove(mf)
+        for split in SPLITS:
+            d = os.path.join(shard, split)
+            if os.path.isdir(d) and not os.listdir(d):
+                os.rmdir(d)
+        if os.path.isdir(shard) and not os.listdir(shard):
+            os.rmdir(shard)
+    return known
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or args[0] in ("-h", "--help") or \
+            (args[0] == "--merge" and len(args) < 3):
+        sys.exit("usage: manifest.py DIR | manifest.py --merge OUT SHARD...")
+    cadet = os.environ.get("CADET", "build/cadet")
+    known = None
+    if args[0] == "--merge":
+        root = args[1]
+        known = merge(root, args[2:])
+    else:
+        root = args[0]
+    files = scan(root, cadet, known)
     manifest = {
         "dataset": os.path.basename(os.path.normpath(root)),
         "splits": {s: [f["path"] for f in files if f["split"] == s]

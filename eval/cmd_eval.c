@@ -40,10 +40,13 @@ static const char doc[] =
 	"  cadet eval results.jsonl --baseline eval/baselines/ref.json "
 	"--tolerance 0.02\n"
 	"  cadet eval results.jsonl --grace 30 --range-bias front\n"
+	"  cadet eval shard-1.jsonl shard-2.jsonl shard-3.jsonl -o eval.json\n"
+	"      (the results of cadet replay --shard 1/3 .. 3/3: the same eval "
+	"as one unsharded replay; docs/scale.md)\n"
 	"\v"
 	"Without -o, --md or --baseline the Markdown table goes to stdout.";
 
-static const char args_doc[] = "RESULTS.jsonl";
+static const char args_doc[] = "RESULTS.jsonl...";
 
 enum {
 	OPT_MD = 'm',
@@ -87,7 +90,8 @@ static const struct argp_option options[] = {
 };
 
 struct args {
-	const char *results;
+	const char **results; /* one file, or the shards of one replay */
+	size_t nresults;
 	const char *out;
 	const char *md;
 	const char *baseline;
@@ -181,13 +185,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				"--range-cardinality '%s': want reciprocal or one",
 				arg);
 		break;
-	case ARGP_KEY_ARG:
-		if (a->results)
-			argp_error(state,
-				   "one results file at a time ('%s' is extra)",
-				   arg);
-		a->results = arg;
+	case ARGP_KEY_ARG: {
+		const char **r = realloc(a->results,
+					 (a->nresults + 1) * sizeof(*r));
+
+		if (!r)
+			argp_failure(state, EXIT_BAD, ENOMEM, "results list");
+		a->results = r;
+		a->results[a->nresults++] = arg;
 		break;
+	}
 	case ARGP_KEY_END:
 		if (!a->results)
 			argp_error(
@@ -200,9 +207,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* Where to read test trace @path from; @buf holds the answer. */
-static const char *trace_path(const struct args *a, const char *path, char *buf,
-			      size_t len)
+/*
+ * Where to read test trace @path, named in results file @part, from; @buf
+ * holds the answer.
+ */
+static const char *trace_path(const struct args *a, const char *path,
+			      size_t part, char *buf, size_t len)
 {
 	char *copy, *dir;
 
@@ -214,7 +224,7 @@ static const char *trace_path(const struct args *a, const char *path, char *buf,
 	}
 	if (!access(path, R_OK))
 		return path;
-	copy = strdup(a->results);
+	copy = strdup(a->results[part]);
 	if (!copy)
 		return path;
 	dir = dirname(copy);
@@ -359,6 +369,38 @@ static int check_baseline(const struct args *a, json_t *cur)
 	return 0;
 }
 
+/*
+ * The results files, merged: the shards of one replay give the results
+ * of the unsharded run; one file is put in the same (path) order.
+ */
+static struct cadet_results *load_results(const struct args *a)
+{
+	struct cadet_results **parts = calloc(a->nresults, sizeof(*parts));
+	struct cadet_results *r = NULL;
+	char err[1024];
+
+	if (!parts) {
+		fprintf(stderr, "cadet eval: out of memory\n");
+		return NULL;
+	}
+	for (size_t i = 0; i < a->nresults; i++) {
+		parts[i] = cadet_results__load(a->results[i], err, sizeof(err));
+		if (!parts[i]) {
+			fprintf(stderr, "cadet eval: %s\n", err);
+			goto cleanup;
+		}
+	}
+	r = cadet_results__merge(parts, a->results, a->nresults, err,
+				 sizeof(err));
+	if (!r)
+		fprintf(stderr, "cadet eval: %s\n", err);
+cleanup:
+	for (size_t i = 0; i < a->nresults; i++)
+		cadet_results__free(parts[i]);
+	free(parts);
+	return r;
+}
+
 int cmd_eval(int argc, char **argv)
 {
 	static const struct argp argp = {options, parse_opt, args_doc, doc};
@@ -377,17 +419,15 @@ int cmd_eval(int argc, char **argv)
 	ret = argp_parse(&argp, argc, argv, 0, NULL, &a) ? EXIT_BAD : 0;
 	argv[0] = name;
 	if (ret)
-		return ret;
-	ret = EXIT_BAD;
-	r = cadet_results__load(a.results, err, sizeof(err));
-	if (!r) {
-		fprintf(stderr, "cadet eval: %s\n", err);
 		goto cleanup;
-	}
+	ret = EXIT_BAD;
+	r = load_results(&a);
+	if (!r)
+		goto cleanup;
 	if (!r->ntraces) {
 		fprintf(stderr,
-			"cadet eval: %s: the header's \"test\" list is empty: nothing to evaluate\n",
-			a.results);
+			"cadet eval: %s%s: the header's \"test\" list is empty: nothing to evaluate\n",
+			a.results[0], a.nresults > 1 ? " and the other shards" : "");
 		goto cleanup;
 	}
 	if (r->skipped_trace)
@@ -403,7 +443,8 @@ int cmd_eval(int argc, char **argv)
 		goto cleanup;
 	for (size_t i = 0; i < r->ntraces; i++) {
 		const char *p =
-			trace_path(&a, r->traces[i].path, buf, sizeof(buf));
+			trace_path(&a, r->traces[i].path, r->traces[i].part,
+				   buf, sizeof(buf));
 
 		if (r->traces[i].error)
 			fprintf(stderr,
@@ -416,8 +457,8 @@ int cmd_eval(int argc, char **argv)
 		truths[i] = cadet_truth__load(p, err, sizeof(err));
 		if (!truths[i]) {
 			fprintf(stderr,
-				"cadet eval: %s\n(test trace %zu of %s; use --traces-dir if the traces moved)\n",
-				err, i + 1, a.results);
+				"cadet eval: %s\n(a test trace of %s; use --traces-dir if the traces moved)\n",
+				err, a.results[r->traces[i].part]);
 			goto cleanup;
 		}
 		if (!a.no_verify && verify_sha256(p, r->traces[i].sha256))
@@ -453,5 +494,6 @@ cleanup:
 			cadet_truth__free(truths[i]);
 	free(truths);
 	cadet_results__free(r);
+	free(a.results);
 	return ret;
 }

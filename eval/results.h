@@ -32,6 +32,7 @@ struct cadet_results_trace {
 	char *path;
 	char *sha256; /* "" when absent */
 	char *error; /* replay's error for this trace, or NULL */
+	size_t part; /* cadet_results__merge(): index of its results file */
 };
 
 struct cadet_score {
@@ -77,6 +78,21 @@ struct cadet_results *cadet_results__parse(const char *buf, size_t len,
 					   const char *name, char *err,
 					   size_t errlen);
 void cadet_results__free(struct cadet_results *r);
+
+/*
+ * cadet_results__merge() - one results set from the @n results files of
+ * the shards of one replay (`cadet replay --shard I/N`), or from one
+ * file. Their headers must agree (version, seed, detectors with their
+ * params, seeds and thresholds) and no test trace may be in two of them.
+ * Test traces are ordered by path and score and alert lines grouped by
+ * trace in that order, so the eval of N shards equals the eval of the
+ * unsharded run, whatever the order of the files or of the test traces.
+ * @names name the parts in messages. The parts are not changed. Returns
+ * NULL and sets errno on failure, with what is wrong in @err.
+ */
+struct cadet_results *cadet_results__merge(struct cadet_results *const *parts,
+					   const char *const *names, size_t n,
+					   char *err, size_t errlen);
 
 /*
  * Index of a detector as named in score/alert lines (its spec, key or

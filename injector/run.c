@@ -524,7 +524,9 @@ int run_series(const struct run_opts *o, struct scenario *const *scns, size_t n,
 		return ret;
 	if (!o->dry_run && prepare_host(o))
 		return 1;
-	total = (unsigned int)n * o->repeat;
+	total = 0;
+	for (size_t k = 0; k < n * o->repeat; k++)
+		total += shard_owns(&o->shard, k);
 	for (size_t i = 0; i < n && !cleanup_stop_requested(); i++) {
 		struct scenario *s = scns[i];
 		uint64_t base = o->seed_set ? o->seed : s->seed;
@@ -538,6 +540,8 @@ int run_series(const struct run_opts *o, struct scenario *const *scns, size_t n,
 
 			if (cleanup_stop_requested())
 				break;
+			if (!shard_owns(&o->shard, i * o->repeat + rep))
+				continue;
 			err = plan_run(&r, base + rep);
 			if (o->dry_run) {
 				run_print_plan(&r, stdout);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "injector/scenario.h"
+#include "lib/util/shard.h"
 
 struct redact;
 
@@ -38,6 +39,7 @@ struct run_opts {
 	const char *seq_exclude[SCENARIO_MAX_CONTAINERS + 1];
 	int verbose;                    /* 2: runc commands too */
 	struct redact *redact;          /* NULL: no redaction */
+	struct shard shard;             /* SHARD_ALL: every run */
 };
 
 /*

@@ -4,7 +4,10 @@
  *   null    scores 0 for every container every tick, never alerts;
  *   random  scores uniform in [0, 1) for every container every tick and
  *           alerts when that score is >= 1 - p, i.e. with probability p,
- *           from a seeded generator (same seed, same alerts).
+ *           from a generator seeded per trace from the detector's
+ *           seed and the trace's file name, so a trace's scores do not
+ *           depend on which other traces were replayed before it (replay
+ *           --shard gives every test trace the numbers of a whole run).
  * Both only need the container table: they track CONTAINER records and
  * visit containers in cgroup id order so output never depends on hashing.
  */
@@ -19,6 +22,7 @@
 struct baseline {
 	const struct cadet_host *host;
 	uint64_t tick_ns;
+	uint64_t seed;
 	uint64_t rng;
 	double p; /* random: alert probability per tick */
 	bool random;
@@ -37,6 +41,7 @@ static int baseline_init(void **state, const struct cadet_host *host,
 		return -ENOMEM;
 	b->host = host;
 	b->tick_ns = 1000000000ull;
+	b->seed = seed;
 	b->rng = seed;
 	b->random = random;
 	if (random) {
@@ -68,12 +73,22 @@ static int random_init(void **state, const struct cadet_host *host,
 	return baseline_init(state, host, params, nparams, seed, true);
 }
 
-/* Containers belong to one trace: start each trace with an empty table. */
+/*
+ * Containers belong to one trace: start each trace with an empty table,
+ * and the random generator from (seed, file name) alone. The name without
+ * its directory, so that traces moved or given by another path score alike.
+ */
 static int baseline_trace_begin(void *state, const struct cadet_trace_desc *t)
 {
 	struct baseline *b = state;
+	const char *name = t->path ? t->path : "";
+	const char *slash = strrchr(name, '/');
 
+	if (slash)
+		name = slash + 1;
 	b->ctrs.n = 0;
+	b->rng = fnv1a64(name, strlen(name), FNV1A64_INIT) ^ b->seed;
+	rng_next(&b->rng);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/util/fs.h"
+#include "lib/util/shard.h"
 #include "replayer/registry.h"
 #include "replayer/replay.h"
 #include "replayer/replay_int.h"
@@ -36,6 +37,7 @@ enum {
 	OPT_DETECTOR_TIMEOUT,
 	OPT_IN_PROCESS,
 	OPT_GROUP_READABLE,
+	OPT_SHARD,
 };
 
 struct targ {
@@ -60,6 +62,7 @@ struct args {
 	bool list;
 	const char **dets;
 	size_t ndets;
+	struct shard shard;
 	const char *synth;
 	struct synth_opts so;
 	int ret;
@@ -131,6 +134,11 @@ static const struct argp_option options[] = {
 	{"detector-timeout", OPT_DETECTOR_TIMEOUT, "SECONDS", 0,
 	 "Longest a .so plugin's process may go without progress before it "
 	 "is killed and its detector disabled (default 60)",
+	 0},
+	{"shard", OPT_SHARD, "I/N", 0,
+	 "Test only the I-th of N shares of the test traces (1-based; "
+	 "ranked by path, round robin); training and validation stay "
+	 "whole. cadet eval merges the N results (docs/scale.md)",
 	 0},
 	{"in-process", OPT_IN_PROCESS, NULL, 0,
 	 "Load .so plugins into cadet itself: no isolation (trusted "
@@ -251,6 +259,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_GROUP_READABLE:
 		util_set_group_readable(true);
+		break;
+	case OPT_SHARD:
+		if (shard_parse(arg, &a->shard))
+			argp_error(
+				st,
+				"--shard %s: want I/N with 1 <= I <= N, e.g. --shard 2/3",
+				arg);
 		break;
 	case OPT_SYNTH:
 		a->synth = arg;
@@ -388,9 +403,48 @@ static int run(struct args *a)
 	return ret;
 }
 
+/*
+ * --shard: drop the test traces of other shards. Training and validation
+ * traces stay, so every shard trains the same models and thresholds.
+ */
+static int keep_shard(struct args *a)
+{
+	const char **names = NULL;
+	bool *mine = NULL;
+	size_t n = 0, kept = 0;
+	int ret = -ENOMEM;
+
+	if (!shard_is_split(&a->shard))
+		return 0;
+	names = calloc(a->ntest + 1, sizeof(*names));
+	mine = calloc(a->ntest + 1, sizeof(*mine));
+	if (!names || !mine)
+		goto cleanup;
+	for (size_t i = 0; i < a->ntraces; i++)
+		if (a->traces[i].phase == CADET_PHASE_TEST)
+			names[n++] = a->traces[i].path;
+	ret = shard_select_sorted(&a->shard, names, n, mine);
+	if (ret)
+		goto cleanup;
+	n = 0;
+	for (size_t i = 0; i < a->ntraces; i++) {
+		if (a->traces[i].phase == CADET_PHASE_TEST && !mine[n++])
+			continue;
+		a->traces[kept++] = a->traces[i];
+	}
+	a->ntraces = kept;
+cleanup:
+	free(mine);
+	free(names);
+	return ret;
+}
+
 int cmd_replay(int argc, char **argv)
 {
-	struct args a = {.mode = CADET_PHASE_TEST, .seed = 1, .jobs = 1};
+	struct args a = {.mode = CADET_PHASE_TEST,
+			 .seed = 1,
+			 .jobs = 1,
+			 .shard = SHARD_ALL};
 	struct argp argp = {options, parse_opt, "[TRACE...]", doc};
 	struct replay_opts o = {.sz = sizeof(o)};
 	int ret = 2;
@@ -416,6 +470,10 @@ int cmd_replay(int argc, char **argv)
 	if (!a.ntest && !a.save_model) {
 		fprintf(stderr,
 			"cadet replay: no test trace: name the traces to test (plain arguments or --test)\n");
+		goto cleanup;
+	}
+	if (keep_shard(&a)) {
+		fprintf(stderr, "cadet replay: out of memory\n");
 		goto cleanup;
 	}
 	o.seed = a.seed;

@@ -73,6 +73,7 @@ enum {
 	OPT_REDACT_KEEP,
 	OPT_REDACT_KEY,
 	OPT_GROUP_READABLE,
+	OPT_SHARD,
 };
 
 static const struct argp_option options[] = {
@@ -106,6 +107,10 @@ static const struct argp_option options[] = {
 	 "Say what happens (twice: runc commands too)"},
 	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
 	 "Create traces and kept files 0640 instead of 0600"},
+	{"shard", OPT_SHARD, "I/N", 0,
+	 "Do only the I-th of N shares of the runs (1-based; run k, from 0, of the "
+	 "list, scenarios in the order given, each --repeat times, goes to "
+	 "shard k mod N + 1); docs/scale.md"},
 	{"redact", OPT_REDACT, NULL, 0,
 	 "Replace argv beyond argv[0] and paths outside the kept prefixes by "
 	 "stable hashes (~h:...); not with --keep"},
@@ -232,6 +237,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_REDACT_KEY:
 		a->redact_key = arg;
 		break;
+	case OPT_SHARD:
+		if (shard_parse(arg, &a->run.shard))
+			argp_error(
+				state,
+				"--shard: expected I/N with 1 <= I <= N (e.g. 2/3), got '%s'",
+				arg);
+		break;
 	case ARGP_KEY_ARG:
 		return ARGP_ERR_UNKNOWN;
 	case ARGP_KEY_ARGS:
@@ -289,7 +301,9 @@ static int load_scenarios(const struct run_args *a, struct scenario **scns)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_args a = {.run = {.outdir = "datasets/runs", .repeat = 1}};
+	struct run_args a = {.run = {.outdir = "datasets/runs",
+				     .repeat = 1,
+				     .shard = SHARD_ALL}};
 	const struct argp argp = {options, parse_opt, args_doc, doc};
 	struct scenario **scns = NULL;
 	char *cmdline = NULL;

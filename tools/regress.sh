@@ -6,6 +6,10 @@
 #   tools/regress.sh            check
 #   tools/regress.sh --update   rewrite the baseline and the README table
 # Env: DETECTORS (replay --detector specs, space-separated), OUT, TOLERANCE.
+# SLURM=1: replay as a Slurm job array of SLURM_SHARDS (default 3) test
+# shards, at most SLURM_PARALLEL at a time, and evaluate them in a job that
+# depends on the array (tools/slurm/submit-eval.sh); waits for the jobs.
+# The eval is byte-identical to the one-machine one (docs/scale.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cadet=${CADET:-build/cadet}
@@ -18,13 +22,12 @@ read -r -a detectors <<<"${DETECTORS:-rules zscore trend iforest stide null rand
 mkdir -p "$out"
 args=()
 for d in "${detectors[@]}"; do args+=(--detector "$d"); done
-"$cadet" replay --train "$ref"/train/*.cadet --validate "$ref"/val/*.cadet \
-	"${args[@]}" "$ref"/test/*.cadet -j 2 -o "$out/results.jsonl"
+replay_args=(--train "$ref"/train/*.cadet --validate "$ref"/val/*.cadet
+	"${args[@]}" "$ref"/test/*.cadet)
 
-if [ "${1:-}" = --update ]; then
-	"$cadet" eval "$out/results.jsonl" -o "$baseline" --md "$out/eval.md"
-	# The README's results table is the generated one, between markers.
-	python3 - "$out/eval.md" README.md <<'PY'
+# The README's results table is the generated one, between markers.
+update_readme() {
+	python3 - "$1" README.md <<'PY'
 import re, sys
 md, readme = sys.argv[1], sys.argv[2]
 table = open(md).read().split("\n## ")[0].strip()
@@ -37,6 +40,29 @@ text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda m: new, text, fl
 open(readme, "w").write(text)
 PY
 	echo "baseline $baseline and the README table updated"
+}
+
+if [ "${SLURM:-0}" = 1 ]; then
+	eval_args=()
+	[ "${1:-}" = --update ] ||
+		eval_args=(--eval-arg --baseline --eval-arg "$baseline"
+			--eval-arg --tolerance --eval-arg "${TOLERANCE:-0.02}")
+	CADET=$cadet tools/slurm/submit-eval.sh --wait --shards "${SLURM_SHARDS:-3}" \
+		${SLURM_PARALLEL:+--parallel "$SLURM_PARALLEL"} \
+		${SLURM_PARTITION:+--partition "$SLURM_PARTITION"} \
+		"${eval_args[@]}" "$out" -- "${replay_args[@]}"
+	if [ "${1:-}" = --update ]; then
+		cp "$out/eval.json" "$baseline"
+		update_readme "$out/eval.md"
+	fi
+	exit 0
+fi
+
+"$cadet" replay "${replay_args[@]}" -j 2 -o "$out/results.jsonl"
+
+if [ "${1:-}" = --update ]; then
+	"$cadet" eval "$out/results.jsonl" -o "$baseline" --md "$out/eval.md"
+	update_readme "$out/eval.md"
 else
 	"$cadet" eval "$out/results.jsonl" -o "$out/eval.json" --md "$out/eval.md" \
 		--baseline "$baseline" --tolerance "${TOLERANCE:-0.02}"
