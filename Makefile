@@ -47,7 +47,7 @@ BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 
 # Every module folder is compiled into libcadet.a; tools/cadet.c holds main().
 LIB_SRCS := $(wildcard lib/*/*.c lib/*.c recorder/*.c injector/*.c \
-	      replayer/*.c replayer/*/*.c eval/*.c reports/*.c tools/*.c)
+	      detect/*.c detect/*/*.c replayer/*.c eval/*.c reports/*.c tools/*.c)
 LIB_SRCS := $(filter-out tools/cadet.c,$(LIB_SRCS))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/version.o
 LIBCADET := $(BUILD)/libcadet.a
@@ -113,18 +113,18 @@ $(BUILD)/%.o: %.c $(wildcard include/cadet/*.h) | $(BPF_SKELS) $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The rules detector compiles its default rule file in as a C string.
-$(BUILD)/replayer/detectors/default_rules.inc: replayer/detectors/default.rules
+$(BUILD)/detect/detectors/default_rules.inc: detect/detectors/default.rules
 	@mkdir -p $(@D)
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
-$(BUILD)/replayer/detectors/rules.o: $(BUILD)/replayer/detectors/default_rules.inc
+$(BUILD)/detect/detectors/rules.o: $(BUILD)/detect/detectors/default_rules.inc
 
 $(LIBCADET): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-# Built-in detectors are referenced weakly (replayer/registry.c), which
+# Built-in detectors are referenced weakly (detect/registry.c), which
 # does not pull them out of an archive: link their objects explicitly.
-DETECTOR_OBJS := $(filter $(BUILD)/replayer/detectors/%.o,$(LIB_OBJS))
+DETECTOR_OBJS := $(filter $(BUILD)/detect/detectors/%.o,$(LIB_OBJS))
 $(CADET): $(BUILD)/tools/cadet.o $(DETECTOR_OBJS) $(LIBCADET)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -155,7 +155,7 @@ $(ADFA_STIDE): tests/adfa/adfa_stide.c $(LIBCADET)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_SRCS := $(wildcard lib/*/*.c lib/*.c) recorder/containers.c \
-		 replayer/detectors/rules_parse.c replayer/detectors/common.c \
+		 detect/detectors/rules_parse.c detect/detectors/common.c \
 		 injector/scenario.c eval/results.c
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/cadet/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)

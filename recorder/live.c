@@ -28,7 +28,7 @@
 #include "recorder/live.h"
 #include "recorder/live_metrics.h"
 #include "recorder/webhook.h"
-#include "replayer/dethost.h"
+#include "detect/dethost.h"
 
 #define DEFAULT_QUEUE (32u << 20)
 #define WRAP UINT32_MAX
@@ -458,7 +458,7 @@ static int load_models(struct live *l)
 		struct det_inst *d = &l->dets[i];
 
 		if (!d->has_thr && !(d->ops.flags & CADET_DET_F_OWN_ALERTS) &&
-		    d->rule.kind != REPLAY_THR_NONE)
+		    d->rule.kind != DET_THR_NONE)
 			fprintf(stderr,
 				"cadet record: detector %s has no threshold: its scores go to /metrics but raise no alerts; give threshold=N or a --model saved by cadet replay --validate ... --save-model\n",
 				d->spec.spec);

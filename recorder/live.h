@@ -2,7 +2,7 @@
 /*
  * Live mode: the recorder's records go, as they are written, through a
  * bounded queue to a detector thread running the same detectors as
- * `cadet replay` (replayer/dethost.h: built-ins, .so plugins, exec:), with
+ * `cadet replay` (detect/dethost.h: built-ins, .so plugins, exec:), with
  * ticks from record time. Alerts become JSON lines (the replayer's alert
  * fields plus emit_ts), /metrics (Prometheus text, libmicrohttpd) and
  * optionally webhook POSTs. The recorder never waits for a detector: a

@@ -19,7 +19,7 @@
 
 #include "lib/util/promtext.h"
 #include "recorder/live_metrics.h"
-#include "replayer/dethost.h"
+#include "detect/dethost.h"
 
 #define FORGET_NS (120ull * 1000000000ull)
 #define NAME_LEN 128

@@ -21,7 +21,7 @@
 
 #include "lib/util/version.h"
 #include "recorder/webhook.h"
-#include "replayer/dethost.h"
+#include "detect/dethost.h"
 
 #define QUEUE_MAX 1024
 #define BATCH_MAX 64

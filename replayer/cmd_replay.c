@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "lib/util/fs.h"
-#include "replayer/registry.h"
+#include "detect/registry.h"
 #include "replayer/replay.h"
-#include "replayer/replay_int.h"
+#include "detect/dethost_int.h"
 #include "replayer/synth.h"
 #include "tools/commands.h"
 

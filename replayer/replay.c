@@ -12,10 +12,8 @@
  * training or validation trace holding an anomaly label stops the run
  * before any work.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -27,13 +25,10 @@
 #include <openssl/evp.h>
 
 #include "cadet/trace.h"
+#include "detect/dethost.h"
+#include "detect/loader.h"
 #include "lib/util/version.h"
-#include "replayer/dethost.h"
-#include "replayer/loader.h"
-#include "replayer/registry.h"
 #include "replayer/replay.h"
-#include "replayer/replay_int.h"
-#include "replayer/util.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -116,86 +111,6 @@ const char *replay__error(const struct replay *r)
 uint64_t replay__events(const struct replay *r)
 {
 	return r->events;
-}
-
-/* ---- seeds and thresholds ---- */
-
-uint64_t replay_detector_seed(uint64_t base, const char *spec)
-{
-	uint64_t s = fnv1a64(spec, strlen(spec), FNV1A64_INIT) ^ base;
-
-	/* One generator step decorrelates nearby bases and specs; 63 bits
-	 * so that every JSON reader takes it as a plain integer. */
-	return rng_next(&s) & INT64_MAX;
-}
-
-int replay_thr_parse(const char *s, struct replay_thr_rule *rule)
-{
-	char *end;
-	double v;
-
-	rule->kind = REPLAY_THR_MAX;
-	rule->value = 0;
-	if (!s || !strcmp(s, "max"))
-		return 0;
-	if (!strcmp(s, "none")) {
-		rule->kind = REPLAY_THR_NONE;
-		return 0;
-	}
-	errno = 0;
-	if (s[0] == 'q') {
-		v = strtod(s + 1, &end);
-		if (errno || end == s + 1 || *end || !(v > 0 && v <= 100))
-			return -EINVAL;
-		rule->kind = REPLAY_THR_QUANTILE;
-		rule->value = v / 100;
-		return 0;
-	}
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v))
-		return -EINVAL;
-	rule->kind = REPLAY_THR_FIXED;
-	rule->value = v;
-	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-bool replay_thr_compute(const struct replay_thr_rule *rule, double *scores,
-			size_t n, double *thr)
-{
-	size_t rank;
-
-	switch (rule->kind) {
-	case REPLAY_THR_NONE:
-		return false;
-	case REPLAY_THR_FIXED:
-		*thr = rule->value;
-		return true;
-	case REPLAY_THR_MAX:
-	case REPLAY_THR_QUANTILE:
-		break;
-	}
-	if (!n)
-		return false;
-	qsort(scores, n, sizeof(*scores), cmp_double);
-	if (rule->kind == REPLAY_THR_MAX) {
-		*thr = scores[n - 1];
-		return true;
-	}
-	/* Nearest rank: the smallest score with >= q of all at or below. */
-	rank = (size_t)ceil(rule->value * (double)n);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	*thr = scores[rank - 1];
-	return true;
 }
 
 /* ---- the sink: test-phase results ---- */

@@ -13,7 +13,7 @@
 
 #include "cadet/trace.h"
 #include "replayer/synth.h"
-#include "replayer/util.h"
+#include "detect/util.h"
 
 #define NS 1000000000ull
 

@@ -28,8 +28,8 @@
  *   det_inst_end(&d, &trace_desc);
  *   det_inst_release(&d);
  */
-#ifndef CADET_REPLAYER_DETHOST_H
-#define CADET_REPLAYER_DETHOST_H
+#ifndef CADET_DETECT_DETHOST_H
+#define CADET_DETECT_DETHOST_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,8 +37,8 @@
 #include <stdio.h>
 
 #include "cadet/detector.h"
-#include "replayer/loader.h"
-#include "replayer/replay.h"
+#include "detect/loader.h"
+#include "detect/threshold.h"
 
 struct det_inst;
 
@@ -77,7 +77,7 @@ struct det_inst {
 	const char *thr_given; /* the threshold= value, NULL if none */
 	uint64_t seed;
 	uint64_t tick_ns;
-	struct replay_thr_rule rule;
+	struct det_thr_rule rule;
 	bool has_thr;
 	double thr;
 	void *state;
@@ -163,4 +163,4 @@ void det_write_alert_json(FILE *f, const char *detector, const char *trace,
 			  uint64_t ts, enum cadet_severity sev,
 			  const char *reason);
 
-#endif /* CADET_REPLAYER_DETHOST_H */
+#endif /* CADET_DETECT_DETHOST_H */

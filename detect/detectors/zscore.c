@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replayer/detectors/detectors.h"
+#include "detect/detectors/detectors.h"
 
 struct zs_stats {
 	uint64_t ticks;

@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replayer/detectors/detectors.h"
-#include "replayer/detectors/rules.h"
+#include "detect/detectors/detectors.h"
+#include "detect/detectors/rules.h"
 
 const char rules_default_text[] =
-#include "replayer/detectors/default_rules.inc"
+#include "detect/detectors/default_rules.inc"
 	;
 
 #define EINPROGRESS_RET (-115)

@@ -18,12 +18,12 @@
 
 #include <jansson.h>
 
+#include "detect/dethost.h"
+#include "detect/dethost_int.h"
+#include "detect/isolate.h"
+#include "detect/registry.h"
 #include "lib/util/errbuf.h"
 #include "lib/util/fs.h"
-#include "replayer/dethost.h"
-#include "replayer/isolate.h"
-#include "replayer/registry.h"
-#include "replayer/replay_int.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -61,7 +61,7 @@ void det_inst_disable(struct det_inst *d, const char *fmt, ...)
 	det_log(&d->host, "disabled: %s (other detectors go on)", msg);
 }
 
-void replay_host_disable(const struct cadet_host *h, const char *fmt, ...)
+void det_host_disable(const struct cadet_host *h, const char *fmt, ...)
 {
 	struct det_inst *d = h->host_data;
 	char msg[512];
@@ -136,12 +136,12 @@ static void host_alert(const struct cadet_host *h, uint64_t ts, uint64_t cg,
 	sink_alert(d, ts, cg, sev, reason);
 }
 
-const struct cadet_rec *replay_host_cur_rec(const struct cadet_host *h)
+const struct cadet_rec *det_host_cur_rec(const struct cadet_host *h)
 {
 	return ((struct det_inst *)h->host_data)->cur_rec;
 }
 
-const char *replay_host_ctr_name(const struct cadet_host *h, uint64_t cg)
+const char *det_host_ctr_name(const struct cadet_host *h, uint64_t cg)
 {
 	struct det_inst *d = h->host_data;
 
@@ -150,12 +150,12 @@ const char *replay_host_ctr_name(const struct cadet_host *h, uint64_t cg)
 	return d->cfg.sink->ctr_name(d, cg);
 }
 
-int replay_host_exec_timeout(const struct cadet_host *h)
+int det_host_exec_timeout(const struct cadet_host *h)
 {
 	return ((struct det_inst *)h->host_data)->cfg.exec_timeout_s;
 }
 
-enum cadet_phase replay_host_phase(const struct cadet_host *h)
+enum cadet_phase det_host_phase(const struct cadet_host *h)
 {
 	return ((struct det_inst *)h->host_data)->phase;
 }
@@ -194,7 +194,7 @@ static int resolve(struct det_inst *d, char *err, size_t errlen)
 		break;
 	case DET_EXEC:
 	default:
-		ret = det_ops_import(&replay_exec_ops, "exec", &d->ops, err,
+		ret = det_ops_import(&det_exec_ops, "exec", &d->ops, err,
 				     errlen);
 		break;
 	}
@@ -244,7 +244,7 @@ int det_inst_init(struct det_inst *d, const char *spec,
 		d->params[d->nparams].key = "command";
 		d->params[d->nparams++].value = d->spec.command;
 	}
-	if (replay_thr_parse(d->thr_given, &d->rule)) {
+	if (det_thr_parse(d->thr_given, &d->rule)) {
 		ret = util_errf(
 			err, errlen, -EINVAL,
 			"detector '%s': threshold=%s: want max (largest validation score), qNN (validation quantile, 0 < NN <= 100, e.g. q99), a number, or none",
@@ -253,12 +253,12 @@ int det_inst_init(struct det_inst *d, const char *spec,
 	}
 	/* A fixed threshold holds from the start (live mode has no
 	 * validation phase to set one). */
-	if (d->rule.kind == REPLAY_THR_FIXED &&
+	if (d->rule.kind == DET_THR_FIXED &&
 	    !(d->ops.flags & CADET_DET_F_OWN_ALERTS)) {
 		d->has_thr = true;
 		d->thr = d->rule.value;
 	}
-	d->seed = replay_detector_seed(d->cfg.seed_base, spec);
+	d->seed = det_seed(d->cfg.seed_base, spec);
 	d->tick_ns = d->ops.tick_ns ? d->ops.tick_ns : NS_PER_S;
 	if (d->disabled)
 		return 0; /* an isolated plugin that died loading */
@@ -430,7 +430,7 @@ int det_inst_train_end(struct det_inst *d)
 void det_inst_set_threshold(struct det_inst *d)
 {
 	if (!d->disabled && !(d->ops.flags & CADET_DET_F_OWN_ALERTS))
-		d->has_thr = replay_thr_compute(&d->rule, d->vals, d->nvals,
+		d->has_thr = det_thr_compute(&d->rule, d->vals, d->nvals,
 						&d->thr);
 }
 
@@ -444,16 +444,16 @@ static const char *det_name(const struct det_inst *d)
 void det_inst_rule_name(const struct det_inst *d, char *buf, size_t len)
 {
 	switch (d->rule.kind) {
-	case REPLAY_THR_MAX:
+	case DET_THR_MAX:
 		snprintf(buf, len, "max");
 		break;
-	case REPLAY_THR_QUANTILE:
+	case DET_THR_QUANTILE:
 		snprintf(buf, len, "q%.15g", d->rule.value * 100);
 		break;
-	case REPLAY_THR_FIXED:
+	case DET_THR_FIXED:
 		snprintf(buf, len, "fixed");
 		break;
-	case REPLAY_THR_NONE:
+	case DET_THR_NONE:
 		snprintf(buf, len, "none");
 		break;
 	}

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "lib/util/errbuf.h"
-#include "replayer/loader.h"
+#include "detect/loader.h"
 
 void det_spec_release(struct det_spec *s)
 {

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replayer/detectors/detectors.h"
+#include "detect/detectors/detectors.h"
 
 #define TREND_MAX_POINTS 128    /* Theil-Sen on at most this many */
 

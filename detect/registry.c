@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "replayer/registry.h"
+#include "detect/registry.h"
 
 #pragma weak detector_rules_ops
 #pragma weak detector_zscore_ops

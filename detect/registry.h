@@ -6,22 +6,22 @@
  * plugin exports; it only skips dlopen().
  *
  * Adding one: define `const struct cadet_detector_ops detector_NAME_ops`
- * in replayer/detectors/NAME.c with .sz, .abi_major/.abi_minor and .name
+ * in detect/detectors/NAME.c with .sz, .abi_major/.abi_minor and .name
  * set, and list it in registry.c. Entries are declared weak there, so
  * cadet links (and skips the detector) while its file does not exist yet.
  */
-#ifndef CADET_REPLAYER_REGISTRY_H
-#define CADET_REPLAYER_REGISTRY_H
+#ifndef CADET_DETECT_REGISTRY_H
+#define CADET_DETECT_REGISTRY_H
 
 #include <stddef.h>
 
 #include "cadet/detector.h"
 
-/* Baselines, replayer/baselines.c. */
+/* Baselines, detect/baselines.c. */
 extern const struct cadet_detector_ops detector_null_ops;
 extern const struct cadet_detector_ops detector_random_ops;
 
-/* Built-in detectors, replayer/detectors/. */
+/* Built-in detectors, detect/detectors/. */
 extern const struct cadet_detector_ops detector_rules_ops;
 extern const struct cadet_detector_ops detector_zscore_ops;
 extern const struct cadet_detector_ops detector_trend_ops;
@@ -33,4 +33,4 @@ const struct cadet_detector_ops *builtin_detector_find(const char *name);
 /* The @idx-th linked built-in (table order), NULL past the end. */
 const struct cadet_detector_ops *builtin_detector_at(size_t idx);
 
-#endif /* CADET_REPLAYER_REGISTRY_H */
+#endif /* CADET_DETECT_REGISTRY_H */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replayer/detectors/detectors.h"
+#include "detect/detectors/detectors.h"
 
 /* ---- map ---- */
 

@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "lib/trace/trace_int.h"
-#include "replayer/detectors/detectors.h"
-#include "replayer/detectors/rules.h"
+#include "detect/detectors/detectors.h"
+#include "detect/detectors/rules.h"
 
 #define VALUE_MAX 4096  /* longest text a condition looks at */
 

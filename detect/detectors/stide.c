@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replayer/detectors/detectors.h"
+#include "detect/detectors/detectors.h"
 
 #define STIDE_N_MAX 64
 #define STIDE_LFC_MAX 100000

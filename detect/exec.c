@@ -34,7 +34,7 @@
 #include <jansson.h>
 
 #include "lib/trace/trace_print.h"
-#include "replayer/replay_int.h"
+#include "detect/dethost_int.h"
 
 extern char **environ;
 
@@ -547,7 +547,7 @@ static int exec_init(void **state, const struct cadet_host *host,
 		return -ENOMEM;
 	x->host = host;
 	x->in_fd = x->out_fd = -1;
-	x->timeout_s = replay_host_exec_timeout(host);
+	x->timeout_s = det_host_exec_timeout(host);
 	x->tick_ns = 1000000000ull;
 	x->last_phase = -1;
 	x->cmd = strdup(cmd);
@@ -638,7 +638,7 @@ static int exec_container(void *state, const struct cadet_container_desc *c,
 			  int added)
 {
 	struct exec_det *x = state;
-	const struct cadet_rec *rec = replay_host_cur_rec(x->host);
+	const struct cadet_rec *rec = det_host_cur_rec(x->host);
 
 	if (!rec)
 		return 0;
@@ -746,7 +746,7 @@ static void exec_fini(void *state)
 	free(x);
 }
 
-const struct cadet_detector_ops replay_exec_ops = {
+const struct cadet_detector_ops det_exec_ops = {
 	.sz = sizeof(struct cadet_detector_ops),
 	.abi_major = CADET_DETECTOR_ABI_MAJOR,
 	.abi_minor = CADET_DETECTOR_ABI_MINOR,

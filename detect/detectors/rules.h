@@ -14,8 +14,8 @@
  *                   if (rule_matches(rule_set__rule(rs, i), rec, &ctx)) ...
  *   rule_set__free(rs);
  */
-#ifndef CADET_REPLAYER_DETECTORS_RULES_H
-#define CADET_REPLAYER_DETECTORS_RULES_H
+#ifndef CADET_DETECT_DETECTORS_RULES_H
+#define CADET_DETECT_DETECTORS_RULES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -81,4 +81,4 @@ uint64_t rule_agg_key(const struct rule *r, const struct cadet_rec *rec);
 /* The default rule set (default.rules), NUL-terminated. */
 extern const char rules_default_text[];
 
-#endif /* CADET_REPLAYER_DETECTORS_RULES_H */
+#endif /* CADET_DETECT_DETECTORS_RULES_H */

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replayer/detectors/detectors.h"
+#include "detect/detectors/detectors.h"
 
 #define IF_EULER 0.5772156649015329
 #define IF_MAX_NODES (1u << 24)

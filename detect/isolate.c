@@ -23,10 +23,10 @@
 #include <unistd.h>
 
 #include "lib/util/errbuf.h"
-#include "replayer/dethost.h"
-#include "replayer/isolate.h"
-#include "replayer/loader.h"
-#include "replayer/replay_int.h"
+#include "detect/dethost.h"
+#include "detect/isolate.h"
+#include "detect/loader.h"
+#include "detect/dethost_int.h"
 
 #define ISO_FLUSH_BYTES (256u << 10)
 #define ISO_MAX_MSG (64u << 20)
@@ -689,7 +689,7 @@ static int iso_died(struct iso_det *x, bool timed_out)
 	else
 		snprintf(msg, sizeof(msg), "ended in %s", where);
 	if (x->host) {
-		replay_host_disable(x->host, "%s", msg);
+		det_host_disable(x->host, "%s", msg);
 	} else {
 		free(x->load_err);
 		x->load_err = strdup(msg);
@@ -706,7 +706,7 @@ static void iso_failed(struct iso_det *x, uint32_t op, int ret)
 
 	x->failed = true;
 	if (x->host)
-		replay_host_disable(x->host, "%s() failed%s%s: %s", name,
+		det_host_disable(x->host, "%s() failed%s%s: %s", name,
 				    x->trace_path ? " on " : "",
 				    x->trace_path ? x->trace_path : "",
 				    strerror(ret < 0 ? -ret : EPROTO));
@@ -883,7 +883,7 @@ static int send_async(struct iso_det *x, uint32_t op, const void *a,
 	if (x->dead || x->failed)
 		return -ECANCELED;
 	if (msg_put(&x->w, op, a, alen, b, blen)) {
-		replay_host_disable(x->host, "cannot send to the plugin: %s",
+		det_host_disable(x->host, "cannot send to the plugin: %s",
 				    strerror(ENOMEM));
 		return -ENOMEM;
 	}
@@ -969,7 +969,7 @@ static int px_container(void *state, const struct cadet_container_desc *c,
 			int added)
 {
 	struct iso_det *x = state;
-	const struct cadet_rec *rec = replay_host_cur_rec(x->host);
+	const struct cadet_rec *rec = det_host_cur_rec(x->host);
 
 	if (!rec)
 		return 0;

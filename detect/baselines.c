@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "cadet/detector.h"
-#include "replayer/registry.h"
-#include "replayer/util.h"
+#include "detect/registry.h"
+#include "detect/util.h"
 
 struct baseline {
 	const struct cadet_host *host;

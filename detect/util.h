@@ -4,8 +4,8 @@
  * output on every platform), FNV-1a and a sorted set of u64 (cgroup ids)
  * whose iteration order never depends on hashing or addresses.
  */
-#ifndef CADET_REPLAYER_UTIL_H
-#define CADET_REPLAYER_UTIL_H
+#ifndef CADET_DETECT_UTIL_H
+#define CADET_DETECT_UTIL_H
 
 #include <errno.h>
 #include <stdbool.h>
@@ -99,4 +99,4 @@ static inline void u64_set_del(struct u64_set *s, uint64_t x)
 	}
 }
 
-#endif /* CADET_REPLAYER_UTIL_H */
+#endif /* CADET_DETECT_UTIL_H */

@@ -3,28 +3,28 @@
  * Internals the replayer's modules share: what the exec adapter may ask
  * the host beyond the public struct cadet_host.
  */
-#ifndef CADET_REPLAYER_REPLAY_INT_H
-#define CADET_REPLAYER_REPLAY_INT_H
+#ifndef CADET_DETECT_DETHOST_INT_H
+#define CADET_DETECT_DETHOST_INT_H
 
 #include "cadet/detector.h"
 
 /* The record being delivered right now (on_event / on_container). */
-const struct cadet_rec *replay_host_cur_rec(const struct cadet_host *h);
+const struct cadet_rec *det_host_cur_rec(const struct cadet_host *h);
 /* Container name of @cgroup_id in the current trace, NULL if unknown. */
-const char *replay_host_ctr_name(const struct cadet_host *h,
+const char *det_host_ctr_name(const struct cadet_host *h,
 				 uint64_t cgroup_id);
 /* Seconds the exec adapter waits for a child before giving up. */
-int replay_host_exec_timeout(const struct cadet_host *h);
+int det_host_exec_timeout(const struct cadet_host *h);
 /*
  * Disables the detector for the rest of the run with a message (said on
  * stderr, kept for the results header); the other detectors go on.
  */
-void replay_host_disable(const struct cadet_host *h, const char *fmt, ...)
+void det_host_disable(const struct cadet_host *h, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Current phase. */
-enum cadet_phase replay_host_phase(const struct cadet_host *h);
+enum cadet_phase det_host_phase(const struct cadet_host *h);
 
-/* The exec adapter (replayer/exec.c); its params: command=SHELL_COMMAND. */
-extern const struct cadet_detector_ops replay_exec_ops;
+/* The exec adapter (detect/exec.c); its params: command=SHELL_COMMAND. */
+extern const struct cadet_detector_ops det_exec_ops;
 
-#endif /* CADET_REPLAYER_REPLAY_INT_H */
+#endif /* CADET_DETECT_DETHOST_INT_H */

@@ -26,13 +26,13 @@
  *
  * The host never waits more than the timeout for progress: a child that
  * reads nothing and answers nothing for that long is killed. A dead or
- * killed child disables its detector (replay_host_disable()) with what
+ * killed child disables its detector (det_host_disable()) with what
  * happened and where: "killed by SIGSEGV (Segmentation fault) in
  * on_event, record at trace time 123", "exited with status 0 in init",
  * "no answer in 10 s in on_tick(2000000000): killed". A shared page tells
  * the host which callback the child was in.
  *
- * HowTo (replayer/dethost.c does this):
+ * HowTo (detect/dethost.c does this):
  *   struct iso_det *x;
  *   ret = iso_open(path, timeout_s, &x, &ops, err, sizeof(err));
  *       0: ops filled; -ECHILD: the child died loading the plugin (@err
@@ -42,8 +42,8 @@
  *   ops.init(&state, host, params, n, seed); ... ops.fini(state);
  *   iso_close(x);               kills the child if still there, frees
  */
-#ifndef CADET_REPLAYER_ISOLATE_H
-#define CADET_REPLAYER_ISOLATE_H
+#ifndef CADET_DETECT_ISOLATE_H
+#define CADET_DETECT_ISOLATE_H
 
 #include <stddef.h>
 
@@ -59,4 +59,4 @@ int iso_open(const char *path, int timeout_s, struct iso_det **out,
 /* Kills the child if it is still there, reaps it, frees @x (may be NULL). */
 void iso_close(struct iso_det *x);
 
-#endif /* CADET_REPLAYER_ISOLATE_H */
+#endif /* CADET_DETECT_ISOLATE_H */

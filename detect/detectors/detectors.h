@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the built-in detectors in replayer/detectors/:
+ * Helpers shared by the built-in detectors in detect/detectors/:
  * a map keyed by uint64 kept as an array sorted by key (iteration order is
  * the key order, never an address order, so output is deterministic),
  * parameter parsing with clear messages, the METRICS feature vector used by
@@ -8,8 +8,8 @@
  *
  * docs/detectors.md describes every detector, its parameters and its model.
  */
-#ifndef CADET_REPLAYER_DETECTORS_H
-#define CADET_REPLAYER_DETECTORS_H
+#ifndef CADET_DETECT_DETECTORS_H
+#define CADET_DETECT_DETECTORS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -135,4 +135,4 @@ uint64_t det_rng_below(struct det_rng *r, uint64_t n);
 /* Median of @n values (reorders @v); 0 when n == 0. */
 double det_median(double *v, size_t n);
 
-#endif /* CADET_REPLAYER_DETECTORS_H */
+#endif /* CADET_DETECT_DETECTORS_H */

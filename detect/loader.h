@@ -3,8 +3,8 @@
  * Detector specs and loading: parse "--detector" strings, find built-ins,
  * dlopen() plugins with the ABI check, validate parameters.
  */
-#ifndef CADET_REPLAYER_LOADER_H
-#define CADET_REPLAYER_LOADER_H
+#ifndef CADET_DETECT_LOADER_H
+#define CADET_DETECT_LOADER_H
 
 #include <stddef.h>
 
@@ -70,4 +70,4 @@ int det_spec_check_params(const struct cadet_detector_ops *ops,
 /* Host-level parameter keys, consumed by the replayer itself. */
 #define DET_PARAM_THRESHOLD "threshold"
 
-#endif /* CADET_REPLAYER_LOADER_H */
+#endif /* CADET_DETECT_LOADER_H */
