@@ -46,7 +46,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 
 # Every module folder is compiled into libcadet.a; tools/cadet.c holds main().
-LIB_SRCS := $(wildcard lib/*/*.c lib/*.c recorder/*.c injector/*.c \
+LIB_SRCS := $(wildcard lib/*/*.c lib/*.c recorder/*.c live/*.c injector/*.c \
 	      detect/*.c detect/*/*.c replayer/*.c eval/*.c reports/*.c tools/*.c)
 LIB_SRCS := $(filter-out tools/cadet.c,$(LIB_SRCS))
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/version.o

@@ -33,8 +33,8 @@
 
 #include <jansson.h>
 
-#include "lib/trace/trace_print.h"
 #include "detect/dethost_int.h"
+#include "lib/trace/trace_print.h"
 
 extern char **environ;
 

@@ -22,11 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/util/errbuf.h"
 #include "detect/dethost.h"
+#include "detect/dethost_int.h"
 #include "detect/isolate.h"
 #include "detect/loader.h"
-#include "detect/dethost_int.h"
+#include "lib/util/errbuf.h"
 
 #define ISO_FLUSH_BYTES (256u << 10)
 #define ISO_MAX_MSG (64u << 20)

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/util/errbuf.h"
 #include "detect/loader.h"
+#include "lib/util/errbuf.h"
 
 void det_spec_release(struct det_spec *s)
 {

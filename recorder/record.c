@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recorder/live.h"
+#include "live/live.h"
 #include "lib/util/args.h"
 #include "lib/util/fs.h"
 #include "recorder/recorder.h"

@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/util/fs.h"
-#include "detect/registry.h"
-#include "replayer/replay.h"
 #include "detect/dethost_int.h"
+#include "detect/registry.h"
+#include "lib/util/fs.h"
+#include "replayer/replay.h"
 #include "replayer/synth.h"
 #include "tools/commands.h"
 

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "cadet/trace.h"
-#include "replayer/synth.h"
 #include "detect/util.h"
+#include "replayer/synth.h"
 
 #define NS 1000000000ull
 

@@ -12,14 +12,14 @@
  *   webhook__push(w, &alert);         never blocks; counts what it drops
  *   webhook__free(w);                 last attempt at what is queued
  */
-#ifndef CADET_RECORDER_WEBHOOK_H
-#define CADET_RECORDER_WEBHOOK_H
+#ifndef CADET_LIVE_WEBHOOK_H
+#define CADET_LIVE_WEBHOOK_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "cadet/detector.h"
-#include "recorder/live_metrics.h"
+#include "live/live_metrics.h"
 
 struct webhook_alert {
 	char detector[64];
@@ -42,4 +42,4 @@ struct webhook *webhook__new(const char *url, struct live_metrics *m, char *err,
 void webhook__push(struct webhook *w, const struct webhook_alert *a);
 void webhook__free(struct webhook *w);
 
-#endif /* CADET_RECORDER_WEBHOOK_H */
+#endif /* CADET_LIVE_WEBHOOK_H */

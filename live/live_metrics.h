@@ -17,8 +17,8 @@
  *   live_metrics__write(m, stdout);
  *   live_metrics__free(m);
  */
-#ifndef CADET_RECORDER_LIVE_METRICS_H
-#define CADET_RECORDER_LIVE_METRICS_H
+#ifndef CADET_LIVE_LIVE_METRICS_H
+#define CADET_LIVE_LIVE_METRICS_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -61,4 +61,4 @@ const char *live_metrics__ctr_name(struct live_metrics *m, uint64_t cgroup_id,
 /* Prometheus text exposition format 0.0.4. 0 or -EIO. */
 int live_metrics__write(struct live_metrics *m, FILE *out);
 
-#endif /* CADET_RECORDER_LIVE_METRICS_H */
+#endif /* CADET_LIVE_LIVE_METRICS_H */

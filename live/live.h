@@ -16,8 +16,8 @@
  *   live__finish(l);     drains the queue, ends the detectors
  *   live__free(l);
  */
-#ifndef CADET_RECORDER_LIVE_H
-#define CADET_RECORDER_LIVE_H
+#ifndef CADET_LIVE_LIVE_H
+#define CADET_LIVE_LIVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,4 +50,4 @@ void live__on_record(const struct cadet_rec *rec, void *ctx);
 int live__finish(struct live *l);
 void live__free(struct live *l);
 
-#endif /* CADET_RECORDER_LIVE_H */
+#endif /* CADET_LIVE_LIVE_H */

@@ -24,11 +24,11 @@
 
 #include <microhttpd.h>
 
-#include "lib/util/fs.h"
-#include "recorder/live.h"
-#include "recorder/live_metrics.h"
-#include "recorder/webhook.h"
 #include "detect/dethost.h"
+#include "lib/util/fs.h"
+#include "live/live.h"
+#include "live/live_metrics.h"
+#include "live/webhook.h"
 
 #define DEFAULT_QUEUE (32u << 20)
 #define WRAP UINT32_MAX

@@ -19,9 +19,9 @@
 
 #include <jansson.h>
 
-#include "lib/util/version.h"
-#include "recorder/webhook.h"
 #include "detect/dethost.h"
+#include "lib/util/version.h"
+#include "live/webhook.h"
 
 #define QUEUE_MAX 1024
 #define BATCH_MAX 64

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/util/promtext.h"
-#include "recorder/live_metrics.h"
 #include "detect/dethost.h"
+#include "lib/util/promtext.h"
+#include "live/live_metrics.h"
 
 #define FORGET_NS (120ull * 1000000000ull)
 #define NAME_LEN 128
