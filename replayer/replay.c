@@ -14,20 +14,19 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "cadet/trace.h"
 #include "detect/dethost.h"
 #include "detect/loader.h"
+#include "lib/util/sha256.h"
 #include "lib/util/version.h"
+#include "replayer/pool.h"
 #include "replayer/replay.h"
 
 #define NS_PER_S 1000000000ull
@@ -319,87 +318,7 @@ int replay__add_trace(struct replay *r, enum cadet_phase phase,
 	return 0;
 }
 
-/* ---- parallel jobs ---- */
-
-struct pool {
-	atomic_size_t next;
-	size_t n;
-	void (*fn)(void *ctx, size_t i);
-	void *ctx;
-};
-
-static void *pool_worker(void *arg)
-{
-	struct pool *p = arg;
-	size_t i;
-
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
-		p->fn(p->ctx, i);
-	return NULL;
-}
-
-/* Runs fn(ctx, 0..n-1) on up to @jobs threads (this one included). */
-static void run_parallel(size_t n, int jobs, void (*fn)(void *, size_t),
-			 void *ctx)
-{
-	struct pool p = {.n = n, .fn = fn, .ctx = ctx};
-	pthread_t th[64];
-	size_t nth = 0;
-
-	atomic_init(&p.next, 0);
-	if ((size_t)jobs > n)
-		jobs = n;
-	if (jobs > 64)
-		jobs = 64;
-	for (int i = 1; i < jobs; i++)
-		if (!pthread_create(&th[nth], NULL, pool_worker, &p))
-			nth++;
-	pool_worker(&p);
-	for (size_t i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
-}
-
 /* ---- pre-pass: hash, read through, container names, labels ---- */
-
-static int sha256_file(const char *path, char hex[65], char *why, size_t whylen)
-{
-	unsigned char md[EVP_MAX_MD_SIZE], *buf = NULL;
-	EVP_MD_CTX *ctx = NULL;
-	unsigned int mdlen = 0;
-	FILE *f = NULL;
-	size_t n;
-	int ret = -EIO;
-
-	f = fopen(path, "rb");
-	if (!f) {
-		ret = -errno;
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	buf = malloc(1 << 20);
-	ctx = EVP_MD_CTX_new();
-	if (!buf || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		ret = -ENOMEM;
-		snprintf(why, whylen, "%s: cannot hash: out of memory", path);
-		goto cleanup;
-	}
-	while ((n = fread(buf, 1, 1 << 20, f)) > 0)
-		EVP_DigestUpdate(ctx, buf, n);
-	if (ferror(f)) {
-		snprintf(why, whylen, "%s: read error", path);
-		goto cleanup;
-	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	for (unsigned int i = 0; i < mdlen && i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-	ret = 0;
-cleanup:
-	EVP_MD_CTX_free(ctx);
-	free(buf);
-	if (f)
-		fclose(f);
-	return ret;
-}
 
 static int trace_add_ctr(struct rtrace *t, const struct cadet_rec *rec)
 {
@@ -445,7 +364,7 @@ static void precheck_one(void *ctx, size_t i)
 		t->error = strdup(why);
 		return;
 	}
-	if (sha256_file(t->path, t->sha256, why, sizeof(why))) {
+	if (util_sha256_file(t->path, t->sha256, why, sizeof(why))) {
 		t->error = strdup(why);
 		cadet_reader__free(rd);
 		return;
@@ -748,7 +667,7 @@ int replay__run(struct replay *r, FILE *out)
 			r, -EINVAL,
 			"no detector: give at least one --detector (see --list-detectors)");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	run_parallel(r->ntraces, r->opts.jobs, precheck_one, r);
+	pool_run(r->ntraces, r->opts.jobs, precheck_one, r);
 	for (size_t i = 0; i < r->ntraces; i++) {
 		struct rtrace *t = &r->traces[i];
 
@@ -779,7 +698,7 @@ int replay__run(struct replay *r, FILE *out)
 	ret = model_paths(r);
 	if (ret)
 		return ret;
-	run_parallel(r->ndets, r->opts.jobs, det_job, r);
+	pool_run(r->ndets, r->opts.jobs, det_job, r);
 	r->events = 0;
 	for (size_t i = 0; i < r->ndets; i++) {
 		r->events += r->dets[i]->di.events;
