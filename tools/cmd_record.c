@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "live/live.h"
 #include "lib/util/args.h"
 #include "lib/util/fs.h"
+#include "live/live.h"
 #include "recorder/recorder.h"
 #include "recorder/redact.h"
 #include "tools/commands.h"

@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "detect/dethost_int.h"
 #include "detect/registry.h"
 #include "lib/util/fs.h"
 #include "replayer/replay.h"
