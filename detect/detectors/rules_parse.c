@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/trace/trace_int.h"
+#include "lib/trace/trace_schema.h"
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/rules.h"
 
