@@ -45,12 +45,27 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 
-# Every module folder is compiled into libcadet.a; tools/cadet.c holds main().
-LIB_SRCS := $(wildcard lib/*/*.c lib/*.c recorder/*.c live/*.c injector/*.c \
-	      detect/*.c detect/*/*.c replayer/*.c eval/*.c reports/*.c tools/*.c)
-LIB_SRCS := $(filter-out tools/cadet.c,$(LIB_SRCS))
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/version.o
-LIBCADET := $(BUILD)/libcadet.a
+# ---- layers (docs/architecture.md) ----
+# One archive per layer, build/libcadet-LAYER.a, from every .c of its
+# folders. They are linked highest layer first, so a lower archive that
+# needs a symbol of a higher one fails to link; `make layers` checks the
+# includes against the same table. tools/cadet.c holds main().
+LAYERS := tools reports eval injector live replayer detect recorder trace util
+LAYER_SRCS_util := $(wildcard lib/util/*.c lib/*.c)
+LAYER_SRCS_trace := $(wildcard lib/trace/*.c)
+LAYER_SRCS_recorder := $(wildcard recorder/*.c)
+LAYER_SRCS_detect := $(wildcard detect/*.c detect/*/*.c)
+LAYER_SRCS_replayer := $(wildcard replayer/*.c)
+LAYER_SRCS_live := $(wildcard live/*.c)
+LAYER_SRCS_injector := $(wildcard injector/*.c)
+LAYER_SRCS_eval := $(wildcard eval/*.c)
+LAYER_SRCS_reports := $(wildcard reports/*.c)
+LAYER_SRCS_tools := $(filter-out tools/cadet.c,$(wildcard tools/*.c))
+LAYER_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(LAYER_SRCS_$(1)))
+LIB_OBJS := $(foreach l,$(LAYERS),$(call LAYER_OBJS,$(l))) $(BUILD)/version.o
+# All layer archives in link order: what a test or the binary links.
+LIBCADET := $(foreach l,$(LAYERS),$(BUILD)/libcadet-$(l).a)
+# ---- end layers ----
 CADET := $(BUILD)/cadet
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -66,7 +81,7 @@ PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard t
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
-.PHONY: regress all deps test unit-test integration-test fuzz clean install rootfs \
+.PHONY: layers regress all deps test unit-test integration-test fuzz clean install rootfs \
 	format bench dataset FORCE
 .DEFAULT_GOAL := all
 
@@ -118,9 +133,22 @@ $(BUILD)/detect/detectors/default_rules.inc: detect/detectors/default.rules
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 $(BUILD)/detect/detectors/rules.o: $(BUILD)/detect/detectors/default_rules.inc
 
-$(LIBCADET): $(LIB_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
+# ---- layer archives ----
+define LAYER_ARCHIVE
+$(BUILD)/libcadet-$(1).a: $(call LAYER_OBJS,$(1))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call LAYER_ARCHIVE,$(l))))
+# The version (lib/util/version.h) belongs to the lowest layer.
+$(BUILD)/libcadet-util.a: $(BUILD)/version.o
+
+# No upward include, no other folder's private header (*_int.h), no
+# symbol taken from a layer above (tools/layers.sh holds the table).
+layers: $(LIBCADET)
+	@tools/check-layers.sh
+	@tools/check-layer-links.sh $(BUILD)
+# ---- end layer archives ----
 
 # Built-in detectors are referenced weakly (detect/registry.c), which
 # does not pull them out of an archive: link their objects explicitly.
