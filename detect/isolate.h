@@ -32,6 +32,10 @@
  * "no answer in 10 s in on_tick(2000000000): killed". A shared page tells
  * the host which callback the child was in.
  *
+ * Files: isolate_proto.c, the message codec both sides use;
+ * isolate_child.c, the child's loop; isolate.c, the host side (iso_open,
+ * the proxies, deaths and timeouts); isolate_int.h, what they share.
+ *
  * HowTo (detect/dethost.c does this):
  *   struct iso_det *x;
  *   ret = iso_open(path, timeout_s, &x, &ops, err, sizeof(err));
