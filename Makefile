@@ -183,7 +183,7 @@ $(ADFA_STIDE): tests/adfa/adfa_stide.c $(LIBCADET)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_SRCS := $(wildcard lib/*/*.c lib/*.c) recorder/containers.c \
-		 detect/detectors/rules_parse.c detect/detectors/common.c \
+		 $(wildcard detect/detectors/rules_*.c) detect/detectors/common.c \
 		 injector/scenario.c eval/results.c
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/cadet/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)

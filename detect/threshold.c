@@ -58,8 +58,8 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-bool det_thr_compute(const struct det_thr_rule *rule, double *scores,
-		     size_t n, double *thr)
+bool det_thr_compute(const struct det_thr_rule *rule, double *scores, size_t n,
+		     double *thr)
 {
 	size_t rank;
 

@@ -38,7 +38,7 @@ int det_thr_parse(const char *s, struct det_thr_rule *rule);
  * Threshold from @n validation scores (sorted ascending in place).
  * Returns false when there is none (no scores, or kind NONE).
  */
-bool det_thr_compute(const struct det_thr_rule *rule, double *scores,
-		     size_t n, double *thr);
+bool det_thr_compute(const struct det_thr_rule *rule, double *scores, size_t n,
+		     double *thr);
 
 #endif /* CADET_DETECT_THRESHOLD_H */

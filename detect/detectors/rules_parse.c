@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Rule file parser and matcher of the `rules` detector (rules.h).
+ * Rule file parser of the `rules` detector (rules.h); rules_match.c
+ * matches the parsed rules against records.
  *
  * One rule per logical line (a trailing backslash continues a line):
  *
@@ -25,72 +26,7 @@
 #include "lib/trace/trace_schema.h"
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/rules.h"
-
-#define VALUE_MAX 4096  /* longest text a condition looks at */
-
-struct rule_field {
-	char name[32];
-	uint16_t kind;          /* enum cadet_field_kind */
-	uint32_t offset;
-	uint32_t size;
-};
-
-enum cmp_op {
-	OP_EQ,
-	OP_NE,
-	OP_RE,
-	OP_NRE,
-	OP_LT,
-	OP_LE,
-	OP_GT,
-	OP_GE,
-	OP_BIT,
-};
-
-enum val_class {
-	VC_INT,
-	VC_F64,
-	VC_TEXT,
-};
-
-struct cond {
-	struct rule_field f;
-	enum cmp_op op;
-	enum val_class vc;
-	size_t nalt;
-	char **salt;
-	__int128 *ialt;
-	double *dalt;
-	regex_t re;
-	bool has_re;
-};
-
-enum pred {
-	PRED_CONTAINER,
-	PRED_CONNECTED,
-};
-
-enum expr_kind {
-	E_AND,
-	E_OR,
-	E_NOT,
-	E_COND,
-	E_PRED,
-};
-
-struct rule_expr {
-	enum expr_kind k;
-	struct rule_expr *a;
-	struct rule_expr *b;
-	struct cond *c;
-	enum pred pred;
-};
-
-struct rule_set {
-	struct rule *rules;
-	size_t n;
-	size_t cap;
-};
+#include "detect/detectors/rules_int.h"
 
 /* Fields of the common record header, matchable in every rule. */
 #define HFLD(f, k)                                                          \
@@ -103,58 +39,6 @@ static const struct trace_field_desc hdr_fields[] = {
 	HFLD(ts, U64),  HFLD(cpu, U16), HFLD(cgroup_id, U64),
 	HFLD(pid, U32), HFLD(tid, U32), HFLD(comm, CHAR),
 };
-
-/* ---- freeing ---- */
-
-static void cond_free(struct cond *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; c->salt && i < c->nalt; i++)
-		free(c->salt[i]);
-	free(c->salt);
-	free(c->ialt);
-	free(c->dalt);
-	if (c->has_re)
-		regfree(&c->re);
-	free(c);
-}
-
-static void expr_free(struct rule_expr *e)
-{
-	if (!e)
-		return;
-	expr_free(e->a);
-	expr_free(e->b);
-	cond_free(e->c);
-	free(e);
-}
-
-static void rule_release(struct rule *r)
-{
-	expr_free(r->expr);
-	free((void *)r->agg_field);
-}
-
-void rule_set__free(struct rule_set *rs)
-{
-	if (!rs)
-		return;
-	for (size_t i = 0; i < rs->n; i++)
-		rule_release(&rs->rules[i]);
-	free(rs->rules);
-	free(rs);
-}
-
-size_t rule_set__cnt(const struct rule_set *rs)
-{
-	return rs->n;
-}
-
-const struct rule *rule_set__rule(const struct rule_set *rs, size_t idx)
-{
-	return idx < rs->n ? &rs->rules[idx] : NULL;
-}
 
 /* ---- lexer ---- */
 
@@ -398,7 +282,7 @@ static bool field_find(struct parser *p, const char *name,
 	return false;
 }
 
-static enum val_class field_class(unsigned int kind)
+enum val_class rule_field_class(unsigned int kind)
 {
 	switch (kind) {
 	case CADET_FK_F64:
@@ -601,7 +485,7 @@ static struct cond *parse_cond(struct parser *p, const char *name)
 	}
 	if (!field_find(p, name, &c->f))
 		goto err_free;
-	c->vc = field_class(c->f.kind);
+	c->vc = rule_field_class(c->f.kind);
 	if (!read_op(p, &c->op)) {
 		perr(p, "expected an operator (= != ~ !~ < <= > >= &) after "
 			"'%s'",
@@ -649,7 +533,7 @@ static struct cond *parse_cond(struct parser *p, const char *name)
 
 err_free:
 	free(v);
-	cond_free(c);
+	rule_cond_free(c);
 	return NULL;
 }
 
@@ -693,7 +577,7 @@ static struct rule_expr *parse_unary(struct parser *p)
 			return NULL;
 		e->a = parse_unary(p);
 		if (!e->a) {
-			expr_free(e);
+			rule_expr_free(e);
 			return NULL;
 		}
 		return e;
@@ -706,7 +590,7 @@ static struct rule_expr *parse_unary(struct parser *p)
 			return NULL;
 		if (!eat(p, ")")) {
 			perr(p, "expected ')'");
-			expr_free(e);
+			rule_expr_free(e);
 			return NULL;
 		}
 		p->depth--;
@@ -737,7 +621,7 @@ static struct rule_expr *parse_unary(struct parser *p)
 			perr(p, "'%s' is not a predicate (container, "
 				"connected); a condition is FIELD OP VALUE",
 			     name);
-			expr_free(e);
+			rule_expr_free(e);
 			return NULL;
 		}
 		return e;
@@ -747,7 +631,7 @@ static struct rule_expr *parse_unary(struct parser *p)
 		return NULL;
 	e->c = parse_cond(p, name);
 	if (!e->c) {
-		expr_free(e);
+		rule_expr_free(e);
 		return NULL;
 	}
 	return e;
@@ -762,7 +646,7 @@ static struct rule_expr *parse_and(struct parser *p)
 			if (p->depth) {
 				perr(p, "count() and distinct() cannot be "
 					"inside parentheses");
-				expr_free(l);
+				rule_expr_free(l);
 				return NULL;
 			}
 			p->agg_next = true;
@@ -770,13 +654,13 @@ static struct rule_expr *parse_and(struct parser *p)
 		}
 		e = expr_new(p, E_AND);
 		if (!e) {
-			expr_free(l);
+			rule_expr_free(l);
 			return NULL;
 		}
 		e->a = l;
 		e->b = parse_unary(p);
 		if (!e->b) {
-			expr_free(e);
+			rule_expr_free(e);
 			return NULL;
 		}
 		l = e;
@@ -791,19 +675,19 @@ static struct rule_expr *parse_or(struct parser *p)
 	while (l && !p->agg_next && eat(p, "||")) {
 		e = expr_new(p, E_OR);
 		if (!e) {
-			expr_free(l);
+			rule_expr_free(l);
 			return NULL;
 		}
 		e->a = l;
 		e->b = parse_and(p);
 		if (!e->b) {
-			expr_free(e);
+			rule_expr_free(e);
 			return NULL;
 		}
 		if (p->agg_next) {
 			perr(p, "write the filter as (A || B) && count() ...: "
 				"an aggregate applies to the whole filter");
-			expr_free(e);
+			rule_expr_free(e);
 			return NULL;
 		}
 		l = e;
@@ -832,7 +716,7 @@ static bool parse_aggregate(struct parser *p, struct rule *r)
 		if (!read_ident(p, fname, sizeof(fname), "a field name") ||
 		    !field_find(p, fname, f))
 			return false;
-		if (field_class(f->kind) == VC_F64) {
+		if (rule_field_class(f->kind) == VC_F64) {
 			perr(p, "distinct() needs an integer or text field");
 			return false;
 		}
@@ -1074,198 +958,4 @@ err_parse:
 	rule_set__free(rs);
 	errno = EINVAL;
 	return NULL;
-}
-
-/* ---- matching ---- */
-
-struct fval {
-	enum val_class vc;
-	__int128 i;
-	double d;
-	const char *s;
-	char buf[VALUE_MAX];
-};
-
-/* In fval_read(): v->i from the @type integer at the field's offset. */
-#define FVAL_INT(type)                                                      \
-	do {                                                                \
-		type x_;                                                    \
-									    \
-		memcpy(&x_, base + f->offset, sizeof(x_));                  \
-		v->i = x_;                                                  \
-	} while (0)
-
-static void fval_read(const struct rule_field *f, const struct cadet_rec *rec,
-		      struct fval *v)
-{
-	const uint8_t *base = (const uint8_t *)rec;
-	bool present = (uint64_t)f->offset + f->size <= rec->size;
-
-	v->vc = field_class(f->kind);
-	v->i = 0;
-	v->d = 0;
-	v->s = "";
-	if (!present)
-		return;
-	switch (f->kind) {
-	case CADET_FK_U8:
-		v->i = base[f->offset];
-		break;
-	case CADET_FK_U16:
-		FVAL_INT(uint16_t);
-		break;
-	case CADET_FK_U32:
-		FVAL_INT(uint32_t);
-		break;
-	case CADET_FK_U64:
-		FVAL_INT(uint64_t);
-		break;
-	case CADET_FK_S32:
-		FVAL_INT(int32_t);
-		break;
-	case CADET_FK_S64:
-		FVAL_INT(int64_t);
-		break;
-	case CADET_FK_F64:
-		memcpy(&v->d, base + f->offset, sizeof(v->d));
-		break;
-	case CADET_FK_CHAR: {
-		size_t n = f->size < VALUE_MAX - 1 ? f->size : VALUE_MAX - 1;
-
-		memcpy(v->buf, base + f->offset, n);
-		v->buf[n] = '\0';
-		v->s = v->buf;
-		break;
-	}
-	case CADET_FK_VSTR:
-		v->s = cadet_rec_str(rec, (const void *)(base + f->offset));
-		break;
-	case CADET_FK_VLIST: {
-		/* argv: NUL-separated words, matched joined by blanks. */
-		struct cadet_vstr vs;
-		size_t len;
-		const uint8_t *d;
-
-		memcpy(&vs, base + f->offset, sizeof(vs));
-		d = trace_rec_vdata(rec, &vs, &len);
-		if (!d)
-			break;
-		if (len > VALUE_MAX - 1)
-			len = VALUE_MAX - 1;
-		for (size_t i = 0; i < len; i++)
-			v->buf[i] = d[i] ? (char)d[i] : ' ';
-		v->buf[len] = '\0';
-		v->s = v->buf;
-		break;
-	}
-	case CADET_FK_ADDR: {
-		const uint8_t *a = base + f->offset;
-		static const uint8_t v4pfx[12] = { [10] = 0xff, [11] = 0xff };
-
-		if (!memcmp(a, v4pfx, sizeof(v4pfx)))
-			inet_ntop(AF_INET, a + 12, v->buf, sizeof(v->buf));
-		else
-			inet_ntop(AF_INET6, a, v->buf, sizeof(v->buf));
-		v->s = v->buf;
-		break;
-	}
-	default:
-		break;
-	}
-}
-#undef FVAL_INT
-
-static bool cond_eval(const struct cond *c, const struct cadet_rec *rec)
-{
-	struct fval v;
-	bool any = false;
-
-	fval_read(&c->f, rec, &v);
-	switch (c->op) {
-	case OP_RE:
-		return !regexec(&c->re, v.s, 0, NULL, 0);
-	case OP_NRE:
-		return regexec(&c->re, v.s, 0, NULL, 0) != 0;
-	case OP_EQ:
-	case OP_NE:
-		for (size_t i = 0; i < c->nalt && !any; i++) {
-			if (c->vc == VC_TEXT)
-				any = !strcmp(v.s, c->salt[i]);
-			else if (c->vc == VC_F64)
-				any = v.d == c->dalt[i];
-			else
-				any = v.i == c->ialt[i];
-		}
-		return c->op == OP_EQ ? any : !any;
-	case OP_BIT:
-		return (v.i & c->ialt[0]) != 0;
-	default:
-		break;
-	}
-	if (c->vc == VC_F64) {
-		double x = c->dalt[0];
-
-		switch (c->op) {
-		case OP_LT:
-			return v.d < x;
-		case OP_LE:
-			return v.d <= x;
-		case OP_GT:
-			return v.d > x;
-		default:
-			return v.d >= x;
-		}
-	}
-	switch (c->op) {
-	case OP_LT:
-		return v.i < c->ialt[0];
-	case OP_LE:
-		return v.i <= c->ialt[0];
-	case OP_GT:
-		return v.i > c->ialt[0];
-	default:
-		return v.i >= c->ialt[0];
-	}
-}
-
-static bool expr_eval(const struct rule_expr *e, const struct cadet_rec *rec,
-		      const struct rule_ctx *ctx)
-{
-	switch (e->k) {
-	case E_AND:
-		return expr_eval(e->a, rec, ctx) && expr_eval(e->b, rec, ctx);
-	case E_OR:
-		return expr_eval(e->a, rec, ctx) || expr_eval(e->b, rec, ctx);
-	case E_NOT:
-		return !expr_eval(e->a, rec, ctx);
-	case E_PRED:
-		return e->pred == PRED_CONTAINER ? ctx->in_container
-						 : ctx->connected;
-	case E_COND:
-		return cond_eval(e->c, rec);
-	}
-	return false;
-}
-
-bool rule_matches(const struct rule *r, const struct cadet_rec *rec,
-		  const struct rule_ctx *ctx)
-{
-	if (rec->type != r->rec_type)
-		return false;
-	return !r->expr || expr_eval(r->expr, rec, ctx);
-}
-
-uint64_t rule_agg_key(const struct rule *r, const struct cadet_rec *rec)
-{
-	struct fval v;
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	if (!r->agg_field)
-		return 0;
-	fval_read(r->agg_field, rec, &v);
-	if (v.vc != VC_TEXT)
-		return (uint64_t)v.i;
-	for (const char *s = v.s; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return h;
 }

@@ -13,7 +13,6 @@
  * a NUL). Returns 0, or -errno with @why saying what failed and where
  * ("PATH: No such file or directory", "PATH: read error").
  */
-int util_sha256_file(const char *path, char hex[65], char *why,
-		     size_t whylen);
+int util_sha256_file(const char *path, char hex[65], char *why, size_t whylen);
 
 #endif /* CADET_LIB_UTIL_SHA256_H */

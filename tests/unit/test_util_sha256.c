@@ -51,9 +51,9 @@ static void test_missing_file(void **state)
 {
 	char hex[65], why[256];
 
-	assert_int_equal(util_sha256_file("/nonexistent/x.cadet", hex, why,
-					  sizeof(why)),
-			 -ENOENT);
+	assert_int_equal(
+		util_sha256_file("/nonexistent/x.cadet", hex, why, sizeof(why)),
+		-ENOENT);
 	assert_non_null(strstr(why, "/nonexistent/x.cadet"));
 	assert_non_null(strstr(why, "No such file"));
 }
