@@ -3,6 +3,7 @@
 #   make                 build build/cadet (BPF objects, skeletons, binary)
 #   make deps            install the Debian packages build and tests need
 #   make test            unit, golden, fuzz (bounded) and integration tests
+#   make layers          no upward include or symbol (docs/architecture.md)
 #   make scenario-NAME   run scenarios/NAME.ini end to end
 #   make bench           overhead benchmark -> reports/bench/bench.md
 #   make SAN=1 ...       the same with ASan + UBSan (objects in build-san/)
