@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Small helpers of the replayer: a seeded generator (splitmix64, fixed
- * output on every platform), FNV-1a and a sorted set of u64 (cgroup ids)
- * whose iteration order never depends on hashing or addresses.
+ * Small helpers of the detector host and the replayer: a seeded
+ * generator (splitmix64, fixed output on every platform), FNV-1a and a
+ * sorted set of u64 (cgroup ids) whose iteration order never depends on
+ * hashing or addresses.
  */
 #ifndef CADET_DETECT_UTIL_H
 #define CADET_DETECT_UTIL_H
