@@ -189,7 +189,7 @@ FUZZ_LIB_SRCS := $(wildcard lib/*/*.c lib/*.c) recorder/containers.c \
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/cadet/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
-		$< $(FUZZ_LIB_SRCS) -o $@ -lzstd -lz -ljansson -linih -lm
+		$< $(FUZZ_LIB_SRCS) -o $@ -lzstd -lz -ljansson -linih -lcrypto -lm
 
 # ONLY=unit|golden|fuzz|adfa|integration narrows tests/run-all.sh to one kind.
 unit-test: $(UNIT_BINS) $(CADET) $(PLUGINS)
