@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals the replayer's modules share: what the exec adapter may ask
- * the host beyond the public struct cadet_host.
+ * Private to detect/: what the exec adapter and the isolation proxies
+ * ask the detector host beyond the public struct cadet_host.
  */
 #ifndef CADET_DETECT_DETHOST_INT_H
 #define CADET_DETECT_DETHOST_INT_H

@@ -67,7 +67,7 @@ int plugin_load(const char *path, struct cadet_detector_ops *ops, void **handle,
 int det_spec_check_params(const struct cadet_detector_ops *ops,
 			  const struct det_spec *s, char *err, size_t errlen);
 
-/* Host-level parameter keys, consumed by the replayer itself. */
+/* Host-level parameter keys, consumed by the detector host itself. */
 #define DET_PARAM_THRESHOLD "threshold"
 
 #endif /* CADET_DETECT_LOADER_H */
