@@ -3,6 +3,7 @@
 #   make                 build build/cadet (BPF objects, skeletons, binary)
 #   make deps            install the Debian packages build and tests need
 #   make test            unit, golden, fuzz (bounded) and integration tests
+#   make layers          no upward include or symbol (docs/architecture.md)
 #   make scenario-NAME   run scenarios/NAME.ini end to end
 #   make bench           overhead benchmark -> reports/bench/bench.md
 #   make slurm-test      the Slurm path on a local one-node Slurm cluster
@@ -47,12 +48,27 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 
-# Every module folder is compiled into libcadet.a; tools/cadet.c holds main().
-LIB_SRCS := $(wildcard lib/*/*.c lib/*.c recorder/*.c injector/*.c \
-	      replayer/*.c replayer/*/*.c eval/*.c reports/*.c tools/*.c)
-LIB_SRCS := $(filter-out tools/cadet.c,$(LIB_SRCS))
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS)) $(BUILD)/version.o
-LIBCADET := $(BUILD)/libcadet.a
+# ---- layers (docs/architecture.md) ----
+# One archive per layer, build/libcadet-LAYER.a, from every .c of its
+# folders. They are linked highest layer first, so a lower archive that
+# needs a symbol of a higher one fails to link; `make layers` checks the
+# includes against the same table. tools/cadet.c holds main().
+LAYERS := tools reports eval injector live replayer detect recorder trace util
+LAYER_SRCS_util := $(wildcard lib/util/*.c lib/*.c)
+LAYER_SRCS_trace := $(wildcard lib/trace/*.c)
+LAYER_SRCS_recorder := $(wildcard recorder/*.c)
+LAYER_SRCS_detect := $(wildcard detect/*.c detect/*/*.c)
+LAYER_SRCS_replayer := $(wildcard replayer/*.c)
+LAYER_SRCS_live := $(wildcard live/*.c)
+LAYER_SRCS_injector := $(wildcard injector/*.c)
+LAYER_SRCS_eval := $(wildcard eval/*.c)
+LAYER_SRCS_reports := $(wildcard reports/*.c)
+LAYER_SRCS_tools := $(filter-out tools/cadet.c,$(wildcard tools/*.c))
+LAYER_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(LAYER_SRCS_$(1)))
+LIB_OBJS := $(foreach l,$(LAYERS),$(call LAYER_OBJS,$(l))) $(BUILD)/version.o
+# All layer archives in link order: what a test or the binary links.
+LIBCADET := $(foreach l,$(LAYERS),$(BUILD)/libcadet-$(l).a)
+# ---- end layers ----
 CADET := $(BUILD)/cadet
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -68,7 +84,7 @@ PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard t
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
-.PHONY: regress all deps test unit-test integration-test fuzz clean install rootfs \
+.PHONY: layers regress all deps test unit-test integration-test fuzz clean install rootfs \
 	format bench dataset slurm-test FORCE
 .DEFAULT_GOAL := all
 
@@ -115,18 +131,31 @@ $(BUILD)/%.o: %.c $(wildcard include/cadet/*.h) | $(BPF_SKELS) $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The rules detector compiles its default rule file in as a C string.
-$(BUILD)/replayer/detectors/default_rules.inc: replayer/detectors/default.rules
+$(BUILD)/detect/detectors/default_rules.inc: detect/detectors/default.rules
 	@mkdir -p $(@D)
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
-$(BUILD)/replayer/detectors/rules.o: $(BUILD)/replayer/detectors/default_rules.inc
+$(BUILD)/detect/detectors/rules.o: $(BUILD)/detect/detectors/default_rules.inc
 
-$(LIBCADET): $(LIB_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
+# ---- layer archives ----
+define LAYER_ARCHIVE
+$(BUILD)/libcadet-$(1).a: $(call LAYER_OBJS,$(1))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call LAYER_ARCHIVE,$(l))))
+# The version (lib/util/version.h) belongs to the lowest layer.
+$(BUILD)/libcadet-util.a: $(BUILD)/version.o
 
-# Built-in detectors are referenced weakly (replayer/registry.c), which
+# No upward include, no other folder's private header (*_int.h), no
+# symbol taken from a layer above (tools/layers.sh holds the table).
+layers: $(LIBCADET)
+	@tools/check-layers.sh
+	@tools/check-layer-links.sh $(BUILD)
+# ---- end layer archives ----
+
+# Built-in detectors are referenced weakly (detect/registry.c), which
 # does not pull them out of an archive: link their objects explicitly.
-DETECTOR_OBJS := $(filter $(BUILD)/replayer/detectors/%.o,$(LIB_OBJS))
+DETECTOR_OBJS := $(filter $(BUILD)/detect/detectors/%.o,$(LIB_OBJS))
 $(CADET): $(BUILD)/tools/cadet.o $(DETECTOR_OBJS) $(LIBCADET)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -157,12 +186,12 @@ $(ADFA_STIDE): tests/adfa/adfa_stide.c $(LIBCADET)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_SRCS := $(wildcard lib/*/*.c lib/*.c) recorder/discovery.c recorder/container_table.c \
-		 replayer/detectors/rules_parse.c replayer/detectors/common.c \
+		 $(wildcard detect/detectors/rules_*.c) detect/detectors/common.c \
 		 $(wildcard injector/scenario*.c) eval/results.c
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard include/cadet/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -D_GNU_SOURCE -Iinclude -I. -fsanitize=fuzzer,address,undefined \
-		$< $(FUZZ_LIB_SRCS) -o $@ -lzstd -lz -ljansson -linih -lm
+		$< $(FUZZ_LIB_SRCS) -o $@ -lzstd -lz -ljansson -linih -lcrypto -lm
 
 # ONLY=unit|golden|fuzz|adfa|integration narrows tests/run-all.sh to one kind.
 unit-test: $(UNIT_BINS) $(CADET) $(PLUGINS)
@@ -241,21 +270,17 @@ $(CADET): LDFLAGS += -Wl,--dynamic-list=$(PLUGIN_EXPORTS)
 $(BUILD)/tools/cadet.o: $(PLUGIN_EXPORTS)
 
 # What a plugin author or a trace reader builds against: the public
-# headers, libcadet-trace.a (lib/trace and lib/util objects: read, write,
+# headers, libcadet-trace.a and libcadet-util.a (read, write,
 # check traces), cadet.pc for pkg-config, and the plugin docs. DESTDIR and
 # PREFIX are honoured; the .pc names the prefix given at install time.
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DOCDIR ?= $(PREFIX)/share/doc/cadet
-LIBCADET_TRACE := $(BUILD)/libcadet-trace.a
-LIBCADET_TRACE_OBJS := $(filter $(BUILD)/lib/trace/%.o $(BUILD)/lib/util/%.o,$(LIB_OBJS))
+# The two lowest layer archives: the trace format and its utilities.
+LIBCADET_TRACE := $(BUILD)/libcadet-trace.a $(BUILD)/libcadet-util.a
 PUBLIC_HEADERS := $(wildcard include/cadet/*.h) include/cadet/records.def
 INSTALL_DOCS := docs/detector-abi.md docs/trace-format.md
-
-$(LIBCADET_TRACE): $(LIBCADET_TRACE_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
 
 # cadet.pc names includedir and libdir under ${prefix} when they are, so
 # that pkg-config --define-variable=prefix=DIR moves them all.
@@ -272,7 +297,7 @@ install: $(CADET) $(LIBCADET_TRACE)
 		'libdir=$(PC_LIBDIR)' '' 'Name: cadet' \
 		'Description: cadet trace library and detector plugin ABI' \
 		'Version: $(VERSION)' 'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lcadet-trace -lzstd -lz -lpthread' \
+		'Libs: -L$${libdir} -lcadet-trace -lcadet-util -lzstd -lz -lpthread' \
 		> $(DESTDIR)$(LIBDIR)/pkgconfig/cadet.pc
 
 # The record tables of docs/trace-format.md section 5, regenerated from

@@ -12,28 +12,22 @@
  * training or validation trace holding an anomaly label stops the run
  * before any work.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "cadet/trace.h"
+#include "detect/dethost.h"
+#include "detect/loader.h"
+#include "lib/util/sha256.h"
 #include "lib/util/version.h"
-#include "replayer/dethost.h"
-#include "replayer/loader.h"
-#include "replayer/registry.h"
+#include "replayer/pool.h"
 #include "replayer/replay.h"
-#include "replayer/replay_int.h"
-#include "replayer/util.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -116,86 +110,6 @@ const char *replay__error(const struct replay *r)
 uint64_t replay__events(const struct replay *r)
 {
 	return r->events;
-}
-
-/* ---- seeds and thresholds ---- */
-
-uint64_t replay_detector_seed(uint64_t base, const char *spec)
-{
-	uint64_t s = fnv1a64(spec, strlen(spec), FNV1A64_INIT) ^ base;
-
-	/* One generator step decorrelates nearby bases and specs; 63 bits
-	 * so that every JSON reader takes it as a plain integer. */
-	return rng_next(&s) & INT64_MAX;
-}
-
-int replay_thr_parse(const char *s, struct replay_thr_rule *rule)
-{
-	char *end;
-	double v;
-
-	rule->kind = REPLAY_THR_MAX;
-	rule->value = 0;
-	if (!s || !strcmp(s, "max"))
-		return 0;
-	if (!strcmp(s, "none")) {
-		rule->kind = REPLAY_THR_NONE;
-		return 0;
-	}
-	errno = 0;
-	if (s[0] == 'q') {
-		v = strtod(s + 1, &end);
-		if (errno || end == s + 1 || *end || !(v > 0 && v <= 100))
-			return -EINVAL;
-		rule->kind = REPLAY_THR_QUANTILE;
-		rule->value = v / 100;
-		return 0;
-	}
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v))
-		return -EINVAL;
-	rule->kind = REPLAY_THR_FIXED;
-	rule->value = v;
-	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-bool replay_thr_compute(const struct replay_thr_rule *rule, double *scores,
-			size_t n, double *thr)
-{
-	size_t rank;
-
-	switch (rule->kind) {
-	case REPLAY_THR_NONE:
-		return false;
-	case REPLAY_THR_FIXED:
-		*thr = rule->value;
-		return true;
-	case REPLAY_THR_MAX:
-	case REPLAY_THR_QUANTILE:
-		break;
-	}
-	if (!n)
-		return false;
-	qsort(scores, n, sizeof(*scores), cmp_double);
-	if (rule->kind == REPLAY_THR_MAX) {
-		*thr = scores[n - 1];
-		return true;
-	}
-	/* Nearest rank: the smallest score with >= q of all at or below. */
-	rank = (size_t)ceil(rule->value * (double)n);
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	*thr = scores[rank - 1];
-	return true;
 }
 
 /* ---- the sink: test-phase results ---- */
@@ -404,87 +318,7 @@ int replay__add_trace(struct replay *r, enum cadet_phase phase,
 	return 0;
 }
 
-/* ---- parallel jobs ---- */
-
-struct pool {
-	atomic_size_t next;
-	size_t n;
-	void (*fn)(void *ctx, size_t i);
-	void *ctx;
-};
-
-static void *pool_worker(void *arg)
-{
-	struct pool *p = arg;
-	size_t i;
-
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
-		p->fn(p->ctx, i);
-	return NULL;
-}
-
-/* Runs fn(ctx, 0..n-1) on up to @jobs threads (this one included). */
-static void run_parallel(size_t n, int jobs, void (*fn)(void *, size_t),
-			 void *ctx)
-{
-	struct pool p = {.n = n, .fn = fn, .ctx = ctx};
-	pthread_t th[64];
-	size_t nth = 0;
-
-	atomic_init(&p.next, 0);
-	if ((size_t)jobs > n)
-		jobs = n;
-	if (jobs > 64)
-		jobs = 64;
-	for (int i = 1; i < jobs; i++)
-		if (!pthread_create(&th[nth], NULL, pool_worker, &p))
-			nth++;
-	pool_worker(&p);
-	for (size_t i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
-}
-
 /* ---- pre-pass: hash, read through, container names, labels ---- */
-
-static int sha256_file(const char *path, char hex[65], char *why, size_t whylen)
-{
-	unsigned char md[EVP_MAX_MD_SIZE], *buf = NULL;
-	EVP_MD_CTX *ctx = NULL;
-	unsigned int mdlen = 0;
-	FILE *f = NULL;
-	size_t n;
-	int ret = -EIO;
-
-	f = fopen(path, "rb");
-	if (!f) {
-		ret = -errno;
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		goto cleanup;
-	}
-	buf = malloc(1 << 20);
-	ctx = EVP_MD_CTX_new();
-	if (!buf || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		ret = -ENOMEM;
-		snprintf(why, whylen, "%s: cannot hash: out of memory", path);
-		goto cleanup;
-	}
-	while ((n = fread(buf, 1, 1 << 20, f)) > 0)
-		EVP_DigestUpdate(ctx, buf, n);
-	if (ferror(f)) {
-		snprintf(why, whylen, "%s: read error", path);
-		goto cleanup;
-	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	for (unsigned int i = 0; i < mdlen && i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-	ret = 0;
-cleanup:
-	EVP_MD_CTX_free(ctx);
-	free(buf);
-	if (f)
-		fclose(f);
-	return ret;
-}
 
 static int trace_add_ctr(struct rtrace *t, const struct cadet_rec *rec)
 {
@@ -530,7 +364,7 @@ static void precheck_one(void *ctx, size_t i)
 		t->error = strdup(why);
 		return;
 	}
-	if (sha256_file(t->path, t->sha256, why, sizeof(why))) {
+	if (util_sha256_file(t->path, t->sha256, why, sizeof(why))) {
 		t->error = strdup(why);
 		cadet_reader__free(rd);
 		return;
@@ -833,7 +667,7 @@ int replay__run(struct replay *r, FILE *out)
 			r, -EINVAL,
 			"no detector: give at least one --detector (see --list-detectors)");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	run_parallel(r->ntraces, r->opts.jobs, precheck_one, r);
+	pool_run(r->ntraces, r->opts.jobs, precheck_one, r);
 	for (size_t i = 0; i < r->ntraces; i++) {
 		struct rtrace *t = &r->traces[i];
 
@@ -864,7 +698,7 @@ int replay__run(struct replay *r, FILE *out)
 	ret = model_paths(r);
 	if (ret)
 		return ret;
-	run_parallel(r->ndets, r->opts.jobs, det_job, r);
+	pool_run(r->ndets, r->opts.jobs, det_job, r);
 	r->events = 0;
 	for (size_t i = 0; i < r->ndets; i++) {
 		r->events += r->dets[i]->di.events;

@@ -78,35 +78,4 @@ const char *replay__error(const struct replay *r);
 /* Total records delivered to detectors during the last run. */
 uint64_t replay__events(const struct replay *r);
 
-/* ---- helpers shared by the replayer's modules (and tests) ---- */
-
-/* Seed of one detector: a mix of the base seed and its spec string. */
-uint64_t replay_detector_seed(uint64_t base, const char *spec);
-
-/*
- * Threshold rule from a "threshold" parameter value: NULL or "max" (the
- * largest validation score), "qNN" (quantile NN of validation scores,
- * 0 < NN <= 100, e.g. q99 or q99.9), a plain number (fixed), or "none"
- * (no host alerts). Returns 0 or -EINVAL.
- */
-enum replay_thr_kind {
-	REPLAY_THR_MAX,
-	REPLAY_THR_QUANTILE,
-	REPLAY_THR_FIXED,
-	REPLAY_THR_NONE,
-};
-
-struct replay_thr_rule {
-	enum replay_thr_kind kind;
-	double value; /* quantile in (0, 1] or the fixed value */
-};
-
-int replay_thr_parse(const char *s, struct replay_thr_rule *rule);
-/*
- * Threshold from @n validation scores (sorted ascending in place).
- * Returns false when there is none (no scores, or kind NONE).
- */
-bool replay_thr_compute(const struct replay_thr_rule *rule, double *scores,
-			size_t n, double *thr);
-
 #endif /* CADET_REPLAYER_REPLAY_H */

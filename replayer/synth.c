@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "cadet/trace.h"
+#include "detect/util.h"
 #include "replayer/synth.h"
-#include "replayer/util.h"
 
 #define NS 1000000000ull
 

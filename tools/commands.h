@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Subcommands of the cadet binary. Each lives in its own folder
- * (record in recorder/, run in injector/, ...) and parses its own
- * arguments with argp; argv[0] is the subcommand name.
+ * Subcommands of the cadet binary: one tools/cmd_NAME.c each, which
+ * parses its arguments with argp (argv[0] is the subcommand name) and
+ * calls the library of the layer that does the work. Only tools/
+ * includes this header.
  */
 #ifndef CADET_TOOLS_COMMANDS_H
 #define CADET_TOOLS_COMMANDS_H

@@ -16,6 +16,7 @@
 #include <zstd_errors.h>
 
 #include "cadet/trace.h"
+#include "lib/trace/trace_schema.h"
 
 /* Hard bounds: nothing in a file may ask for more than this. */
 #define TRACE_MAX_DSIZE (256u << 20) /* decompressed chunk or record */
@@ -27,37 +28,7 @@
 #define TRACE_INDEX_ENTRY_SIZE 48
 #define TRACE_ZSTD_MAGIC 0xFD2FB528u
 
-/* One field of a record type, as in the schema table. */
-struct trace_field_desc {
-	const char *name;
-	uint16_t kind; /* enum cadet_field_kind */
-	uint32_t offset; /* from record start */
-	uint32_t size;
-};
-
-/* One record type: the single table that drives SCHEMA records and dump. */
-struct trace_type_desc {
-	uint16_t type;
-	uint16_t version;
-	uint16_t since_minor; /* format minor that added the type */
-	const char *name;
-	uint32_t fixed_size; /* header + fixed part */
-	const struct trace_field_desc *fields;
-	uint32_t nfields;
-};
-
-/* Descriptor of a known type, NULL for unknown ones. */
-const struct trace_type_desc *trace_type_desc(unsigned int type);
-size_t trace_type_desc_cnt(void);
-const struct trace_type_desc *trace_type_desc_at(size_t idx);
-bool trace_field_is_vstr(unsigned int kind);
-
-/*
- * Bytes a vstr field points to, bounds checked against the record size.
- * NULL when absent or out of bounds; *len set on success.
- */
-const uint8_t *trace_rec_vdata(const struct cadet_rec *rec,
-			       const struct cadet_vstr *v, size_t *len);
+/* The schema table and bounded vstr access: lib/trace/trace_schema.h. */
 
 /* Little-endian access: the format is little-endian on every host. */
 static inline uint32_t trace_get_le32(const void *p)

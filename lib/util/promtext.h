@@ -2,7 +2,7 @@
 /*
  * Metric names and text-format pieces shared by the two places cadet
  * speaks Prometheus: the report's OpenMetrics file (reports/openmetrics.c)
- * and live mode's /metrics endpoint (recorder/live_metrics.c). One table
+ * and live mode's /metrics endpoint (live/live_metrics.c). One table
  * of per-container families, so a dashboard works on both.
  *
  * Formats: OpenMetrics 1.0 names a counter family without "_total" and

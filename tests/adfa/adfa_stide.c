@@ -28,7 +28,7 @@
 #include <jansson.h>
 
 #include "cadet/detector.h"
-#include "replayer/detectors/detectors.h"
+#include "detect/detectors/detectors.h"
 
 struct acc {
 	double max;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cadet/trace.h"
-#include "replayer/detectors/rules.h"
+#include "detect/detectors/rules.h"
 
 /* A record of @type with a string tail, its vstr fields pointing at it. */
 static void make_rec(uint8_t *buf, size_t size, unsigned int type,

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "replayer/detectors/detectors.h"
-#include "replayer/detectors/rules.h"
+#include "detect/detectors/detectors.h"
+#include "detect/detectors/rules.h"
 #include "tests/unit/detector_host.h"
 
 #define CG 4242

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "replayer/detectors/detectors.h"
+#include "detect/detectors/detectors.h"
 #include "tests/unit/detector_host.h"
 
 #define SEC 1000000000ull

@@ -21,8 +21,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "recorder/live_metrics.h"
-#include "recorder/webhook.h"
+#include "live/live_metrics.h"
+#include "live/webhook.h"
 
 static struct cadet_recbuf *b;
 

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "cadet/trace.h"
-#include "recorder/live.h"
+#include "live/live.h"
 
 #define GOLDEN "tests/fixtures/golden-v1.cadet"
 

@@ -24,7 +24,8 @@
 #include <jansson.h>
 
 #include "cadet/trace.h"
-#include "replayer/loader.h"
+#include "detect/loader.h"
+#include "detect/threshold.h"
 #include "replayer/replay.h"
 #include "replayer/synth.h"
 
@@ -224,37 +225,37 @@ static json_t *header_det(json_t *ls, size_t idx)
 static void test_threshold_rules(void **state)
 {
 	double v[] = {5, 1, 4, 2, 3, 10, 9, 8, 7, 6}, thr = -1;
-	struct replay_thr_rule r;
+	struct det_thr_rule r;
 
-	assert_int_equal(replay_thr_parse(NULL, &r), 0);
-	assert_int_equal(r.kind, REPLAY_THR_MAX);
-	assert_true(replay_thr_compute(&r, v, 10, &thr));
+	assert_int_equal(det_thr_parse(NULL, &r), 0);
+	assert_int_equal(r.kind, DET_THR_MAX);
+	assert_true(det_thr_compute(&r, v, 10, &thr));
 	assert_true(thr == 10);
 
-	assert_int_equal(replay_thr_parse("q90", &r), 0);
-	assert_int_equal(r.kind, REPLAY_THR_QUANTILE);
-	assert_true(replay_thr_compute(&r, v, 10, &thr));
+	assert_int_equal(det_thr_parse("q90", &r), 0);
+	assert_int_equal(r.kind, DET_THR_QUANTILE);
+	assert_true(det_thr_compute(&r, v, 10, &thr));
 	assert_true(thr == 9); /* nearest rank: 9th of 10 */
-	assert_int_equal(replay_thr_parse("q50", &r), 0);
-	assert_true(replay_thr_compute(&r, v, 10, &thr));
+	assert_int_equal(det_thr_parse("q50", &r), 0);
+	assert_true(det_thr_compute(&r, v, 10, &thr));
 	assert_true(thr == 5);
-	assert_int_equal(replay_thr_parse("q99.9", &r), 0);
-	assert_true(replay_thr_compute(&r, v, 10, &thr));
+	assert_int_equal(det_thr_parse("q99.9", &r), 0);
+	assert_true(det_thr_compute(&r, v, 10, &thr));
 	assert_true(thr == 10);
 
-	assert_int_equal(replay_thr_parse("2.5", &r), 0);
-	assert_true(replay_thr_compute(&r, NULL, 0, &thr));
+	assert_int_equal(det_thr_parse("2.5", &r), 0);
+	assert_true(det_thr_compute(&r, NULL, 0, &thr));
 	assert_true(thr == 2.5);
-	assert_int_equal(replay_thr_parse("none", &r), 0);
-	assert_false(replay_thr_compute(&r, v, 10, &thr));
-	assert_int_equal(replay_thr_parse("max", &r), 0);
-	assert_false(replay_thr_compute(&r, v, 0, &thr));
+	assert_int_equal(det_thr_parse("none", &r), 0);
+	assert_false(det_thr_compute(&r, v, 10, &thr));
+	assert_int_equal(det_thr_parse("max", &r), 0);
+	assert_false(det_thr_compute(&r, v, 0, &thr));
 
-	assert_int_equal(replay_thr_parse("q0", &r), -EINVAL);
-	assert_int_equal(replay_thr_parse("q101", &r), -EINVAL);
-	assert_int_equal(replay_thr_parse("q", &r), -EINVAL);
-	assert_int_equal(replay_thr_parse("high", &r), -EINVAL);
-	assert_int_equal(replay_thr_parse("1e999", &r), -EINVAL);
+	assert_int_equal(det_thr_parse("q0", &r), -EINVAL);
+	assert_int_equal(det_thr_parse("q101", &r), -EINVAL);
+	assert_int_equal(det_thr_parse("q", &r), -EINVAL);
+	assert_int_equal(det_thr_parse("high", &r), -EINVAL);
+	assert_int_equal(det_thr_parse("1e999", &r), -EINVAL);
 }
 
 static void test_spec_parse(void **state)
@@ -302,11 +303,11 @@ static void test_spec_parse(void **state)
 
 static void test_seed_derivation(void **state)
 {
-	uint64_t a = replay_detector_seed(1, "random");
+	uint64_t a = det_seed(1, "random");
 
-	assert_true(a == replay_detector_seed(1, "random"));
-	assert_true(a != replay_detector_seed(2, "random"));
-	assert_true(a != replay_detector_seed(1, "random:p=0.1"));
+	assert_true(a == det_seed(1, "random"));
+	assert_true(a != det_seed(2, "random"));
+	assert_true(a != det_seed(1, "random:p=0.1"));
 	assert_true(a <= INT64_MAX);
 }
 

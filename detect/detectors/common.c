@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Helpers shared by the built-in detectors; see detectors.h.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detectors/detectors.h"
+
+/* ---- map ---- */
+
+/* Index of the first entry with key >= @key. */
+static size_t map_lower(const struct det_map *m, uint64_t key)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->v[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void *det_map_get(const struct det_map *m, uint64_t key)
+{
+	size_t i = map_lower(m, key);
+
+	return i < m->n && m->v[i].key == key ? m->v[i].val : NULL;
+}
+
+int det_map_put(struct det_map *m, uint64_t key, void *val)
+{
+	size_t i = map_lower(m, key);
+
+	if (i < m->n && m->v[i].key == key) {
+		m->v[i].val = val;
+		return 0;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct det_map_ent *v = realloc(m->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		m->v = v;
+		m->cap = cap;
+	}
+	memmove(&m->v[i + 1], &m->v[i], (m->n - i) * sizeof(m->v[0]));
+	m->v[i].key = key;
+	m->v[i].val = val;
+	m->n++;
+	return 0;
+}
+
+void *det_map_del(struct det_map *m, uint64_t key)
+{
+	size_t i = map_lower(m, key);
+	void *val;
+
+	if (i >= m->n || m->v[i].key != key)
+		return NULL;
+	val = m->v[i].val;
+	memmove(&m->v[i], &m->v[i + 1], (m->n - i - 1) * sizeof(m->v[0]));
+	m->n--;
+	return val;
+}
+
+void det_map_clear(struct det_map *m, void (*free_fn)(void *))
+{
+	if (free_fn)
+		for (size_t i = 0; i < m->n; i++)
+			free_fn(m->v[i].val);
+	m->n = 0;
+}
+
+void det_map_release(struct det_map *m, void (*free_fn)(void *))
+{
+	det_map_clear(m, free_fn);
+	free(m->v);
+	m->v = NULL;
+	m->cap = 0;
+}
+
+void *det_cont_get(struct det_map *m, uint64_t cg, const char *name,
+		   size_t size, void (*free_fn)(void *), bool *created)
+{
+	void *c = det_map_get(m, cg);
+	char **c_name;
+
+	if (created)
+		*created = false;
+	if (c)
+		return c;
+	c = calloc(1, size);
+	if (!c)
+		return NULL;
+	c_name = c; /* the first member */
+	*c_name = strdup(name ? name : "");
+	if (!*c_name || det_map_put(m, cg, c)) {
+		free_fn(c);
+		return NULL;
+	}
+	if (created)
+		*created = true;
+	return c;
+}
+
+/* ---- parameters ---- */
+
+int det_params_check(const struct cadet_host *h, const char *det,
+		     const struct cadet_param *p, size_t n,
+		     const char *const *known)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		if (!p[i].key)
+			continue;
+		for (k = 0; known[k]; k++)
+			if (!strcmp(known[k], p[i].key))
+				break;
+		if (!known[k]) {
+			det_log(h, "%s: unknown parameter '%s'; see "
+				   "--list-detectors for the parameters it "
+				   "takes",
+				det, p[i].key);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int det_param_double(const struct cadet_host *h, const char *det,
+		     const struct cadet_param *p, size_t n, const char *key,
+		     double def, double min, double max, double *out)
+{
+	const char *s = cadet_param_get(p, n, key, NULL);
+	char *end;
+	double v;
+
+	if (!s) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max) {
+		det_log(h, "%s: %s=%s: expected a number in [%g, %g]", det, key,
+			s, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int det_param_u64(const struct cadet_host *h, const char *det,
+		  const struct cadet_param *p, size_t n, const char *key,
+		  uint64_t def, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *s = cadet_param_get(p, n, key, NULL);
+	unsigned long long v;
+	char *end;
+
+	if (!s) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+		det_log(h, "%s: %s=%s: expected an integer in [%llu, %llu]",
+			det, key, s, (unsigned long long)min,
+			(unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int det_parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 },
+		{ "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+	};
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		v *= units[i].mult;
+		if (v > 1e18)
+			return -ERANGE;
+		*ns = (uint64_t)llround(v);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int det_param_duration(const struct cadet_host *h, const char *det,
+		       const struct cadet_param *p, size_t n, const char *key,
+		       uint64_t def, uint64_t *out)
+{
+	const char *s = cadet_param_get(p, n, key, NULL);
+
+	if (!s) {
+		*out = def;
+		return 0;
+	}
+	if (det_parse_duration(s, out) || !*out) {
+		det_log(h, "%s: %s=%s: expected a positive duration such as "
+			   "60s, 500ms or 2m",
+			det, key, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- METRICS features ---- */
+
+const char *const det_feature_names[DET_NFEAT] = {
+	"cpu_ns",       "rss_bytes",  "tx_bytes",     "rx_bytes",
+	"read_bytes",   "write_bytes", "syscalls",    "page_faults",
+	"ctx_switches", "forks",       "execs",       "opens",
+	"connects",
+};
+
+void det_macc_add(struct det_macc *a, const struct cadet_rec_metrics *m)
+{
+	const uint64_t v[DET_NFEAT] = {
+		m->cpu_ns,       m->rss_bytes,  m->tx_bytes,   m->rx_bytes,
+		m->read_bytes,   m->write_bytes, m->syscalls,  m->page_faults,
+		m->ctx_switches, m->forks,       m->execs,     m->opens,
+		m->connects,
+	};
+
+	if (!a->n)
+		a->first_ts = m->h.ts;
+	for (size_t i = 0; i < DET_NFEAT; i++) {
+		/* rss_bytes is a gauge: keep the latest value. */
+		if (i == 1)
+			a->v[i] = v[i];
+		else
+			a->v[i] += v[i];
+	}
+	a->n++;
+}
+
+void det_macc_features(const struct det_macc *a, double out[DET_NFEAT])
+{
+	for (size_t i = 0; i < DET_NFEAT; i++)
+		out[i] = log1p((double)a->v[i]);
+}
+
+/* ---- names ---- */
+
+static size_t names_lower(const struct det_names *t, const char *name,
+			  bool *found)
+{
+	size_t lo = 0, hi = t->n;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(t->name[mid], name);
+
+		if (!c) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void *det_names_get(const struct det_names *t, const char *name)
+{
+	bool found;
+	size_t i = names_lower(t, name, &found);
+
+	return found ? t->val[i] : NULL;
+}
+
+int det_names_put(struct det_names *t, const char *name, void *val)
+{
+	bool found;
+	size_t i = names_lower(t, name, &found);
+	char *copy;
+
+	if (found) {
+		t->val[i] = val;
+		return 0;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+		char **nm = realloc(t->name, cap * sizeof(*nm));
+		void **vv;
+
+		if (!nm)
+			return -ENOMEM;
+		t->name = nm;
+		vv = realloc(t->val, cap * sizeof(*vv));
+		if (!vv)
+			return -ENOMEM;
+		t->val = vv;
+		t->cap = cap;
+	}
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	memmove(&t->name[i + 1], &t->name[i], (t->n - i) * sizeof(char *));
+	memmove(&t->val[i + 1], &t->val[i], (t->n - i) * sizeof(void *));
+	t->name[i] = copy;
+	t->val[i] = val;
+	t->n++;
+	return 0;
+}
+
+void det_names_release(struct det_names *t, void (*free_fn)(void *))
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->name[i]);
+		if (free_fn)
+			free_fn(t->val[i]);
+	}
+	free(t->name);
+	free(t->val);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- PRNG: xoshiro256** of lib/util/rng.h ---- */
+
+void det_rng_seed(struct det_rng *r, uint64_t seed)
+{
+	util_xoshiro_seed(&r->x, seed);
+}
+
+uint64_t det_rng_next(struct det_rng *r)
+{
+	return util_xoshiro_next(&r->x);
+}
+
+double det_rng_double(struct det_rng *r)
+{
+	return util_u64_to_unit(util_xoshiro_next(&r->x));
+}
+
+uint64_t det_rng_below(struct det_rng *r, uint64_t n)
+{
+	return util_xoshiro_below(&r->x, n);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double det_median(double *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
