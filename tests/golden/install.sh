@@ -21,7 +21,7 @@ P=/opt/cadet
 make -s --no-print-directory "${san[@]}" BUILD="$BUILD" DESTDIR="$D" PREFIX="$P" install >"$tmp/make.log" 2>&1 ||
 	{ cat "$tmp/make.log"; echo "FAIL: make install"; exit 1; }
 for f in bin/cadet include/cadet/trace.h include/cadet/detector.h \
-	include/cadet/records.def lib/libcadet-trace.a lib/pkgconfig/cadet.pc \
+	include/cadet/records.def lib/libcadet-trace.a lib/libcadet-util.a lib/pkgconfig/cadet.pc \
 	share/doc/cadet/detector-abi.md; do
 	[ -f "$D$P/$f" ] || { echo "FAIL: $P/$f not installed"; exit 1; }
 done
