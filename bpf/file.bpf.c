@@ -55,7 +55,7 @@ static __always_inline int open_exit(struct sys_exit_ctx *ctx, __u64 cg,
 
 	c = counters_get(cg);
 	if (c)
-		c->opens++;
+		CNT_ADD(&c->opens, 1);
 	e = bpf_map_lookup_elem(&heap, &zero);
 	if (!e)
 		return 0;
@@ -272,18 +272,18 @@ FILE_SYSCALL(mknodat, K_MKNODAT, 4)
 
 static __always_inline int io_count(long ret, bool write)
 {
-	__u64 cg = current_cg();
 	struct cg_counters *c;
+	struct cg_ent e;
 
-	if (!cg || ret <= 0)
+	if (ret <= 0 || !current_ent(&e))
 		return 0;
-	c = counters_get(cg);
+	c = counters_of(&e);
 	if (!c)
 		return 0;
 	if (write)
-		c->write_bytes += ret;
+		CNT_ADD(&c->write_bytes, ret);
 	else
-		c->read_bytes += ret;
+		CNT_ADD(&c->read_bytes, ret);
 	return 0;
 }
 

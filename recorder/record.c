@@ -95,6 +95,7 @@ enum {
 	OPT_REDACT_KEEP,
 	OPT_REDACT_KEY,
 	OPT_GROUP_READABLE,
+	OPT_BPF_STATS,
 };
 
 static const struct argp_option options[] = {
@@ -120,6 +121,10 @@ static const struct argp_option options[] = {
 	 "Capture each container's packets into TRACE-<container>.pcap", 0},
 	{"ringbuf", OPT_RINGBUF, "MB", 0,
 	 "Ring buffer size in MiB, a power of two (default 16)", 0},
+	{"bpf-stats", OPT_BPF_STATS, NULL, 0,
+	 "Record the probes' kernel run time (bpf_stats records; costs every "
+	 "BPF program on the host about 100 ns per run)",
+	 0},
 	{"verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0},
 	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
 	 "Create the trace, pcaps and alerts 0640 instead of 0600", 0},
@@ -288,6 +293,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 				"bad --ringbuf '%s': give a power of two of MiB, 1 to 1024",
 				arg);
 		a->o.ringbuf_bytes = mb << 20;
+		break;
+	case OPT_BPF_STATS:
+		a->o.bpf_stats = 1;
 		break;
 	case 'v':
 		a->o.verbose++;

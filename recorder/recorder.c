@@ -464,7 +464,7 @@ static void scan(struct recorder *r, uint64_t now)
 
 /* ---- ring buffer ---- */
 
-static int on_event(void *ctx, void *data, size_t size)
+static int on_one_event(void *ctx, const void *data, size_t size)
 {
 	struct recorder *r = ctx;
 	const struct cadet_rec *rec;
@@ -491,6 +491,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	else
 		write_rec(r, rec);
 	return r->werr;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	int n = probes_seq_unpack(data, size, on_one_event, ctx);
+
+	return n ? (n < 0 ? n : 0) : on_one_event(ctx, data, size);
 }
 
 /* ---- snapshots ---- */
@@ -762,6 +769,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	po.self_tgid = getpid();
 	po.ringbuf_bytes = r->opts.ringbuf_bytes;
 	po.verbose = r->opts.verbose;
+	po.bpf_stats = r->opts.bpf_stats;
 	r->probes = probes__new(&po);
 	if (!r->probes) {
 		err = -errno;
@@ -779,6 +787,7 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	mo.counters_fd = probes__map_fd(r->probes, PROBES_MAP_COUNTERS);
 	mo.drops_fd = probes__map_fd(r->probes, PROBES_MAP_DROPS);
 	mo.hist_fd = probes__map_fd(r->probes, PROBES_MAP_SYSCALL_HIST);
+	mo.rows_fd = probes__map_fd(r->probes, PROBES_MAP_ROWS);
 	mo.mm_rss_fd = probes__map_fd(r->probes, PROBES_MAP_MM_RSS);
 	mo.probes = r->probes;
 	mo.all = r->opts.all;
@@ -924,6 +933,7 @@ int recorder__run(struct recorder *r)
 		if (r->werr)
 			break;
 		/* Events are sent without wakeups: read what is there. */
+		probes__seq_flush(r->probes);
 		ring_buffer__consume(r->rb);
 		drain_queue(r);
 		now = now_ns(CLOCK_MONOTONIC);
@@ -939,6 +949,10 @@ int recorder__run(struct recorder *r)
 			break;
 	}
 	/* The last partial interval, and whatever is still in flight. */
+	for (int i = 0; i < 100 && probes__seq_flush(r->probes) > 0; i++) {
+		ring_buffer__consume(r->rb);
+		usleep(1000);
+	}
 	ring_buffer__consume(r->rb);
 	drain_queue(r);
 	now = now_ns(CLOCK_MONOTONIC);
