@@ -29,7 +29,7 @@ struct probes_opts {
 	uint64_t probes;                /* enum cadet_probe mask */
 	bool filter_all;                /* every cgroup, the host included */
 	uint32_t self_tgid;             /* never recorded */
-	size_t ringbuf_bytes;           /* power of two, default 16 MiB */
+	size_t ringbuf_bytes;           /* power of two, default 4 MiB */
 	int verbose;
 	/*
 	 * Turn the kernel's BPF run-time statistics on while the probes

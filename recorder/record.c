@@ -120,7 +120,7 @@ static const struct argp_option options[] = {
 	{"pcap", OPT_PCAP, NULL, 0,
 	 "Capture each container's packets into TRACE-<container>.pcap", 0},
 	{"ringbuf", OPT_RINGBUF, "MB", 0,
-	 "Ring buffer size in MiB, a power of two (default 16)", 0},
+	 "Ring buffer size in MiB, a power of two (default 4)", 0},
 	{"bpf-stats", OPT_BPF_STATS, NULL, 0,
 	 "Record the probes' kernel run time (bpf_stats records; costs every "
 	 "BPF program on the host about 100 ns per run)",
