@@ -103,9 +103,15 @@ rec_start() {
 }
 
 rec_stop() {
+	local i
 	[ -n "$REC_PID" ] || return 0
-	# bpftrace may inherit an ignored SIGINT; cadet finishes on either.
+	# bpftrace may inherit an ignored SIGINT, and miss a signal that
+	# comes while it attaches; cadet finishes on either.
 	kill -TERM "$REC_PID"
+	for ((i = 0; i < 20; i++)); do
+		sleep 0.5
+		kill -TERM "$REC_PID" 2>/dev/null || break
+	done
 	wait "$REC_PID" || { tail -5 "$TMP/rec.log" >&2; exit 1; }
 	REC_PID=
 }

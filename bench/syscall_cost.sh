@@ -102,8 +102,11 @@ start() {
 stop() {
 	[ -n "$PID" ] || return 0
 	# Started in the background, bpftrace may inherit an ignored SIGINT.
+	# It may also miss a signal that comes while it attaches: repeat.
 	if [ "$mode" = bpftrace ]; then
-		kill -TERM "$PID"
+		while kill -TERM "$PID" 2>/dev/null; do
+			sleep 0.5
+		done
 	else
 		kill -INT "$PID"
 	fi

@@ -115,11 +115,26 @@ static __always_inline bool cg_ent_by_id(__u64 id, struct cg_ent *out)
 	return out->id != 0;
 }
 
+/*
+ * A cg_storage miss: the hash answers, and the answer is cached. Rare
+ * (a cgroup's first event, a busy storage), so not inlined: over a
+ * hundred programs would each carry a copy.
+ */
+static __noinline bool cg_ent_miss(struct cgroup *cgrp, struct cg_ent *out)
+{
+	bool rec = cg_ent_by_id(cgrp->kn->id, out);
+
+	/* An entry the recorder wrote meanwhile stays. */
+	if (cg_storage_on)
+		bpf_cgrp_storage_get(&cg_storage, cgrp, out,
+				     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return rec;
+}
+
 /* The entry of @cgrp (a trusted pointer); false when it is not recorded. */
 static __always_inline bool cg_ent_of(struct cgroup *cgrp, struct cg_ent *out)
 {
 	struct cg_ent *v;
-	bool rec;
 
 	if (cg_storage_on) {
 		v = bpf_cgrp_storage_get(&cg_storage, cgrp, 0, 0);
@@ -128,12 +143,7 @@ static __always_inline bool cg_ent_of(struct cgroup *cgrp, struct cg_ent *out)
 			return out->id != 0;
 		}
 	}
-	rec = cg_ent_by_id(cgrp->kn->id, out);
-	/* Cache the answer; an entry the recorder wrote meanwhile stays. */
-	if (cg_storage_on)
-		bpf_cgrp_storage_get(&cg_storage, cgrp, out,
-				     BPF_LOCAL_STORAGE_GET_F_CREATE);
-	return rec;
+	return cg_ent_miss(cgrp, out);
 }
 
 /*
@@ -249,16 +259,6 @@ static __always_inline struct cg_counters *counters_of(const struct cg_ent *e)
 		return counters_by_id(e->id);
 	row = bpf_map_lookup_elem(&cg_rows, &slot);
 	return row ? &row->c : NULL;
-}
-
-/* Counters of cgroup @id (softirq paths, which have no task to go by). */
-static __always_inline struct cg_counters *counters_get(__u64 id)
-{
-	struct cg_ent e;
-
-	if (!cg_ent_by_id(id, &e))
-		return NULL;
-	return counters_of(&e);
 }
 
 /* Per-tid syscall arguments saved at sys_enter for sys_exit. */

@@ -4,8 +4,8 @@
  * in the kernel: one counter in the cgroup's row of cg_rows (a per-CPU
  * array), so sys_enter costs one cgroup lookup and no hashing.
  *
- * With --syscall-seq the recorder also enables sys_exit, which streams
- * nr/ret/tid of every syscall. Records gather in a per-CPU batch that
+ * With --syscall-seq the recorder enables sys_exit instead, which counts
+ * the histogram and streams nr/ret/tid of every syscall. Records gather in a per-CPU batch that
  * goes to the ring buffer whole, one copy per EV_SEQ_BATCH syscalls
  * instead of a reservation per syscall; the recorder flushes partial
  * batches at every poll by running seq_flush on each CPU.
@@ -40,23 +40,28 @@ static __always_inline void hist_add_hash(__u64 cg, long nr)
 	CNT_ADD(cnt, 1);
 }
 
+static __always_inline void hist_add(const struct cg_ent *e, long nr)
+{
+	struct cg_row *row;
+	__u32 slot = e->slot;
+
+	if (slot < CG_SLOTS && (unsigned long)nr < CG_HIST_NR) {
+		row = bpf_map_lookup_elem(&cg_rows, &slot);
+		if (row)
+			CNT_ADD(&row->hist[nr], 1);
+		return;
+	}
+	hist_add_hash(e->id, nr);
+}
+
+/* Without --syscall-seq: the histogram counts syscalls as they enter. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct cg_row *row;
 	struct cg_ent e;
-	__u32 slot;
 
-	if (!current_ent(&e))
-		return 0;
-	slot = e.slot;
-	if (slot < CG_SLOTS && (unsigned long)id < CG_HIST_NR) {
-		row = bpf_map_lookup_elem(&cg_rows, &slot);
-		if (row)
-			CNT_ADD(&row->hist[id], 1);
-		return 0;
-	}
-	hist_add_hash(e.id, id);
+	if (current_ent(&e))
+		hist_add(&e, id);
 	return 0;
 }
 
@@ -133,13 +138,21 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u32 zero = 0, n;
 	long nr;
 
-	if (!current_ent(&e) || (e.flags & CG_F_NO_SEQ))
+	if (!current_ent(&e))
 		return 0;
 #if defined(__TARGET_ARCH_x86)
 	nr = BPF_CORE_READ(regs, orig_ax);
 #else
 	nr = -1;
 #endif
+	/*
+	 * With --syscall-seq the histogram is counted here, one program per
+	 * syscall instead of two: syscalls as they return, so exit and
+	 * exit_group, which never do, are not in it.
+	 */
+	hist_add(&e, nr);
+	if (e.flags & CG_F_NO_SEQ)
+		return 0;
 	s = bpf_map_lookup_elem(&seq_bufs, &zero);
 	if (!s)
 		return 0;

@@ -258,8 +258,10 @@ static bool want_prog(struct probes *p, const struct family *f,
 	uint64_t m = p->opts.probes;
 
 	if (!strcmp(f->name, "syscall")) {
+		/* --syscall-seq: sys_exit counts the histogram too. */
 		if (!strcmp(name, "sys_enter"))
-			return m & CADET_PROBE_SYSCALL;
+			return (m & CADET_PROBE_SYSCALL) &&
+			       !(m & CADET_PROBE_SYSCALL_SEQ);
 		if (!strcmp(name, "sys_exit") || !strcmp(name, "seq_flush"))
 			return m & CADET_PROBE_SYSCALL_SEQ;
 	}
