@@ -34,7 +34,8 @@ ONLY=${ONLY:-syscall,nginx,rate,replay}
 
 TMP=$(mktemp -d /tmp/cadet-bench.XXXXXX)
 CG=/sys/fs/cgroup/unified/cadet-bench-$$
-CTR=cadet-bench-$$
+# Not "cadet-": cadet run removes stale containers of that prefix.
+CTR=bench-nginx-$$
 RESULTS=$TMP/results.jsonl
 REC_PID=
 CTR_UP=

@@ -19,7 +19,8 @@ SYSCALL_NAME = {"none": "no recorder",
                 "default": "cadet, default probes",
                 "seq": "cadet, default + --syscall-seq",
                 "stats": "cadet, default + --bpf-stats",
-                "hashcg": "cadet, default, cgroup state in the hash"}
+                "cgstorage": "cadet, default, cgroup filter in cgroup "
+                             "local storage"}
 
 
 def ms(text):

@@ -12,8 +12,8 @@
 # the floor of this kernel); bpftrace (a one-line count of syscalls per
 # cgroup); default (cadet record, all families); seq (default +
 # --syscall-seq); stats (default with --bpf-stats: the statistics' own
-# cost); hashcg (default with the cgroup state in the hash map only, as
-# on kernels without cgroup local storage); one mode per probe family
+# cost); cgstorage (default with the cgroup filter in cgroup local
+# storage, CADET_CG_STORAGE=1); one mode per probe family
 # (process, syscall, file, net, mem, cpu, security: `--probes X` alone).
 # base, base-seq: default and seq with another cadet binary, $CADET_BASE
 # (before/after comparisons in the same interleaved run).
@@ -28,7 +28,7 @@ BUILD=${BUILD:-build}
 LOOP=$(readlink -f "${LOOP:-$BUILD/bench/syscall_loop}")
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-2000000}
-MODES=${MODES:-none empty bpftrace default seq stats hashcg process syscall file net mem cpu security}
+MODES=${MODES:-none empty bpftrace default seq stats cgstorage process syscall file net mem cpu security}
 OUT=${OUT:-/tmp/syscall_cost.jsonl}
 
 [ "$(id -u)" = 0 ] || { echo "syscall_cost: needs root" >&2; exit 2; }
@@ -87,7 +87,7 @@ start() {
 		default) ;;
 		seq) args+=(--syscall-seq) ;;
 		stats) args+=(--bpf-stats) ;;
-		hashcg) env=CADET_NO_CG_STORAGE=1 ;;
+		cgstorage) env=CADET_CG_STORAGE=1 ;;
 		base) bin=$CADET_BASE ;;
 		base-seq) bin=$CADET_BASE args+=(--syscall-seq) ;;
 		*) args+=(--probes "$mode") ;;

@@ -30,7 +30,7 @@ const volatile bool filter_all = false;	/* --all: every cgroup */
 const volatile __u32 self_tgid = 0;	/* never record the recorder */
 const volatile __u64 self_cgroup = 0;	/* its cgroup; 0: unknown */
 const volatile __u64 wakeup_bytes = 1 << 20;
-/* The kernel has cgroup local storage: cg_storage caches cg_state. */
+/* cg_storage caches container_cgroups (opt-in, see recorder/probes.c). */
 const volatile bool cg_storage_on = false;
 
 /* All events; size set by the recorder. */
@@ -136,12 +136,12 @@ static __always_inline bool cg_ent_of(struct cgroup *cgrp, struct cg_ent *out)
 {
 	struct cg_ent *v;
 
-	if (cg_storage_on) {
-		v = bpf_cgrp_storage_get(&cg_storage, cgrp, 0, 0);
-		if (v) {
-			*out = *v;
-			return out->id != 0;
-		}
+	if (!cg_storage_on)
+		return cg_ent_by_id(cgrp->kn->id, out);
+	v = bpf_cgrp_storage_get(&cg_storage, cgrp, 0, 0);
+	if (v) {
+		*out = *v;
+		return out->id != 0;
 	}
 	return cg_ent_miss(cgrp, out);
 }

@@ -37,7 +37,10 @@ struct probes_opts {
 	 * host two clock reads per run. Off: the trace says so.
 	 */
 	bool bpf_stats;
-	/* Use the hashes even when the kernel has cgroup local storage. */
+	/*
+	 * Never use cgroup local storage for the cgroup filter (it is only
+	 * used with CADET_CG_STORAGE=1 in the environment anyway).
+	 */
 	bool no_cg_storage;
 };
 
