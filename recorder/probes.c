@@ -22,6 +22,7 @@
 
 #include "cadet/trace.h"
 #include "bpf/events.h"
+#include "lib/util/cmd_name.h"
 #include "recorder/probes.h"
 
 #include "bpf/cgroup.skel.h"
@@ -205,7 +206,7 @@ int probes_check_env(void)
 	}
 	if (access(VMLINUX_BTF, R_OK)) {
 		fprintf(stderr,
-			"cadet record: kernel BTF is missing (%s): the probes need a kernel built with CONFIG_DEBUG_INFO_BTF=y\n",
+			"%s: kernel BTF is missing (%s): the probes need a kernel built with CONFIG_DEBUG_INFO_BTF=y\n", cadet_cmd_name,
 			VMLINUX_BTF);
 		return -ENOENT;
 	}
@@ -215,14 +216,14 @@ int probes_check_env(void)
 		int err = -errno;
 
 		fprintf(stderr,
-			"cadet record: tracefs is not mounted and mounting it at %s failed: %s\n"
-			"  mount it by hand: mount -t tracefs nodev %s (needs CONFIG_TRACING)\n",
+			"%s: tracefs is not mounted and mounting it at %s failed: %s\n"
+			"  mount it by hand: mount -t tracefs nodev %s (needs CONFIG_TRACING)\n", cadet_cmd_name,
 			TRACEFS, strerror(-err), TRACEFS);
 		return err;
 	}
 	if (!find_tracefs()) {
 		fprintf(stderr,
-			"cadet record: %s is mounted but has no events/: the kernel lacks tracepoints (CONFIG_TRACEPOINTS, CONFIG_FTRACE_SYSCALLS)\n",
+			"%s: %s is mounted but has no events/: the kernel lacks tracepoints (CONFIG_TRACEPOINTS, CONFIG_FTRACE_SYSCALLS)\n", cadet_cmd_name,
 			TRACEFS);
 		return -ENOENT;
 	}
@@ -280,7 +281,7 @@ static int setup_progs(struct probes *p, const struct family *f,
 		if (on && !attach_point_exists(p, prog)) {
 			if (p->opts.verbose)
 				fprintf(stderr,
-					"cadet record: %s: no %s in this kernel, skipped\n",
+					"%s: %s: no %s in this kernel, skipped\n", cadet_cmd_name,
 					f->name,
 					bpf_program__section_name(prog));
 			on = false;
@@ -304,7 +305,7 @@ static int reuse_shared_maps(struct probes *p, const struct family *f,
 		err = bpf_map__reuse_fd(m, p->map_fd[i]);
 		if (err) {
 			fprintf(stderr,
-				"cadet record: %s probes: cannot share map %s: %s\n",
+				"%s: %s probes: cannot share map %s: %s\n", cadet_cmd_name,
 				f->name, shared_maps[i], strerror(-err));
 			return err;
 		}
@@ -337,9 +338,9 @@ static void report_load_error(const struct family *f, struct bpf_object *obj,
 		}
 	}
 	fprintf(stderr,
-		"cadet record: cannot load the %s probes (program %s): %s (errno %d)\n"
+		"%s: cannot load the %s probes (program %s): %s (errno %d)\n"
 		"  check that the kernel has BPF, BTF and tracepoints enabled (CONFIG_BPF_SYSCALL, CONFIG_DEBUG_INFO_BTF, CONFIG_FTRACE_SYSCALLS)\n"
-		"  and that nothing (lockdown, seccomp, a container) blocks bpf(); -vv shows the verifier log\n",
+		"  and that nothing (lockdown, seccomp, a container) blocks bpf(); -vv shows the verifier log\n", cadet_cmd_name,
 		f->name, bad, strerror(-err), -err);
 }
 
@@ -364,8 +365,8 @@ static int attach_all(struct probes *p, const struct family *f,
 		if (!l) {
 			err = -errno;
 			fprintf(stderr,
-				"cadet record: cannot attach %s probe %s to %s: %s\n"
-				"  kprobes/fentry are not used; tracepoints need tracefs at %s\n",
+				"%s: cannot attach %s probe %s to %s: %s\n"
+				"  kprobes/fentry are not used; tracepoints need tracefs at %s\n", cadet_cmd_name,
 				f->name, bpf_program__name(prog),
 				bpf_program__section_name(prog), strerror(-err),
 				TRACEFS);
@@ -402,7 +403,7 @@ static int load_family(struct probes *p, size_t idx)
 	skel = f->open();
 	if (!skel) {
 		err = -errno;
-		fprintf(stderr, "cadet record: cannot open the %s probes: %s\n",
+		fprintf(stderr, "%s: cannot open the %s probes: %s\n", cadet_cmd_name,
 			f->name, strerror(-err));
 		return err;
 	}
@@ -488,7 +489,7 @@ static void stats_on(struct probes *p)
 	p->stats_mode = CADET_BPF_STATS_UNAVAILABLE;
 	if (p->opts.verbose)
 		fprintf(stderr,
-			"cadet record: BPF run-time statistics unavailable (%s): the trace will not tell the probes' kernel cost\n",
+			"%s: BPF run-time statistics unavailable (%s): the trace will not tell the probes' kernel cost\n", cadet_cmd_name,
 			strerror(errno));
 }
 
@@ -607,7 +608,7 @@ struct probes *probes__new(const struct probes_opts *opts)
 	cgroups_setup(p);
 	if (p->opts.verbose)
 		fprintf(stderr,
-			"cadet record: cgroup state in %s; recorder cgroup %llu\n",
+			"%s: cgroup state in %s; recorder cgroup %llu\n", cadet_cmd_name,
 			p->cg_storage ? "cgroup local storage" : "a hash map",
 			(unsigned long long)p->self_cgroup);
 
@@ -618,7 +619,7 @@ struct probes *probes__new(const struct probes_opts *opts)
 	if (!p->vmlinux) {
 		err = -errno;
 		fprintf(stderr,
-			"cadet record: cannot read kernel BTF (%s): %s; the probes need CONFIG_DEBUG_INFO_BTF=y\n",
+			"%s: cannot read kernel BTF (%s): %s; the probes need CONFIG_DEBUG_INFO_BTF=y\n", cadet_cmd_name,
 			VMLINUX_BTF, strerror(-err));
 		goto cleanup;
 	}
