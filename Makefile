@@ -5,6 +5,9 @@
 #   make test            unit, golden, fuzz (bounded) and integration tests
 #   make scenario-NAME   run scenarios/NAME.ini end to end
 #   make bench           overhead benchmark -> reports/bench/bench.md
+#   make regress         built-in detectors on datasets/ref vs the baseline
+#   make regress-full    that plus the exec'd detectors (torch, sklearn)
+#                        -> reports/regress-full/eval.md
 #   make SAN=1 ...       the same with ASan + UBSan (objects in build-san/)
 #   make WERROR=1 ...    warnings are errors (CI builds this way)
 
@@ -66,7 +69,7 @@ PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard t
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
-.PHONY: regress all deps test unit-test integration-test fuzz clean install rootfs \
+.PHONY: regress regress-full all deps test unit-test integration-test fuzz clean install rootfs \
 	format bench dataset FORCE
 .DEFAULT_GOAL := all
 
@@ -206,6 +209,26 @@ bench: all rootfs $(BUILD)/bench/syscall_loop
 # The reference dataset through every built-in detector vs the baseline.
 regress: all
 	@CADET=$(CADET) tools/regress.sh
+
+# The same plus the exec'd detectors of examples/detectors/ and the cost of
+# each (tools/regress-full.sh; several minutes, not part of `make test`).
+# Their Python modules come from Debian (they run under /usr/bin/python3),
+# installed here when missing: python3-torch without its recommends (which
+# would pull a GUI stack).
+FULL_PKGS := python3-torch python3-sklearn time
+FULL_STAMP := $(BUILD)/.deps-full-ok
+$(FULL_STAMP): Makefile
+	@mkdir -p $(@D)
+	@missing=$$(for p in $(FULL_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "deps: need root to apt-get install:" $$missing >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+regress-full: all $(FULL_STAMP)
+	@CADET=$(CADET) tools/regress-full.sh
 
 install: $(CADET)
 	install -D -m 0755 $(CADET) $(DESTDIR)$(PREFIX)/bin/cadet

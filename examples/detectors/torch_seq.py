@@ -238,10 +238,17 @@ class Detector:
                  f"{time.process_time() - cpu0:.1f} s CPU")
 
     def save(self, path):
+        # A model learned from recorded data is private (0600, as cadet's
+        # own models), written to a temporary name and renamed into place.
         o = self.o
-        torch.save({"format": "cadet-torch-seq 1",
-                    "window": o.window, "embed": o.embed, "hidden": o.hidden,
-                    "state": self.model.state_dict()}, path)
+        tmp = f"{path}.tmp{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            torch.save({"format": "cadet-torch-seq 1", "window": o.window,
+                        "embed": o.embed, "hidden": o.hidden,
+                        "state": self.model.state_dict()}, f)
+        os.replace(tmp, path)
 
     def load(self, path):
         d = torch.load(path)

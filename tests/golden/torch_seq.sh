@@ -4,9 +4,9 @@
 # a small epoch budget. Checks: it runs through the exec adapter without
 # being disabled and gets a threshold from validation; it scores every
 # container tick that holds a syscall, and no other; two runs give
-# byte-identical results; a model saved with --save-model and loaded with
-# --model gives the same scores; inside the labeled anomaly window of
-# drop_and_exec (a shell started in `logger`, which stide detects) the
+# byte-identical results; a model saved with --save-model (mode 0600) and
+# loaded with --model gives the same scores; inside the labeled anomaly
+# window of drop_and_exec (a shell started in `logger`, which stide detects) the
 # anomalous container scores above the validation threshold, so the host
 # alerts there.
 set -euo pipefail
@@ -35,6 +35,8 @@ replay() { # OUT DETECTOR
 # same spec; with --model (c) the seed plays no part.
 replay "$tmp/a.jsonl" "$det --save-model $tmp/model.pt"
 [ -s "$tmp/model.pt" ] || { echo "FAIL: --save-model wrote no model"; exit 1; }
+[ "$(stat -c %a "$tmp/model.pt")" = 600 ] ||
+	{ echo "FAIL: the model is mode $(stat -c %a "$tmp/model.pt"), want 600"; exit 1; }
 cp "$tmp/model.pt" "$tmp/model-a.pt"
 replay "$tmp/b.jsonl" "$det --save-model $tmp/model.pt"
 replay "$tmp/c.jsonl" "$det --model $tmp/model-a.pt"
