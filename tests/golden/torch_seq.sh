@@ -20,26 +20,32 @@ fi
 tmp=$(mktemp -d /tmp/cadet-torch-seq.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-train=$ref/train/normal-s1001-r0-20261122T034739Z.cadet
-val=$ref/val/normal-s2001-r0-20261122T034954Z.cadet
-anom=$ref/test/drop_and_exec-s1-r0-20261122T035537Z.cadet
-other=$ref/test/cpu_hog-s1-r0-20261122T035211Z.cadet
+# Run from $tmp with the same relative paths every time: the seed cadet
+# hands over derives from the --detector text, so it must not hold the
+# random name of $tmp.
+root=$PWD
+CADET=$(realpath "$CADET")
+ln -s "$root/examples" "$tmp/examples"
+train=$root/$ref/train/normal-s1001-r0-20261122T034739Z.cadet
+val=$root/$ref/val/normal-s2001-r0-20261122T034954Z.cadet
+anom=$root/$ref/test/drop_and_exec-s1-r0-20261122T035537Z.cadet
+other=$root/$ref/test/cpu_hog-s1-r0-20261122T035211Z.cadet
 det="python3 examples/detectors/torch_seq.py --epochs 12"
 
 replay() { # OUT DETECTOR
-	"$CADET" replay --train "$train" --validate "$val" --detector "exec:$2" \
-		--test "$anom" "$other" --exec-timeout 600 -o "$1" ||
+	(cd "$tmp" && "$CADET" replay --train "$train" --validate "$val" --detector "exec:$2" \
+		--test "$anom" "$other" --exec-timeout 600 -o "$1") ||
 		{ echo "FAIL: replay with '$2' exited with $?"; exit 1; }
 }
-# The seed cadet hands over depends on the whole spec: a and b are the
-# same spec; with --model (c) the seed plays no part.
-replay "$tmp/a.jsonl" "$det --save-model $tmp/model.pt"
+# a and b: the same spec, so the same seed; with --model (c) the seed
+# plays no part.
+replay "$tmp/a.jsonl" "$det --save-model model.pt"
 [ -s "$tmp/model.pt" ] || { echo "FAIL: --save-model wrote no model"; exit 1; }
 [ "$(stat -c %a "$tmp/model.pt")" = 600 ] ||
 	{ echo "FAIL: the model is mode $(stat -c %a "$tmp/model.pt"), want 600"; exit 1; }
-cp "$tmp/model.pt" "$tmp/model-a.pt"
-replay "$tmp/b.jsonl" "$det --save-model $tmp/model.pt"
-replay "$tmp/c.jsonl" "$det --model $tmp/model-a.pt"
+mv "$tmp/model.pt" "$tmp/model-a.pt"
+replay "$tmp/b.jsonl" "$det --save-model model.pt"
+replay "$tmp/c.jsonl" "$det --model model-a.pt"
 
 # Syscall and label records of the test traces: the ground truth.
 for t in "$anom" "$other"; do
