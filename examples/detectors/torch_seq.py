@@ -18,11 +18,13 @@ learns) and predicts the next one: embedding (--embed) -> one LSTM layer
 (--hidden) -> linear layer over the 512 tokens. The loss is the
 cross-entropy of the observed call, i.e. its negative log-likelihood (NLL).
 
-Training. Every (window, next call) pair of the --train traces is a sample.
-At train_end at most --max-samples of them are drawn (a seeded random
-subset when there are more), and the model is fitted for --epochs epochs of
-Adam (--lr) over shuffled mini-batches of --batch. Nothing is tuned on the
-validation or test traces: validation only feeds the host's threshold.
+Training. The samples are the distinct (window, next call) pairs of the
+--train traces, each weighted by how often it occurred (the likelihood of
+all calls, at the cost of the distinct ones). At train_end at most
+--max-samples of them are used (a seeded random subset when there are
+more), and the model is fitted for --epochs epochs of Adam (--lr) over
+shuffled mini-batches of --batch pairs, each batch's loss the weighted mean
+NLL. Validation traces only feed the host's threshold.
 
 Scores. Each call's NLL goes into a frame of the last --frame NLLs of its
 stream; the call's score is the frame's sum divided by --frame (the first
