@@ -253,7 +253,12 @@ class Detector:
         os.replace(tmp, path)
 
     def load(self, path):
-        d = torch.load(path)
+        # weights_only: tensors and plain values, never arbitrary pickled
+        # objects (a model file is data, it must not run code).
+        try:
+            d = torch.load(path, weights_only=True)
+        except Exception as e:  # noqa: BLE001 - any unreadable file
+            raise SystemExit(f"torch_seq: {path}: cannot read the model: {e}")
         if not isinstance(d, dict) or d.get("format") != "cadet-torch-seq 1":
             raise SystemExit(f"torch_seq: {path}: not a torch_seq model")
         if d["window"] != self.o.window:
@@ -265,9 +270,7 @@ class Detector:
         self.model = model
 
     def train_end(self):
-        if self.o.model is not None:
-            self.load(self.o.model)
-        else:
+        if self.o.model is None:
             self.fit()
         if self.o.save_model is not None:
             if self.model is None:
@@ -339,6 +342,8 @@ def main():
     torch.set_num_threads(o.threads)
     torch.use_deterministic_algorithms(True)
     det = Detector(o)
+    if o.model is not None:
+        det.load(o.model)  # before init's ack: a bad file stops the run at start
     for raw in sys.stdin:
         det.line(json.loads(raw))
 
