@@ -8,6 +8,9 @@
 #   make bench           overhead benchmark -> reports/bench/bench.md
 #   make slurm-test      the Slurm path on a local one-node Slurm cluster
 #   make regress SLURM=1, make dataset SLURM=1   as Slurm job arrays
+#   make regress         built-in detectors on datasets/ref vs the baseline
+#   make regress-full    that plus the exec'd detectors (torch, sklearn)
+#                        -> reports/regress-full/eval.md
 #   make SAN=1 ...       the same with ASan + UBSan (objects in build-san/)
 #   make WERROR=1 ...    warnings are errors (CI builds this way)
 
@@ -84,7 +87,7 @@ PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard t
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(BPF_SKELS)
 
-.PHONY: layers regress all deps test unit-test integration-test fuzz clean install rootfs \
+.PHONY: layers regress regress-full all deps test unit-test integration-test fuzz clean install rootfs \
 	format bench dataset slurm-test FORCE
 .DEFAULT_GOAL := all
 
@@ -253,6 +256,26 @@ bench: all rootfs $(BUILD)/bench/syscall_loop
 regress: all
 	@SLURM=$(SLURM) SLURM_SHARDS=$(SLURM_SHARDS) SLURM_PARALLEL=$(SLURM_PARALLEL) \
 		SLURM_PARTITION=$(SLURM_PARTITION) CADET=$(CADET) tools/regress.sh
+
+# The same plus the exec'd detectors of examples/detectors/ and the cost of
+# each (tools/regress-full.sh; several minutes, not part of `make test`).
+# Their Python modules come from Debian (they run under /usr/bin/python3),
+# installed here when missing: python3-torch without its recommends (which
+# would pull a GUI stack).
+FULL_PKGS := python3-torch python3-sklearn time
+FULL_STAMP := $(BUILD)/.deps-full-ok
+$(FULL_STAMP): Makefile
+	@mkdir -p $(@D)
+	@missing=$$(for p in $(FULL_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "deps: need root to apt-get install:" $$missing >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+regress-full: all $(FULL_STAMP)
+	@CADET=$(CADET) tools/regress-full.sh
 
 # A local one-node Slurm cluster (Debian's slurm-wlm and munge, installed
 # when missing, daemons in a temporary directory): the regress job array
