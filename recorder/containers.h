@@ -31,6 +31,8 @@ struct container_info {
 	char name[128];                 /* human name, else the id */
 	char image[256];                /* image / rootfs, may be empty */
 	char cgroup_path[512];          /* relative to the v2 mount, "/..." */
+	char pod[128];                  /* Kubernetes pod, may be empty */
+	char pod_namespace[128];        /* its namespace (containerd's), or empty */
 };
 
 /*
@@ -64,16 +66,29 @@ int container_cgroup_id(const char *path, uint64_t *id);
  * CADET_RT_UNKNOWN (entries of `all` mode). */
 const char *container_runtime_name(enum cadet_runtime rt);
 
+typedef void (*container_cb)(const struct container_info *c, void *ctx);
+
 struct container_table_opts {
 	size_t sz;
 	const char *cgroup_root;        /* default: the v2 mount, found */
 	const char *runc_root;          /* default "/run/runc" */
 	int all;                        /* also the host: every cgroup */
+	/*
+	 * Engine metadata for containers found by their cgroup path: may
+	 * fill name, image, pod and pod_namespace; must not block
+	 * (engines__fill()). NULL: the short id is the name.
+	 */
+	int (*enrich)(struct container_info *c, void *ctx);
+	void *enrich_ctx;
+	/*
+	 * Called by container_table__scan() (with its ctx) for an entry whose
+	 * metadata only (name, image, pod) changed; NULL: such an entry is
+	 * removed, then added, like any changed one.
+	 */
+	container_cb on_update;
 };
 
 struct container_table;
-
-typedef void (*container_cb)(const struct container_info *c, void *ctx);
 
 struct container_table *container_table__new(const struct container_table_opts *opts);
 void container_table__free(struct container_table *t);

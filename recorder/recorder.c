@@ -31,6 +31,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/version.h"
 #include "recorder/containers.h"
+#include "recorder/engines.h"
 #include "recorder/events.h"
 #include "recorder/metrics.h"
 #include "recorder/pcap.h"
@@ -48,6 +49,8 @@
 #define PENDING_NS (200 * MSEC)
 #define REORDER_NS (300 * MSEC)
 #define MAX_HELD_BYTES (64u << 20)
+/* Names of the containers already running, before the snapshot. */
+#define ENGINES_START_WAIT_MS 2000
 
 struct held {
 	uint64_t id;
@@ -75,6 +78,7 @@ struct recorder {
 	struct cadet_writer *w;
 	struct cadet_recbuf *b;
 	struct pcap_set *pcap;
+	struct engines *engines;
 
 	volatile sig_atomic_t stop;
 	atomic_int rescan;
@@ -329,6 +333,8 @@ static void container_rec(struct recorder *r, const struct container_info *c,
 	PUT(name, c->name);
 	PUT(image, c->image);
 	PUT(cgroup_path, c->cgroup_path);
+	PUT(pod, c->pod);
+	PUT(pod_namespace, c->pod_namespace);
 #undef PUT
 	if (!err)
 		write_rec(r, cadet_recbuf__rec(r->b));
@@ -424,6 +430,29 @@ static void on_add(const struct container_info *c, void *ctx)
 			fprintf(stderr, "cadet record: no capture for %s: %s\n",
 				c->name, strerror(-err));
 	}
+}
+
+/* The engine's name and image arrived after the container was added. */
+static void on_update(const struct container_info *c, void *ctx)
+{
+	struct recorder *r = ctx;
+
+	if (!wanted(r, c))
+		return;
+	if (seq_excluded(r, c)) {
+		pending_drop_type(r, c->cgroup_id, CADET_REC_SYSCALL);
+		probes__add_cgroup(r->probes, c->cgroup_id, true);
+	}
+	container_rec(r, c, CADET_REC_CONTAINER_UPDATE);
+	if (r->opts.verbose)
+		fprintf(stderr, "cadet record: = %s %s (%s)\n",
+			container_runtime_name(c->runtime), c->name,
+			c->image);
+}
+
+static int enrich(struct container_info *c, void *ctx)
+{
+	return engines__fill(ctx, c);
 }
 
 static void on_remove(const struct container_info *c, void *ctx)
@@ -691,6 +720,7 @@ static char *trace_dir(const char *output)
 struct recorder *recorder__new(const struct recorder_opts *opts)
 {
 	struct container_table_opts to = {.sz = sizeof(to)};
+	struct engines_opts eo = {.sz = sizeof(eo)};
 	struct probes_opts po = {.sz = sizeof(po)};
 	struct metrics_opts mo = {.sz = sizeof(mo)};
 	struct cadet_writer_opts wo = {.sz = sizeof(wo)};
@@ -735,7 +765,22 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	if (err)
 		goto cleanup;
 
+	eo.docker_host = r->opts.docker_host;
+	eo.containerd_state = r->opts.containerd_state;
+	eo.podman_storage = r->opts.podman_storage;
+	eo.wait_ms = ENGINES_START_WAIT_MS;
+	eo.verbose = r->opts.verbose;
+	r->engines = engines__new(&eo);
+	if (!r->engines) {
+		err = -errno;
+		fprintf(stderr, "cadet record: cannot start the engine resolver: %s\n",
+			strerror(-err));
+		goto cleanup;
+	}
 	to.all = r->opts.all;
+	to.enrich = enrich;
+	to.enrich_ctx = r->engines;
+	to.on_update = on_update;
 	r->table = container_table__new(&to);
 	if (!r->table) {
 		err = -errno;
@@ -845,6 +890,8 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	scan(r, r->start_ts);
 	proc_snapshot(r, r->start_ts);
 	r->started = true;
+	/* From now on scans run on the ring buffer's thread. */
+	engines__set_wait(r->engines, 0);
 	cadet_recbuf__free(hb);
 	return r;
 cleanup:
@@ -927,7 +974,8 @@ int recorder__run(struct recorder *r)
 		ring_buffer__consume(r->rb);
 		drain_queue(r);
 		now = now_ns(CLOCK_MONOTONIC);
-		if (atomic_exchange(&r->rescan, 0) || r->npending)
+		if (atomic_exchange(&r->rescan, 0) || r->npending ||
+		    engines__settled(r->engines))
 			scan(r, now);
 		if (now >= next_tick) {
 			scan(r, now);
@@ -1054,6 +1102,7 @@ int recorder__free(struct recorder *r)
 	}
 	metrics__free(r->metrics);
 	container_table__free(r->table);
+	engines__free(r->engines);
 	cadet_recbuf__free(r->b);
 	pthread_mutex_destroy(&r->lock);
 	free(r->cmap);

@@ -55,6 +55,14 @@ struct recorder_opts {
 	 * Not with CADET_PROBE_PCAP (payloads cannot be redacted).
 	 */
 	struct redact *redact;
+	/*
+	 * Where the engines' metadata (names, images, pods) is read from
+	 * (recorder/engines.h); NULL: $DOCKER_HOST or /var/run/docker.sock,
+	 * /run/containerd, /var/lib/containers/storage.
+	 */
+	const char *docker_host;
+	const char *containerd_state;
+	const char *podman_storage;
 };
 
 struct recorder;

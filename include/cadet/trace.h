@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 #define CADET_FORMAT_MAJOR 1
-#define CADET_FORMAT_MINOR 1
+#define CADET_FORMAT_MINOR 2
 
 /* First 8 bytes of the header frame payload. */
 #define CADET_FILE_MAGIC "CADETTR\0"
@@ -66,6 +66,7 @@ enum cadet_rec_type {
 	CADET_REC_METRICS = 10,         /* per container per interval */
 	CADET_REC_SYSCALL_HIST = 11,    /* per container per interval */
 	CADET_REC_BPF_STATS = 12,       /* recorder's cost per BPF program (1.1) */
+	CADET_REC_CONTAINER_UPDATE = 13, /* late engine metadata (1.2) */
 
 	CADET_REC_EXEC = 16,
 	CADET_REC_FORK = 17,
@@ -202,7 +203,12 @@ enum cadet_runtime {
 	CADET_RT_MANUAL,            /* --cgroup PATH */
 };
 
-/* CONTAINER, CONTAINER_ADD, CONTAINER_REMOVE; h.cgroup_id is the key. */
+/*
+ * CONTAINER, CONTAINER_ADD, CONTAINER_REMOVE, CONTAINER_UPDATE;
+ * h.cgroup_id is the key. CONTAINER_UPDATE carries the whole entry again
+ * once the engine's metadata (name, image, pod) arrived after the add:
+ * readers replace what they knew of that cgroup.
+ */
 struct cadet_rec_container {
 	struct cadet_rec h;
 	char runtime[16];           /* "runc", "docker", ... */
@@ -210,6 +216,8 @@ struct cadet_rec_container {
 	struct cadet_vstr name;     /* human name; may equal id */
 	struct cadet_vstr image;    /* image or rootfs; may be empty */
 	struct cadet_vstr cgroup_path; /* relative to the v2 mount */
+	struct cadet_vstr pod;      /* Kubernetes pod name (1.2) */
+	struct cadet_vstr pod_namespace; /* Kubernetes or containerd namespace (1.2) */
 };
 
 struct cadet_rec_proc {

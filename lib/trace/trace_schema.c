@@ -58,6 +58,8 @@ static const struct trace_field_desc container_fields[] = {
 	FLD(cadet_rec_container, name, VSTR),
 	FLD(cadet_rec_container, image, VSTR),
 	FLD(cadet_rec_container, cgroup_path, VSTR),
+	FLD(cadet_rec_container, pod, VSTR),
+	FLD(cadet_rec_container, pod_namespace, VSTR),
 };
 
 static const struct trace_field_desc proc_fields[] = {
@@ -203,6 +205,8 @@ static const struct trace_type_desc types[] = {
 	TYPE(CONTAINER_ADD, "container_add", cadet_rec_container,
 	     container_fields),
 	TYPE(CONTAINER_REMOVE, "container_remove", cadet_rec_container,
+	     container_fields),
+	TYPE(CONTAINER_UPDATE, "container_update", cadet_rec_container,
 	     container_fields),
 	TYPE(PROC, "proc", cadet_rec_proc, proc_fields),
 	TYPE(LOST, "lost", cadet_rec_lost, lost_fields),
