@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "injector/container.h"
+#include "injector/launcher_docker.h"
 #include "recorder/containers.h"
 
 extern char **environ;
@@ -104,6 +105,7 @@ struct container {
 	int created; /* runc knows it */
 	int mounted;
 	int destroyed;
+	struct docker_ctr *docker; /* launcher docker: it runs the container */
 };
 
 static const char *runc_bin(void)
@@ -769,6 +771,29 @@ static int read_runtime_facts(struct container *c)
 	return 0;
 }
 
+static struct container *create_docker(struct container *c,
+				       const struct container_opts *opts)
+{
+	struct docker_facts f = {0};
+
+	c->docker = docker_ctr__create(opts, &f);
+	if (!c->docker) {
+		int err = errno;
+
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	memcpy(c->id, f.id, sizeof(f.id));
+	snprintf(c->output, sizeof(c->output), "%s", f.output);
+	snprintf(c->cgroup_path, sizeof(c->cgroup_path), "%s", f.cgroup_path);
+	c->cgroup_id = f.cgroup_id;
+	c->pid = f.pid;
+	snprintf(c->netns, sizeof(c->netns), "/proc/%d/ns/net", c->pid);
+	c->created = 1;
+	return c;
+}
+
 struct container *container__create(const struct container_opts *opts)
 {
 	const char *state_dir, *prefix;
@@ -799,6 +824,9 @@ struct container *container__create(const struct container_opts *opts)
 	c->verbose = opts->verbose;
 	snprintf(c->name, sizeof(c->name), "%s",
 		 opts->name && *opts->name ? opts->name : "c");
+	if (opts->sz > offsetof(struct container_opts, launcher) &&
+	    opts->launcher && !strcmp(opts->launcher, "docker"))
+		return create_docker(c, opts);
 	if (opts->rootfs)
 		snprintf(c->lower, sizeof(c->lower), "%s", opts->rootfs);
 	else if ((err = default_rootfs(c->lower, sizeof(c->lower))))
@@ -928,6 +956,8 @@ int container__start(struct container *c)
 
 	if (!c->created || c->destroyed)
 		return -EINVAL;
+	if (c->docker)
+		return docker_ctr__start(c->docker);
 	return runc_ok(c, args);
 }
 
@@ -1076,6 +1106,8 @@ int container__exec(struct container *c, const char *const *argv,
 
 	if (!c || c->destroyed || !c->created || !argv || !argv[0])
 		return -EINVAL;
+	if (c->docker)
+		return docker_ctr__exec(c->docker, argv, o);
 	if (o->out)
 		*o->out = NULL;
 	snprintf(pidfile, sizeof(pidfile), "%s/exec-%d-%u.pid", c->bundle,
@@ -1217,6 +1249,8 @@ int container__kill(struct container *c, int sig)
 
 	if (!c->created || c->destroyed)
 		return -EINVAL;
+	if (c->docker)
+		return docker_ctr__kill(c->docker, sig);
 	snprintf(s, sizeof(s), "%d", sig);
 	return runc_ok(c, args);
 }
@@ -1232,6 +1266,8 @@ int container__running(struct container *c)
 
 	if (!c->created || c->destroyed)
 		return 0;
+	if (c->docker)
+		return docker_ctr__running(c->docker);
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
 	err = spawn(args, p[1], -1, &pid);
@@ -1370,6 +1406,10 @@ int container__destroy(struct container *c)
 
 	if (!c || c->destroyed)
 		return 0;
+	if (c->docker) {
+		c->destroyed = 1;
+		return docker_ctr__destroy(c->docker);
+	}
 	if (c->created) {
 		r = delete_runc(c);
 		if (r)
@@ -1407,6 +1447,7 @@ void container__free(struct container *c)
 	if (!c)
 		return;
 	container__destroy(c);
+	docker_ctr__free(c->docker);
 	free(c->bg);
 	free(c);
 }

@@ -77,6 +77,7 @@ struct run_args {
 	int nredact_keep;
 	const char *redact_key;
 	struct redact *rd; /* built from the three above */
+	const char *launcher; /* --launcher; NULL: the file's, else runc */
 };
 
 static const char doc[] =
@@ -117,6 +118,7 @@ enum {
 	OPT_REDACT_KEEP,
 	OPT_REDACT_KEY,
 	OPT_GROUP_READABLE,
+	OPT_LAUNCHER,
 };
 
 static const struct argp_option options[] = {
@@ -148,6 +150,9 @@ static const struct argp_option options[] = {
 	 "Payload binaries (default: payloads/ beside the cadet binary)"},
 	{"verbose", 'v', NULL, 0,
 	 "Say what happens (twice: runc commands too)"},
+	{"launcher", OPT_LAUNCHER, "NAME", 0,
+	 "Run the containers with runc (default) or docker (the daemon of "
+	 "$DOCKER_HOST; overrides the file's launcher key)"},
 	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
 	 "Create traces and kept files 0640 instead of 0600"},
 	{"redact", OPT_REDACT, NULL, 0,
@@ -228,6 +233,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SYSCALL_SEQ:
 		a->syscall_seq = true;
+		break;
+	case OPT_LAUNCHER:
+		if (strcmp(arg, "runc") && strcmp(arg, "docker"))
+			argp_error(state,
+				   "bad --launcher '%s': give runc or docker",
+				   arg);
+		a->launcher = arg;
 		break;
 	case OPT_SEQ_EXCLUDE:
 		if (a->nseq_exclude == SCENARIO_MAX_CONTAINERS)
@@ -1059,6 +1071,22 @@ static int wait_cgroups(struct run *r)
 	}
 }
 
+/* Docker names its containers itself: the recorder is told their ids. */
+static void want_container(const char *id, void *ctx)
+{
+	struct run *r = ctx;
+
+	if (recorder__want_id(r->rec, id))
+		fprintf(stderr, "cadet run: cannot record container %s\n", id);
+}
+
+static const char *run_launcher(const struct run *r)
+{
+	if (r->args->launcher)
+		return r->args->launcher;
+	return r->s->launcher ? r->s->launcher : "runc";
+}
+
 static int run_one(struct run *r)
 {
 	const struct run_args *a = r->args;
@@ -1135,6 +1163,9 @@ static int run_one(struct run *r)
 			.mount_cnt = is_dir(r->payload_dir) ? 1 : 0,
 			.annotations = annotations,
 			.verbose = a->verbose > 1,
+			.launcher = run_launcher(r),
+			.on_id = want_container,
+			.on_id_ctx = r,
 		};
 
 		if (cleanup_stop_requested()) {

@@ -611,9 +611,15 @@ static void check_scenario(struct parser *ps, struct raw_sec *sec,
 	if (kv && parse_u64(kv->value, &s->seed))
 		perr(ps, kv->line, sec->label, "seed",
 		     "expected a whole number, got '%s'", kv->value);
+	kv = kv_get(sec, "launcher");
+	if (kv && strcmp(kv->value, "runc") && strcmp(kv->value, "docker"))
+		perr(ps, kv->line, sec->label, "launcher",
+		     "expected runc or docker, got '%s'", kv->value);
+	else if (kv)
+		s->launcher = dup_or_oom(ps, kv->value);
 	unknown_keys(
 		ps, sec,
-		"[scenario] has name, description, category, duration, seed");
+		"[scenario] has name, description, category, duration, seed, launcher");
 }
 
 /*
@@ -1226,6 +1232,7 @@ void scenario__free(struct scenario *s)
 	free(s->path);
 	free(s->name);
 	free(s->description);
+	free(s->launcher);
 	free(s);
 }
 

@@ -98,6 +98,8 @@ struct recorder {
 	size_t nqueue, capqueue;
 	struct cmap_ent *cmap;
 	size_t ncmap;
+	char **want_ids; /* recorder__want_id(), under lock */
+	size_t nwant_ids;
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -365,11 +367,42 @@ static bool is_container_top(struct recorder *r, const struct container_info *c)
 	return true;
 }
 
-static bool wanted(const struct recorder *r, const struct container_info *c)
+static bool wanted(struct recorder *r, const struct container_info *c)
 {
 	const char *p = r->opts.id_prefix;
+	bool want;
 
-	return !p || !strncmp(c->id, p, strlen(p));
+	if (!p || !strncmp(c->id, p, strlen(p)))
+		return true;
+	pthread_mutex_lock(&r->lock);
+	want = false;
+	for (size_t i = 0; i < r->nwant_ids && !want; i++)
+		want = !strcmp(r->want_ids[i], c->id);
+	pthread_mutex_unlock(&r->lock);
+	return want;
+}
+
+int recorder__want_id(struct recorder *r, const char *id)
+{
+	char **v, *s;
+
+	if (!r || !id)
+		return -EINVAL;
+	s = strdup(id);
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_lock(&r->lock);
+	v = realloc(r->want_ids, (r->nwant_ids + 1) * sizeof(*v));
+	if (v) {
+		r->want_ids = v;
+		v[r->nwant_ids++] = s;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!v) {
+		free(s);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static bool seq_excluded(const struct recorder *r,
@@ -1106,6 +1139,9 @@ int recorder__free(struct recorder *r)
 	cadet_recbuf__free(r->b);
 	pthread_mutex_destroy(&r->lock);
 	free(r->cmap);
+	for (size_t i = 0; i < r->nwant_ids; i++)
+		free(r->want_ids[i]);
+	free(r->want_ids);
 	free(r->output);
 	free(r->cmdline);
 	free(r->pcap_dir);

@@ -77,6 +77,9 @@ int recorder__add_record(struct recorder *r, const struct cadet_rec *rec);
 uint64_t recorder__cgroup_of(struct recorder *r, const char *container_id);
 /* Thread-safe: ask for an immediate container rescan. */
 void recorder__rescan(struct recorder *r);
+/* Record the container with runtime id @id too, whatever opts.id_prefix
+ * says (docker's ids are its own); before its cgroup exists. 0 or -errno. */
+int recorder__want_id(struct recorder *r, const char *id);
 /* Finishes the trace (index + seek table) and frees. NULL is fine. */
 int recorder__free(struct recorder *r);
 
