@@ -286,13 +286,105 @@ static void image_put(const char *tag, int verbose)
 	pthread_mutex_unlock(&images_lock);
 }
 
-/* ---- the container ---- */
+/* ---- what crashed runs left ---- */
 
 static int rm_entry(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
 	return remove(path) && errno != ENOENT ? -errno : 0;
 }
+
+/* The state dir of container @name ("" or a path: nothing). */
+static void remove_state_dir(const char *name)
+{
+	char dir[PATH_MAX];
+
+	if (!*name || strchr(name, '/') || name[0] == '.')
+		return;
+	snprintf(dir, sizeof(dir), CONTAINER_STATE_DIR "/%s", name);
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A "cadet.owner" pid that is gone, or is no cadet any more. */
+static int owner_gone(const char *owner)
+{
+	char path[64], comm[32] = "";
+	int pid = atoi(owner);
+	FILE *f;
+
+	if (pid <= 0)
+		return 0;
+	if (pid == getpid())
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 1;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, "cadet", 5) != 0;
+}
+
+/*
+ * Remove the containers, then the images, whose cadet.owner label names
+ * a run that is gone (killed by a third signal or SIGKILL). Once per
+ * process, before its first container.
+ */
+static void cleanup_stale(int verbose)
+{
+	static const char *const kinds[][2] = {
+		{"ps", "{{.ID}} {{.Names}} {{.Label \"cadet.owner\"}}"},
+		{"images", "{{.ID}} {{.Repository}}:{{.Tag}}"},
+	};
+	static int done;
+	char out[8192], *line, *save;
+
+	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (size_t k = 0; k < 2; k++) {
+		const char *ls[] = {"docker", kinds[k][0], "-a", "--filter",
+				    "label=cadet.owner", "--format",
+				    kinds[k][1], NULL};
+
+		if (docker_run(ls, out, sizeof(out), verbose))
+			return;
+		for (line = strtok_r(out, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *arg = strchr(line, ' '), lab[32] = "", *sp;
+			const char *insp[] = {"docker", "inspect", "-f",
+					      "{{index .Config.Labels \"cadet.owner\"}}",
+					      line, NULL};
+
+			if (!arg)
+				continue;
+			*arg++ = '\0';
+			sp = strchr(arg, ' ');
+			if (sp)
+				*sp++ = '\0';
+			if (k == 0)
+				snprintf(lab, sizeof(lab), "%s", sp ? sp : "");
+			else if (docker_run(insp, lab, sizeof(lab), verbose))
+				continue;
+			if (!owner_gone(lab))
+				continue;
+			fprintf(stderr,
+				"docker launcher: removing %s %s of a run that is gone (pid %d)\n",
+				k ? "image" : "container", k ? arg : line,
+				atoi(lab));
+			{
+				const char *rm[] = {"docker", k ? "rmi" : "rm",
+						    "-f", line, NULL};
+
+				docker_run(rm, NULL, 0, verbose);
+			}
+			if (k == 0)
+				remove_state_dir(arg);
+		}
+	}
+}
+
+/* ---- the container ---- */
 
 /* The init's v2 cgroup: "0::<rel>" of /proc/PID/cgroup under the mount. */
 static int init_cgroup(struct docker_ctr *d)
@@ -350,6 +442,7 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 	if (!d)
 		return NULL;
 	d->verbose = o->verbose;
+	cleanup_stale(d->verbose);
 	snprintf(d->name, sizeof(d->name), "%s%s-%d-%lx",
 		 o->id_prefix ? o->id_prefix : CONTAINER_ID_PREFIX,
 		 o->name ? o->name : "c", getpid(), (long)now_ms() & 0xffffff);
