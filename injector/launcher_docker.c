@@ -422,6 +422,20 @@ static int add_arg(const char **args, int *n, const char *a)
 	return 0;
 }
 
+/* -w CWD and -e K=V of docker create and docker exec. */
+static void add_cwd_env(const char **args, int *n, const char *cwd,
+			const char *const *env)
+{
+	if (cwd) {
+		add_arg(args, n, "-w");
+		add_arg(args, n, cwd);
+	}
+	for (size_t i = 0; env && env[i]; i++) {
+		add_arg(args, n, "-e");
+		add_arg(args, n, env[i]);
+	}
+}
+
 struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 				      struct docker_facts *f)
 {
@@ -530,14 +544,7 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 		add_arg(args, &n, "-v");
 		add_arg(args, &n, mounts[i + 1]);
 	}
-	if (o->cwd) {
-		add_arg(args, &n, "-w");
-		add_arg(args, &n, o->cwd);
-	}
-	for (size_t i = 0; o->env && o->env[i]; i++) {
-		add_arg(args, &n, "-e");
-		add_arg(args, &n, o->env[i]);
-	}
+	add_cwd_env(args, &n, o->cwd, o->env);
 	add_arg(args, &n, "--entrypoint");
 	add_arg(args, &n, "/bin/sh");
 	add_arg(args, &n, d->image);
@@ -699,14 +706,7 @@ int docker_ctr__exec(struct docker_ctr *d, const char *const *argv,
 	snprintf(output, sizeof(output), "%s/output.log", d->dir);
 	add_arg(args, &n, "docker");
 	add_arg(args, &n, "exec");
-	if (o->cwd) {
-		add_arg(args, &n, "-w");
-		add_arg(args, &n, o->cwd);
-	}
-	for (size_t i = 0; o->env && o->env[i]; i++) {
-		add_arg(args, &n, "-e");
-		add_arg(args, &n, o->env[i]);
-	}
+	add_cwd_env(args, &n, o->cwd, o->env);
 	add_arg(args, &n, d->id);
 	add_arg(args, &n, "/bin/sh");
 	add_arg(args, &n, "-c");
