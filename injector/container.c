@@ -776,6 +776,8 @@ static struct container *create_docker(struct container *c,
 {
 	struct docker_facts f = {0};
 
+	snprintf(f.owner, sizeof(f.owner), "%d %llu\n", getpid(),
+		 proc_start(getpid()));
 	c->docker = docker_ctr__create(opts, &f);
 	if (!c->docker) {
 		int err = errno;

@@ -444,7 +444,7 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 	const char *args[MAX_ARGS];
 	const char *state = o->state_dir ? o->state_dir : CONTAINER_STATE_DIR;
 	struct docker_ctr *d;
-	int n = 0, err = 0, nl = 0;
+	int n = 0, err = 0, nl = 0, fd;
 	char *end;
 
 	if (!o->rootfs) {
@@ -471,6 +471,15 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 			d->dir, strerror(errno));
 		goto cleanup;
 	}
+	snprintf(gate, sizeof(gate), "%s/owner", d->dir);
+	fd = open(gate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, f->owner, strlen(f->owner)) < 0) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		goto cleanup;
+	}
+	close(fd);
 	snprintf(gate, sizeof(gate), "%s/go", d->dir);
 	if (mkfifo(gate, 0600)) {
 		err = -errno;

@@ -29,6 +29,9 @@
 
 /* What struct container reports for a Docker container. */
 struct docker_facts {
+	/* in: the state dir's "owner" line ("pid starttime"), as runc
+	 * bundles have it: container__cleanup_stale() spares it */
+	char owner[64];
 	char id[65];                    /* docker's 64-hex id */
 	pid_t pid;                      /* host pid of the init */
 	char cgroup_path[PATH_MAX];     /* absolute, v2 */

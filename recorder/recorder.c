@@ -801,7 +801,6 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 	eo.docker_host = r->opts.docker_host;
 	eo.containerd_state = r->opts.containerd_state;
 	eo.podman_storage = r->opts.podman_storage;
-	eo.wait_ms = ENGINES_START_WAIT_MS;
 	eo.verbose = r->opts.verbose;
 	r->engines = engines__new(&eo);
 	if (!r->engines) {
@@ -919,7 +918,9 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		}
 	}
 
-	/* Filter first, then snapshot: no process falls in between. */
+	/* Filter first, then snapshot: no process falls in between. The
+	 * snapshot waits a little for the names of running containers. */
+	engines__set_wait(r->engines, ENGINES_START_WAIT_MS);
 	scan(r, r->start_ts);
 	proc_snapshot(r, r->start_ts);
 	r->started = true;

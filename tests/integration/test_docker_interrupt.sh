@@ -33,7 +33,7 @@ done
 sleep 5
 ids=$(sed -n 's/^cadet run: created [^ ]* (\([^,]*\),.*/\1/p' "$TEST_TMP/run.err")
 [ "$(docker ps -q --no-trunc | grep -c -F "$ids")" = 2 ]
-check "both containers running" $? "$(tail -3 "$TEST_TMP/run.err")"
+check "both containers running" $? "$(grep -v "^container:" "$TEST_TMP/run.err" | tail -8)"
 box=$(echo "$ids" | tail -1)
 running=1
 for p in $(pgrep -x sleep); do

@@ -3,15 +3,39 @@
 # runc: N execs of /bin/true are exactly N exec records of the container's
 # cgroup, M connects, K opens and B bytes sent at least, no events lost;
 # and the trace names it as the user did (--name) with its image, from
-# the Engine API (CONTAINER_UPDATE), for `cadet info` too.
+# the Engine API (CONTAINER_UPDATE), for `cadet info` too. Beside it, a
+# container of dockerd's own containerd, in namespace "default" with the
+# annotations Kubernetes' CRI plugin writes, already running at start:
+# the snapshot names it, with its pod and namespace, from its bundle.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/docker.sh"
 N=50 M=20 K=30 B=2000000
 trace="$TEST_TMP/exact.cadet"
+CID=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)
+
+ctr_rm() { # the containerd task and its overlay
+	[ -n "$DK_TMP" ] || return 0
+	ctr -a "$DK_TMP/exec/containerd/containerd.sock" -n default t kill -s KILL "$CID" >/dev/null 2>&1 || true
+	sleep 0.5
+	ctr -a "$DK_TMP/exec/containerd/containerd.sock" -n default t rm -f "$CID" >/dev/null 2>&1 || true
+	ctr -a "$DK_TMP/exec/containerd/containerd.sock" -n default c rm "$CID" >/dev/null 2>&1 || true
+	umount "$TEST_TMP/ctr/m" 2>/dev/null || true
+}
+trap 'ctr_rm; docker_cleanup; cleanup' EXIT
 
 docker_start
 docker_import cadet-exact-img
-recorder_start "$trace" --interval 200ms
+command -v ctr >/dev/null || skip "ctr not installed (package containerd)"
+mkdir -p "$TEST_TMP/ctr/u" "$TEST_TMP/ctr/w" "$TEST_TMP/ctr/m"
+mount -t overlay overlay -o "lowerdir=$(injector/mkrootfs.sh --print-path),upperdir=$TEST_TMP/ctr/u,workdir=$TEST_TMP/ctr/w" "$TEST_TMP/ctr/m"
+ctr -a "$DK_TMP/exec/containerd/containerd.sock" -n default run -d --rootfs \
+	--annotation io.kubernetes.cri.container-name=api \
+	--annotation io.kubernetes.cri.sandbox-name=api-7d9f \
+	--annotation io.kubernetes.cri.sandbox-namespace=prod \
+	"$TEST_TMP/ctr/m" "$CID" /bin/sleep 120 >/dev/null ||
+	fail "ctr run in dockerd's containerd failed"
+recorder_start "$trace" --interval 200ms \
+	--containerd-state "$DK_TMP/exec/containerd/daemon"
 docker run --name dkexact --network none cadet-exact-img /bin/sh -c "
 	sleep 0.5
 	for i in \$(seq $N); do /bin/true; done
@@ -28,6 +52,7 @@ id=$(docker inspect -f '{{.Id}}' dkexact)
 sleep 1.5 # one more metrics interval after the workload
 recorder_stop
 docker rm dkexact >/dev/null
+ctr_rm
 
 "$CADET" check "$trace" || fail "cadet check reports problems"
 "$CADET" info "$trace" >"$TEST_TMP/info.txt"
@@ -55,4 +80,14 @@ print(cg)
 PY
 python3 "$(dirname "$0")/exact_check.py" "$TEST_TMP/dump.jsonl" "$(cat "$TEST_TMP/cg")" $N $M $K $B ||
 	fail "counts differ"
+python3 - "$TEST_TMP/dump.jsonl" "$CID" <<'PY' || fail "containerd container not named"
+import json, sys
+path, cid = sys.argv[1:3]
+snap = [json.loads(l) for l in open(path)]
+snap = [r for r in snap if r["type"] == "container" and r["id"] == cid]
+assert snap, "no snapshot record of the containerd container"
+r = snap[0]
+print(f"containerd {cid[:12]}: runtime {r['runtime']}, name {r['name']}, pod {r['pod']}, namespace {r['pod_namespace']}")
+assert (r["runtime"], r["name"], r["pod"], r["pod_namespace"]) == ("containerd", "api", "api-7d9f", "prod")
+PY
 echo "PASS docker_record_exact"
