@@ -9,7 +9,7 @@
 # the snapshot names it, with its pod and namespace, from its bundle.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/docker.sh"
-N=50 M=20 K=30 B=2000000
+. "$(dirname "$0")/exact_workload.sh"
 trace="$TEST_TMP/exact.cadet"
 CID=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)
 
@@ -36,18 +36,7 @@ ctr -a "$DK_TMP/exec/containerd/containerd.sock" -n default run -d --rootfs \
 	fail "ctr run in dockerd's containerd failed"
 recorder_start "$trace" --interval 200ms \
 	--containerd-state "$DK_TMP/exec/containerd/daemon"
-docker run --name dkexact --network none cadet-exact-img /bin/sh -c "
-	sleep 0.5
-	for i in \$(seq $N); do /bin/true; done
-	echo probe > /tmp/exact-probe.txt
-	for i in \$(seq $K); do read line < /tmp/exact-probe.txt; done
-	nc -lk 127.0.0.1 7001 >/dev/null &
-	nc -l 127.0.0.1 7002 >/dev/null &
-	sleep 0.3
-	for i in \$(seq $M); do nc -z 127.0.0.1 7001; done
-	head -c $B /dev/zero | nc -N 127.0.0.1 7002
-	sleep 1.5
-" >/dev/null
+docker run --name dkexact --network none cadet-exact-img /bin/sh -c "$EXACT_SCRIPT" >/dev/null
 id=$(docker inspect -f '{{.Id}}' dkexact)
 sleep 1.5 # one more metrics interval after the workload
 recorder_stop
