@@ -3,32 +3,28 @@
  * Scenario containers on Docker through the docker CLI (see
  * launcher_docker.h). The CLI rather than the Engine API: `docker import`
  * and `docker exec` with its output are one command each, and the CLI
- * already honours DOCKER_HOST and the user's docker config.
+ * already honours DOCKER_HOST and the user's docker config. Running the
+ * CLI is docker_cli.c's, images and leftovers docker_images.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "injector/docker_cli.h"
+#include "injector/docker_images.h"
 #include "injector/launcher_docker.h"
 #include "recorder/containers.h"
 
-#define DOCKER_TIMEOUT_MS 120000
 #define GATE_DIR "/.cadet"
 #define MAX_ARGS 160
-
-extern char **environ;
 
 struct docker_ctr {
 	char id[65];
@@ -43,346 +39,6 @@ struct docker_ctr {
 	int verbose;
 	int destroyed;
 };
-
-/* ---- processes ---- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int spawn_fds(const char *const *argv, int in_fd, int out_fd,
-		     int err_fd, pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	int err;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (in_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	if (out_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	if (err_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	err = posix_spawnp(pid, argv[0], &fa, NULL, (char *const *)argv,
-			   environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (err)
-		fprintf(stderr, "docker launcher: cannot run %s: %s\n", argv[0],
-			strerror(err));
-	return -err;
-}
-
-/* Exit status of @pid; SIGKILL after @timeout_ms (0: none). */
-static int wait_exit(pid_t pid, uint64_t timeout_ms)
-{
-	int status, fd = timeout_ms ? pidfd_open(pid, 0) : -1;
-
-	if (fd >= 0) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-
-		if (poll(&p, 1, (int)timeout_ms) == 0)
-			kill(pid, SIGKILL);
-		close(fd);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
-}
-
-static void print_args(const char *const *argv)
-{
-	fprintf(stderr, "docker launcher:");
-	for (; *argv; argv++)
-		fprintf(stderr, " %s", *argv);
-	fputc('\n', stderr);
-}
-
-/*
- * Run docker with @argv (argv[0] "docker"); its stdout into @out (NUL
- * ended, cut to @out_sz), its stderr shown on failure. Returns the exit
- * status, or -errno.
- */
-static int docker_run(const char *const *argv, char *out, size_t out_sz,
-		      int verbose)
-{
-	int po[2], pe[2], err;
-	char errbuf[2048];
-	size_t n = 0, ne = 0;
-	pid_t pid;
-
-	if (verbose)
-		print_args(argv);
-	if (pipe2(po, O_CLOEXEC))
-		return -errno;
-	if (pipe2(pe, O_CLOEXEC)) {
-		close(po[0]);
-		close(po[1]);
-		return -errno;
-	}
-	err = spawn_fds(argv, -1, po[1], pe[1], &pid);
-	close(po[1]);
-	close(pe[1]);
-	if (!err) {
-		struct pollfd p[2] = {{.fd = po[0], .events = POLLIN},
-				      {.fd = pe[0], .events = POLLIN}};
-		uint64_t until = now_ms() + DOCKER_TIMEOUT_MS;
-
-		while ((p[0].fd >= 0 || p[1].fd >= 0) && now_ms() < until) {
-			char tmp[4096];
-			ssize_t r;
-
-			if (poll(p, 2, 1000) < 0 && errno != EINTR)
-				break;
-			for (int i = 0; i < 2; i++) {
-				if (p[i].fd < 0 || !p[i].revents)
-					continue;
-				r = read(p[i].fd, tmp, sizeof(tmp));
-				if (r <= 0) {
-					p[i].fd = -1;
-					continue;
-				}
-				if (i == 0 && out && n + 1 < out_sz) {
-					size_t k = (size_t)r < out_sz - 1 - n
-							   ? (size_t)r
-							   : out_sz - 1 - n;
-					memcpy(out + n, tmp, k);
-					n += k;
-				} else if (i == 1 && ne + 1 < sizeof(errbuf)) {
-					size_t k = (size_t)r < sizeof(errbuf) - 1 - ne
-							   ? (size_t)r
-							   : sizeof(errbuf) - 1 - ne;
-					memcpy(errbuf + ne, tmp, k);
-					ne += k;
-				}
-			}
-		}
-		err = wait_exit(pid, 1);
-	}
-	close(po[0]);
-	close(pe[0]);
-	if (out && out_sz)
-		out[n] = '\0';
-	errbuf[ne] = '\0';
-	if (err > 0 && ne)
-		fprintf(stderr, "docker launcher: %s %s: %s", argv[0], argv[1],
-			errbuf);
-	return err;
-}
-
-/* ---- images: one import per rootfs, shared by the run's containers ---- */
-
-struct image {
-	char rootfs[PATH_MAX];
-	char tag[128];
-	unsigned int refs;
-};
-
-static pthread_mutex_t images_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct image images[8];
-
-/* `tar -C @rootfs -c . | docker import - @tag`. */
-static int import_rootfs(const char *rootfs, const char *tag, int verbose)
-{
-	const char *tar[] = {"tar", "-C", rootfs, "-c", ".", NULL};
-	char change[64];
-	const char *imp[] = {"docker", "import", "--change", change, "-",
-			     tag, NULL};
-	int p[2], err, st;
-	pid_t tp, ip;
-
-	snprintf(change, sizeof(change), "LABEL cadet.owner=%d", getpid());
-	if (verbose)
-		fprintf(stderr, "docker launcher: tar -C %s -c . | docker import - %s\n",
-			rootfs, tag);
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	err = spawn_fds(tar, -1, p[1], -1, &tp);
-	if (err) {
-		close(p[0]);
-		close(p[1]);
-		return err;
-	}
-	close(p[1]);
-	{
-		int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-		err = spawn_fds(imp, p[0], devnull, -1, &ip);
-		if (devnull >= 0)
-			close(devnull);
-	}
-	close(p[0]);
-	st = wait_exit(tp, DOCKER_TIMEOUT_MS);
-	if (err)
-		return err;
-	err = wait_exit(ip, DOCKER_TIMEOUT_MS);
-	if (err || st) {
-		fprintf(stderr,
-			"docker launcher: cannot import %s as image %s (tar exit %d, docker exit %d); is dockerd running (DOCKER_HOST)?\n",
-			rootfs, tag, st, err);
-		return -EIO;
-	}
-	return 0;
-}
-
-static int image_get(const char *rootfs, char *tag, size_t tag_sz,
-		     int verbose)
-{
-	struct image *free_slot = NULL;
-	int err = 0;
-
-	pthread_mutex_lock(&images_lock);
-	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
-		if (images[i].refs && !strcmp(images[i].rootfs, rootfs)) {
-			images[i].refs++;
-			snprintf(tag, tag_sz, "%s", images[i].tag);
-			goto unlock;
-		}
-		if (!images[i].refs && !free_slot)
-			free_slot = &images[i];
-	}
-	if (!free_slot) {
-		err = -ENOSPC;
-		goto unlock;
-	}
-	{
-		const char *base = strrchr(rootfs, '/');
-
-		snprintf(free_slot->tag, sizeof(free_slot->tag),
-			 "cadet-%s-%d:run", base && base[1] ? base + 1 : "rootfs",
-			 getpid());
-	}
-	err = import_rootfs(rootfs, free_slot->tag, verbose);
-	if (!err) {
-		snprintf(free_slot->rootfs, sizeof(free_slot->rootfs), "%s",
-			 rootfs);
-		free_slot->refs = 1;
-		snprintf(tag, tag_sz, "%s", free_slot->tag);
-	}
-unlock:
-	pthread_mutex_unlock(&images_lock);
-	return err;
-}
-
-static void image_put(const char *tag, int verbose)
-{
-	pthread_mutex_lock(&images_lock);
-	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
-		const char *rmi[] = {"docker", "rmi", "-f", tag, NULL};
-
-		if (!images[i].refs || strcmp(images[i].tag, tag))
-			continue;
-		if (--images[i].refs == 0)
-			docker_run(rmi, NULL, 0, verbose);
-		break;
-	}
-	pthread_mutex_unlock(&images_lock);
-}
-
-/* ---- what crashed runs left ---- */
-
-static int rm_entry(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
-{
-	return remove(path) && errno != ENOENT ? -errno : 0;
-}
-
-/* The state dir of container @name ("" or a path: nothing). */
-static void remove_state_dir(const char *name)
-{
-	char dir[PATH_MAX];
-
-	if (!*name || strchr(name, '/') || name[0] == '.')
-		return;
-	snprintf(dir, sizeof(dir), CONTAINER_STATE_DIR "/%s", name);
-	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A "cadet.owner" pid that is gone, or is no cadet any more. */
-static int owner_gone(const char *owner)
-{
-	char path[64], comm[32] = "";
-	int pid = atoi(owner);
-	FILE *f;
-
-	if (pid <= 0)
-		return 0;
-	if (pid == getpid())
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 1;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = '\0';
-	fclose(f);
-	return strncmp(comm, "cadet", 5) != 0;
-}
-
-/*
- * Remove the containers, then the images, whose cadet.owner label names
- * a run that is gone (killed by a third signal or SIGKILL). Once per
- * process, before its first container.
- */
-static void cleanup_stale(int verbose)
-{
-	static const char *const kinds[][2] = {
-		{"ps", "{{.ID}} {{.Names}} {{.Label \"cadet.owner\"}}"},
-		{"images", "{{.ID}} {{.Repository}}:{{.Tag}}"},
-	};
-	static int done;
-	char out[8192], *line, *save;
-
-	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
-		return;
-	for (size_t k = 0; k < 2; k++) {
-		const char *ls[] = {"docker", kinds[k][0], "-a", "--filter",
-				    "label=cadet.owner", "--format",
-				    kinds[k][1], NULL};
-
-		if (docker_run(ls, out, sizeof(out), verbose))
-			return;
-		for (line = strtok_r(out, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char *arg = strchr(line, ' '), lab[32] = "", *sp;
-			const char *insp[] = {"docker", "inspect", "-f",
-					      "{{index .Config.Labels \"cadet.owner\"}}",
-					      line, NULL};
-
-			if (!arg)
-				continue;
-			*arg++ = '\0';
-			sp = strchr(arg, ' ');
-			if (sp)
-				*sp++ = '\0';
-			if (k == 0)
-				snprintf(lab, sizeof(lab), "%s", sp ? sp : "");
-			else if (docker_run(insp, lab, sizeof(lab), verbose))
-				continue;
-			if (!owner_gone(lab))
-				continue;
-			fprintf(stderr,
-				"docker launcher: removing %s %s of a run that is gone (pid %d)\n",
-				k ? "image" : "container", k ? arg : line,
-				atoi(lab));
-			{
-				const char *rm[] = {"docker", k ? "rmi" : "rm",
-						    "-f", line, NULL};
-
-				docker_run(rm, NULL, 0, verbose);
-			}
-			if (k == 0)
-				remove_state_dir(arg);
-		}
-	}
-}
 
 /* ---- the container ---- */
 
@@ -456,10 +112,10 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 	if (!d)
 		return NULL;
 	d->verbose = o->verbose;
-	cleanup_stale(d->verbose);
+	docker_cleanup_stale(d->verbose);
 	snprintf(d->name, sizeof(d->name), "%s%s-%d-%lx",
 		 o->id_prefix ? o->id_prefix : CONTAINER_ID_PREFIX,
-		 o->name ? o->name : "c", getpid(), (long)now_ms() & 0xffffff);
+		 o->name ? o->name : "c", getpid(), (long)docker_cli_now_ms() & 0xffffff);
 	if (mkdir(state, 0700) && errno != EEXIST) {
 		err = -errno;
 		goto cleanup;
@@ -486,7 +142,7 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 		goto cleanup;
 	}
 	snprintf(f->output, sizeof(f->output), "%s/output.log", d->dir);
-	err = image_get(o->rootfs, d->image, sizeof(d->image), d->verbose);
+	err = docker_image_get(o->rootfs, d->image, sizeof(d->image), d->verbose);
 	if (err)
 		goto cleanup;
 
@@ -570,7 +226,7 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 	}
 	if (err)
 		goto cleanup;
-	err = docker_run(args, out, sizeof(out), d->verbose);
+	err = docker_cli_run(args, out, sizeof(out), d->verbose);
 	if (err) {
 		fprintf(stderr, "docker launcher: docker create %s failed\n",
 			d->name);
@@ -586,7 +242,7 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 	{
 		const char *start[] = {"docker", "start", d->id, NULL};
 
-		err = docker_run(start, NULL, 0, d->verbose);
+		err = docker_cli_run(start, NULL, 0, d->verbose);
 		if (err) {
 			err = err > 0 ? -EIO : err;
 			goto cleanup;
@@ -596,7 +252,7 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 		const char *insp[] = {"docker", "inspect", "-f",
 				      "{{.State.Pid}}", d->id, NULL};
 
-		err = docker_run(insp, out, sizeof(out), d->verbose);
+		err = docker_cli_run(insp, out, sizeof(out), d->verbose);
 	}
 	d->pid = (pid_t)strtol(out, &end, 10);
 	if (err || d->pid <= 0) {
@@ -726,7 +382,7 @@ int docker_ctr__exec(struct docker_ctr *d, const char *const *argv,
 	if (err)
 		return err;
 	if (d->verbose)
-		print_args(args);
+		docker_cli_print(args);
 
 	err_fd = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (o->out && !o->detach) {
@@ -738,18 +394,18 @@ int docker_ctr__exec(struct docker_ctr *d, const char *const *argv,
 	} else {
 		out_fd = err_fd;
 	}
-	err = spawn_fds(args, -1, out_fd, err_fd, &pid);
+	err = docker_cli_spawn(args, -1, out_fd, err_fd, &pid);
 	if (pfd[1] >= 0)
 		close(pfd[1]);
 	if (err)
 		goto cleanup;
 
 	if (o->detach) {
-		uint64_t until = now_ms() + DOCKER_TIMEOUT_MS;
+		uint64_t until = docker_cli_now_ms() + DOCKER_TIMEOUT_MS;
 		pid_t *bg;
 
 		while (!(xpid = read_exec_pid(d, pidfile))) {
-			if (waitpid(pid, NULL, WNOHANG) == pid || now_ms() > until) {
+			if (waitpid(pid, NULL, WNOHANG) == pid || docker_cli_now_ms() > until) {
 				fprintf(stderr,
 					"docker launcher: exec %s in %s did not start\n",
 					argv[0], d->name);
@@ -770,21 +426,21 @@ int docker_ctr__exec(struct docker_ctr *d, const char *const *argv,
 		goto cleanup;
 	}
 	if (o->timeout_ms)
-		deadline = now_ms() + o->timeout_ms;
+		deadline = docker_cli_now_ms() + o->timeout_ms;
 	if (pfd[0] >= 0) {
 		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
 		FILE *m = open_memstream(&buf, &len);
 
 		for (;;) {
 			char tmp[4096];
-			uint64_t now = now_ms();
+			uint64_t now = docker_cli_now_ms();
 			ssize_t r;
 			int pr;
 
 			pr = poll(&p, 1,
 				  !deadline ? 1000
 				  : now < deadline ? (int)(deadline - now) : 0);
-			if (pr == 0 && deadline && now_ms() >= deadline) {
+			if (pr == 0 && deadline && docker_cli_now_ms() >= deadline) {
 				/* the CLI forwards no SIGKILL: the process */
 				xpid = read_exec_pid(d, pidfile);
 				if (xpid > 0)
@@ -823,7 +479,7 @@ int docker_ctr__exec(struct docker_ctr *d, const char *const *argv,
 	}
 	if (o->pid)
 		*o->pid = read_exec_pid(d, pidfile);
-	err = wait_exit(pid, 0);
+	err = docker_cli_wait(pid, 0);
 cleanup:
 	if (pfd[0] >= 0)
 		close(pfd[0]);
@@ -841,7 +497,7 @@ int docker_ctr__kill(struct docker_ctr *d, int sig)
 	if (d->destroyed)
 		return -EINVAL;
 	snprintf(s, sizeof(s), "%d", sig);
-	return docker_run(args, NULL, 0, d->verbose) ? -EIO : 0;
+	return docker_cli_run(args, NULL, 0, d->verbose) ? -EIO : 0;
 }
 
 int docker_ctr__running(struct docker_ctr *d)
@@ -850,7 +506,7 @@ int docker_ctr__running(struct docker_ctr *d)
 			      d->id, NULL};
 	char out[32];
 
-	if (d->destroyed || docker_run(args, out, sizeof(out), 0))
+	if (d->destroyed || docker_cli_run(args, out, sizeof(out), 0))
 		return 0;
 	return !strncmp(out, "true", 4);
 }
@@ -864,16 +520,16 @@ int docker_ctr__destroy(struct docker_ctr *d)
 		return 0;
 	/* By name: a container whose `docker run` failed half-way too. */
 	if (d->image[0]) {
-		err = docker_run(rm, NULL, 0, d->verbose);
+		err = docker_cli_run(rm, NULL, 0, d->verbose);
 		if (err > 0 && !d->id[0])
 			err = 0; /* never created */
-		image_put(d->image, d->verbose);
+		docker_image_put(d->image, d->verbose);
 	}
 	for (size_t i = 0; i < d->bg_cnt; i++)
-		wait_exit(d->bg[i], 5000);
+		docker_cli_wait(d->bg[i], 5000);
 	d->bg_cnt = 0;
 	if (d->dir[0])
-		nftw(d->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		docker_state_dir_remove(d->dir);
 	d->destroyed = 1;
 	return err > 0 ? -EIO : err;
 }
