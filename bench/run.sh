@@ -1,11 +1,13 @@
 #!/bin/bash
-# Overhead benchmark of cadet (`make bench`): recorder cost per syscall,
-# nginx under wrk with and without the recorder, recorder CPU/RSS and
-# drops at fixed event rates, trace size per record, replay speed per
-# detector and binary size. Runs interleaved A/B rounds in one go and
-# writes reports/bench/bench.json and reports/bench/bench.md.
+# Overhead benchmark of cadet (`make bench`): recorder cost per syscall
+# side by side with an empty BPF program and a bpftrace count, each probe
+# family alone; nginx under wrk with and without the recorder, and the
+# in-kernel ns per request of cadet's probes and of the bpftrace count;
+# recorder CPU/RSS and drops at fixed event rates, trace size per record,
+# replay speed per detector and binary size. Runs interleaved rounds in
+# one go and writes reports/bench/bench.json and reports/bench/bench.md.
 #
-#   bench/run.sh                    all parts, about 8 minutes
+#   bench/run.sh                    all parts, about 15 minutes
 #   PAIRS=5 WRK_SECONDS=20 bench/run.sh
 #   ONLY=syscall,replay bench/run.sh  (parts: syscall nginx rate replay)
 #
@@ -17,9 +19,10 @@ cd "$(dirname "$0")/.."
 CADET=$(readlink -f "${CADET:-build/cadet}")
 LOOP=$(readlink -f "${LOOP:-build/bench/syscall_loop}")
 OUT=${OUT:-reports/bench}
-PAIRS=${PAIRS:-3}
-WRK_SECONDS=${WRK_SECONDS:-10}
-LOOP_CALLS=${LOOP_CALLS:-1000000}
+PAIRS=${PAIRS:-5}
+WRK_SECONDS=${WRK_SECONDS:-8}
+LOOP_CALLS=${LOOP_CALLS:-500000}
+SYSCALL_MODES=${SYSCALL_MODES:-none empty bpftrace process syscall file net mem cpu security default seq}
 RATE_SECONDS=${RATE_SECONDS:-4}
 RATES=${RATES:-10000 100000 1000000 1500000 2000000 100000000}
 SYNTH_RECORDS=${SYNTH_RECORDS:-10000000}
@@ -31,13 +34,17 @@ ONLY=${ONLY:-syscall,nginx,rate,replay}
 
 TMP=$(mktemp -d /tmp/cadet-bench.XXXXXX)
 CG=/sys/fs/cgroup/unified/cadet-bench-$$
-CTR=cadet-bench-$$
+# Not "cadet-": cadet run removes stale containers of that prefix.
+CTR=bench-nginx-$$
 RESULTS=$TMP/results.jsonl
 REC_PID=
 CTR_UP=
 
+STATS_SYSCTL=
+
 cleanup() {
 	[ -n "$REC_PID" ] && kill -9 "$REC_PID" 2>/dev/null || true
+	[ -n "$STATS_SYSCTL" ] && sysctl -q kernel.bpf_stats_enabled="$STATS_SYSCTL"
 	if [ -n "$CTR_UP" ]; then
 		runc kill "$CTR" KILL 2>/dev/null || true
 		runc delete --force "$CTR" 2>/dev/null || true
@@ -67,19 +74,27 @@ for a in sys.argv[1:]:
 print(json.dumps(d))' "$@" >>"$RESULTS"
 }
 
-# rec_start MODE TRACE [ARGS...]: MODE none|default|seq.
+# rec_start MODE TRACE [ARGS...]: MODE none|default|seq|kdefault (with
+# --bpf-stats)|kbpftrace (the bpftrace count of cgroup $BPFTRACE_CG).
 rec_start() {
-	local mode=$1 trace=$2 i
+	local mode=$1 trace=$2 i ready='recording to'
 	shift 2
 	REC_PID=
 	[ "$mode" = none ] && return 0
 	local extra=()
 	[ "$mode" = seq ] && extra=(--syscall-seq)
-	"$CADET" record -o "$trace" --interval 500ms "${extra[@]}" "$@" \
-		>"$TMP/rec.log" 2>&1 &
+	[ "$mode" = kdefault ] && extra=(--bpf-stats)
+	if [ "$mode" = kbpftrace ]; then
+		ready=Attaching
+		bpftrace -e "tracepoint:raw_syscalls:sys_enter /cgroup == cgroupid(\"$BPFTRACE_CG\")/ { @[args->id] = count(); }" \
+			>"$TMP/rec.log" 2>&1 &
+	else
+		"$CADET" record -o "$trace" --interval 500ms "${extra[@]}" "$@" \
+			>"$TMP/rec.log" 2>&1 &
+	fi
 	REC_PID=$!
 	for ((i = 0; i < 300; i++)); do
-		grep -q 'recording to' "$TMP/rec.log" && return 0
+		grep -q "$ready" "$TMP/rec.log" && return 0
 		kill -0 "$REC_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -89,11 +104,28 @@ rec_start() {
 }
 
 rec_stop() {
+	local i
 	[ -n "$REC_PID" ] || return 0
-	kill -INT "$REC_PID"
+	# bpftrace may inherit an ignored SIGINT, and miss a signal that
+	# comes while it attaches; cadet finishes on either.
+	kill -TERM "$REC_PID"
+	for ((i = 0; i < 20; i++)); do
+		sleep 0.5
+		kill -TERM "$REC_PID" 2>/dev/null || break
+	done
 	wait "$REC_PID" || { tail -5 "$TMP/rec.log" >&2; exit 1; }
 	REC_PID=
 }
+
+# BPF program ids loaded now, one per line.
+prog_ids() { bpftool prog show -j | python3 -c 'import json,sys
+for p in json.load(sys.stdin): print(p["id"])'; }
+
+# prog_run IDS...: "RUN_NS RUN_CNT" summed over these programs.
+prog_run() { bpftool prog show -j | python3 -c 'import json,sys
+ids = set(map(int, sys.argv[1:]))
+ps = [p for p in json.load(sys.stdin) if p["id"] in ids]
+print(sum(p.get("run_time_ns", 0) for p in ps), sum(p.get("run_cnt", 0) for p in ps))' "$@"; }
 
 # cpu_ticks PID: utime + stime in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -114,24 +146,13 @@ machine() {
 		version="$("$CADET" --version 2>&1 | head -1)"
 }
 
-# Part 1: ns per getppid call in a watched cgroup, none/default/seq.
+# Part 1: CPU ns per getppid call in a watched cgroup, every way of
+# watching it side by side (bench/syscall_cost.sh, PAIRS rounds).
 part_syscall() {
-	local p mode out t
-	mkdir -p "$CG"
-	for ((p = 1; p <= PAIRS; p++)); do
-		for mode in none default seq; do
-			t=$TMP/sys-$mode-$p.cadet
-			rec_start "$mode" "$t" --cgroup "$CG"
-			out=$("$LOOP" -c "$CG" -n "$LOOP_CALLS" -k 3)
-			rec_stop
-			log "syscall $mode pair $p: $out"
-			set -- $out
-			emit part=syscall mode="$mode" pair="$p" \
-				"${3}" "${4}" "${5}" \
-				lost="$([ "$mode" = none ] && echo 0 || lost "$t")"
-			rm -f "$t"
-		done
-	done
+	CADET=$CADET LOOP=$LOOP ROUNDS=$PAIRS CALLS=$LOOP_CALLS \
+		MODES=$SYSCALL_MODES OUT=$TMP/syscall.jsonl \
+		bench/syscall_cost.sh >"$TMP/syscall.md"
+	sed 's/^{/{"part": "syscall", /' "$TMP/syscall.jsonl" >>"$RESULTS"
 }
 
 ctr_nginx() {
@@ -172,7 +193,7 @@ PY
 
 # Part 2: nginx in a runc container under wrk, none/default/seq.
 part_nginx() {
-	local p mode t pid i c0 c1 out rps p99 rss
+	local p mode t pid i c0 c1 out rps p99 rss reqs
 	ctr_nginx
 	pid=$(runc state "$CTR" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 	if [ "$pid" = 0 ] || ! nsenter --net=/proc/$pid/ns/net ip link set lo up; then
@@ -187,15 +208,43 @@ part_nginx() {
 	done
 	# Warm-up, not counted.
 	nsenter --net=/proc/$pid/ns/net wrk -t1 -c16 -d2s http://127.0.0.1:80/ >/dev/null
+	# The kernel-side cost per request: BPF run-time statistics on for
+	# kdefault (cadet --bpf-stats) and kbpftrace (sysctl, restored after).
+	BPFTRACE_CG=$(awk -F:: '/^0::/ { print $2 }' /proc/$pid/cgroup)
+	BPFTRACE_CG=$(findmnt -n -o TARGET -t cgroup2 | head -1)$BPFTRACE_CG
 	for ((p = 1; p <= PAIRS; p++)); do
-		for mode in none default seq; do
+		for mode in none default seq kdefault kbpftrace; do
 			t=$TMP/nginx-$mode-$p.cadet
+			local before ids k0 k1
+			before=$(prog_ids)
+			if [ "$mode" = kbpftrace ]; then
+				STATS_SYSCTL=$(sysctl -n kernel.bpf_stats_enabled)
+				sysctl -q kernel.bpf_stats_enabled=1
+			fi
 			rec_start "$mode" "$t"
+			ids=$(comm -13 <(sort <<<"$before") <(prog_ids | sort))
+			k0=$(prog_run $ids)
 			[ -n "$REC_PID" ] && c0=$(cpu_ticks "$REC_PID")
 			out=$(nsenter --net=/proc/$pid/ns/net wrk -t1 -c16 \
 				-d"${WRK_SECONDS}s" --latency http://127.0.0.1:80/)
+			k1=$(prog_run $ids)
 			rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 			p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+			reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
+			if [ "$mode" = kdefault ] || [ "$mode" = kbpftrace ]; then
+				rec_stop
+				if [ -n "$STATS_SYSCTL" ]; then
+					sysctl -q kernel.bpf_stats_enabled="$STATS_SYSCTL"
+					STATS_SYSCTL=
+				fi
+				set -- $k0 $k1
+				emit part=nginx_kernel mode="$mode" pair="$p" \
+					rps="$rps" requests="$reqs" run_ns=$(($3 - $1)) \
+					run_cnt=$(($4 - $2)) progs="$(wc -w <<<"$ids")"
+				log "nginx $mode pair $p: $rps req/s, $(($3 - $1)) ns in $(($4 - $2)) BPF runs for $reqs requests"
+				rm -f "$t"
+				continue
+			fi
 			if [ -n "$REC_PID" ]; then
 				c1=$(cpu_ticks "$REC_PID")
 				rss=$(hwm_kb "$REC_PID")

@@ -13,6 +13,14 @@ SEEDS = {"throughput_loss_pct": 2.0, "cpu_pct": 5.0, "rss_mb": 120.0,
 MODES = ["none", "default", "seq"]
 MODE_NAME = {"none": "no recorder", "default": "default probes",
              "seq": "default + --syscall-seq"}
+SYSCALL_NAME = {"none": "no recorder",
+                "empty": "empty tp_btf sys_enter program (floor)",
+                "bpftrace": "bpftrace count per cgroup",
+                "default": "cadet, default probes",
+                "seq": "cadet, default + --syscall-seq",
+                "stats": "cadet, default + --bpf-stats",
+                "cgstorage": "cadet, default, cgroup filter in cgroup "
+                             "local storage"}
 
 
 def ms(text):
@@ -56,18 +64,41 @@ def main():
     res = {"machine": machine, "seconds": done["seconds"], "seeds": SEEDS}
 
     # 1. ns per syscall, deltas paired with the baseline of the same round.
+    # CPU time of the loop's thread (BPF programs included), not wall time.
     sysr = by.get("syscall", [])
     if sysr:
-        base = {r["pair"]: r["ns_per_call"] for r in sysr
-                if r["mode"] == "none"}
+        base = {r["round"]: r["ns"] for r in sysr if r["mode"] == "none"}
+        wbase = {r["round"]: r["wall"] for r in sysr if r["mode"] == "none"}
         res["syscall"] = {}
-        for m in MODES:
-            rows = [r for r in sysr if r["mode"] == m]
-            res["syscall"][m] = {
-                "ns_per_call": spread([r["ns_per_call"] for r in rows]),
-                "added_ns": spread([r["ns_per_call"] - base[r["pair"]]
-                                    for r in rows if r["pair"] in base]),
-                "lost": sum(r.get("lost", 0) for r in rows),
+        for r in sysr:
+            if r["mode"] in res["syscall"]:
+                continue
+            rows = [x for x in sysr if x["mode"] == r["mode"]]
+            res["syscall"][r["mode"]] = {
+                "cpu_ns_per_call": spread([x["ns"] for x in rows]),
+                "added_ns": spread([x["ns"] - base[x["round"]]
+                                    for x in rows if x["round"] in base]),
+                "added_wall_ns": spread([x["wall"] - wbase[x["round"]]
+                                         for x in rows
+                                         if x["round"] in wbase]),
+                "load": spread([x.get("load") for x in rows]),
+                "lost": sum(x.get("lost", 0) for x in rows),
+            }
+
+    # 2b. BPF run time per nginx request, cadet and the bpftrace count.
+    kr = by.get("nginx_kernel", [])
+    if kr:
+        res["nginx_kernel"] = {}
+        for m in ("kdefault", "kbpftrace"):
+            rows = [r for r in kr if r["mode"] == m and r["requests"]]
+            res["nginx_kernel"][m] = {
+                "ns_per_request": spread([r["run_ns"] / r["requests"]
+                                          for r in rows]),
+                "runs_per_request": spread([r["run_cnt"] / r["requests"]
+                                            for r in rows]),
+                "ns_per_run": spread([r["run_ns"] / r["run_cnt"]
+                                      for r in rows if r["run_cnt"]]),
+                "rps": spread([r["rps"] for r in rows]),
             }
 
     # 2. nginx under wrk: ratios against the baseline of the same round.
@@ -158,17 +189,33 @@ def markdown(res):
     if s:
         out += ["## 1. Cost per syscall", "",
                 "getppid(2) tight loop (bench/syscall_loop.c, median of 3 "
-                "rounds per run) inside a cgroup passed to `cadet record "
-                "--cgroup`. Added ns are paired with the no-recorder run "
-                "of the same round.", "",
-                "| recorder | ns/call | added ns/call | lost events |",
-                "|---|---|---|---|"]
-        for k in MODES:
-            d = s[k]
-            out.append("| %s | %s | %s | %s |" % (
-                MODE_NAME[k], fmt(d["ns_per_call"]),
+                "timing rounds per run) inside a cgroup watched by each "
+                "mode in turn (bench/syscall_cost.sh), rounds interleaved. "
+                "The figure is the loop thread's CPU time per call (user + "
+                "kernel, BPF programs included), which other work on the "
+                "host does not inflate the way it does wall time; added "
+                "ns are paired with the no-recorder run of the same round. "
+                "A family name means `cadet record --probes FAMILY`.", "",
+                "| watcher | CPU ns/call | added CPU ns/call | added wall "
+                "ns/call | load | lost events |",
+                "|---|---|---|---|---|---|"]
+        for k, d in s.items():
+            out.append("| %s | %s | %s | %s | %s | %s |" % (
+                SYSCALL_NAME.get(k, "cadet, --probes " + k),
+                fmt(d["cpu_ns_per_call"]),
                 "-" if k == "none" else fmt(d["added_ns"]),
-                "-" if k == "none" else d["lost"]))
+                "-" if k == "none" else fmt(d["added_wall_ns"]),
+                fmt(d["load"], 1), "-" if k == "none" else d["lost"]))
+        out.append("")
+        med = lambda k: s[k]["added_ns"]["median"] if k in s else None
+        if med("default") is not None and med("bpftrace") and med("empty"):
+            out.append("Default probes: %.2f x the bpftrace count's added "
+                       "ns (target <= 0.5), %.2f x the empty program's "
+                       "(target <= 2)." % (med("default") / med("bpftrace"),
+                                           med("default") / med("empty")))
+        if med("seq") is not None and med("bpftrace"):
+            out.append("--syscall-seq: %.2f x the bpftrace count's "
+                       "(target <= 1)." % (med("seq") / med("bpftrace")))
         out.append("")
 
     n = res.get("nginx")
@@ -192,10 +239,32 @@ def markdown(res):
                 fmt(d.get("recorder_hwm_mb")), d.get("lost", "-")))
         out.append("")
 
+    k = res.get("nginx_kernel")
+    if k:
+        out += ["### In-kernel time per nginx request", "",
+                "BPF run-time statistics over the same wrk run: cadet "
+                "with `--bpf-stats` (every program it loads, every "
+                "container it records) and the bpftrace count of the "
+                "nginx cgroup with `kernel.bpf_stats_enabled=1`; "
+                "`bpftool prog show` run_time_ns/run_cnt of the watcher's "
+                "programs before and after, divided by wrk's requests. "
+                "Each run also pays the statistics' own clock reads.", "",
+                "| watcher | BPF ns/request | BPF runs/request | ns/run "
+                "| req/s |", "|---|---|---|---|---|"]
+        for m, name in (("kdefault", "cadet, default probes"),
+                        ("kbpftrace", "bpftrace count")):
+            d = k.get(m)
+            if d:
+                out.append("| %s | %s | %s | %s | %s |" % (
+                    name, fmt(d["ns_per_request"], 0),
+                    fmt(d["runs_per_request"], 1), fmt(d["ns_per_run"], 0),
+                    fmt(d["rps"], 0)))
+        out.append("")
+
     r = res.get("rate")
     if r:
         out += ["## 3. Recorder CPU and memory at fixed event rates", "",
-                "`cadet record --syscall-seq --cgroup CG` (default 16 MiB "
+                "`cadet record --syscall-seq --cgroup CG` (default 4 MiB "
                 "ring buffer, all probe families) while "
                 "`syscall_loop -r RATE` paces getppid calls in CG: one "
                 "event per call. CPU is % of one CPU, from /proc/PID/stat "
@@ -307,13 +376,12 @@ def seeds(res):
             "- Throughput: the cost is in the kernel, on nginx's own "
             "syscalls, not in the recorder process (%.1f %% CPU). Every "
             "syscall of a watched cgroup pays about %.0f ns for the default "
-            "probes (raw_syscalls histogram, file, net, mem, cpu, security "
-            "tracepoints) and %.0f ns with --syscall-seq (one ring-buffer "
-            "record per syscall). With wrk and nginx saturating both CPUs "
-            "every such ns is lost throughput, and the 2 %% claim "
-            "does not hold here. Fewer families (`--probes process,net`) "
-            "should cost less (not measured here); the spread between rounds (see the ratio column) is as large as "
-            "some of the effect on this 2-CPU VM." % (
+            "probes (CPU time) and %.0f ns with --syscall-seq (records "
+            "batched per CPU). With wrk and nginx saturating both CPUs "
+            "every such ns is lost throughput. Part 1 gives each "
+            "family's share; the spread between rounds (see the ratio "
+            "column) is as large as some of the effect on this 2-CPU "
+            "VM." % (
                 n["default"]["recorder_cpu_pct"]["median"],
                 s["default"]["added_ns"]["median"],
                 s["seq"]["added_ns"]["median"]))

@@ -11,13 +11,12 @@
 # Modes: none; empty (an empty tp_btf sys_enter program, bench/empty.bpf.c:
 # the floor of this kernel); bpftrace (a one-line count of syscalls per
 # cgroup); default (cadet record, all families); seq (default +
-# --syscall-seq); stats (default with BPF run-time statistics on, as
-# cadet record runs by default); one mode per probe family (process,
-# syscall, file, net, mem, cpu, security: `--probes X` alone).
+# --syscall-seq); stats (default with --bpf-stats: the statistics' own
+# cost); cgstorage (default with the cgroup filter in cgroup local
+# storage, CADET_CG_STORAGE=1); one mode per probe family
+# (process, syscall, file, net, mem, cpu, security: `--probes X` alone).
 # base, base-seq: default and seq with another cadet binary, $CADET_BASE
 # (before/after comparisons in the same interleaved run).
-# cadet runs with CADET_BPF_STATS=0 except in mode "stats" so that every
-# mode pays the same kernel bookkeeping (none).
 #
 # Output: one line per measurement on stderr, then a table on stdout;
 # JSON lines in $OUT (default /tmp/syscall_cost.jsonl).
@@ -29,7 +28,7 @@ BUILD=${BUILD:-build}
 LOOP=$(readlink -f "${LOOP:-$BUILD/bench/syscall_loop}")
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-2000000}
-MODES=${MODES:-none empty bpftrace default seq stats process syscall file net mem cpu security}
+MODES=${MODES:-none empty bpftrace default seq stats cgstorage process syscall file net mem cpu security}
 OUT=${OUT:-/tmp/syscall_cost.jsonl}
 
 [ "$(id -u)" = 0 ] || { echo "syscall_cost: needs root" >&2; exit 2; }
@@ -83,11 +82,12 @@ start() {
 		PID=$!
 		wait_for "$log" Attaching ;;
 	*)
-		local args=(--cgroup "$CG") env=CADET_BPF_STATS=0 bin=$CADET
+		local args=(--cgroup "$CG") env=CADET_BENCH=1 bin=$CADET
 		case $mode in
 		default) ;;
 		seq) args+=(--syscall-seq) ;;
-		stats) env=CADET_BPF_STATS=1 ;;
+		stats) args+=(--bpf-stats) ;;
+		cgstorage) env=CADET_CG_STORAGE=1 ;;
 		base) bin=$CADET_BASE ;;
 		base-seq) bin=$CADET_BASE args+=(--syscall-seq) ;;
 		*) args+=(--probes "$mode") ;;
@@ -101,7 +101,15 @@ start() {
 
 stop() {
 	[ -n "$PID" ] || return 0
-	kill -INT "$PID"
+	# Started in the background, bpftrace may inherit an ignored SIGINT.
+	# It may also miss a signal that comes while it attaches: repeat.
+	if [ "$mode" = bpftrace ]; then
+		while kill -TERM "$PID" 2>/dev/null; do
+			sleep 0.5
+		done
+	else
+		kill -INT "$PID"
+	fi
 	wait "$PID" || true
 	PID=
 }
@@ -117,8 +125,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			lost=$("$CADET" info "$TMP/t.cadet" | awk '/^lost events:/ { print $3 }')
 		rm -f "$TMP/t.cadet"
 		echo "round $r $mode: $out lost=$lost" >&2
-		ns=$(sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p' <<<"$out")
-		echo "{\"round\": $r, \"mode\": \"$mode\", \"ns\": $ns, \"lost\": ${lost:-0}}" >>"$OUT"
+		ns=$(sed -n 's/.* ns_per_call=\([0-9.]*\).*/\1/p' <<<"$out")
+		cpu=$(sed -n 's/.*cpu_ns_per_call=\([0-9.]*\).*/\1/p' <<<"$out")
+		echo "{\"round\": $r, \"mode\": \"$mode\", \"wall\": $ns, \"ns\": $cpu, \"lost\": ${lost:-0}, \"load\": $(cut -d' ' -f1 /proc/loadavg)}" >>"$OUT"
 	done
 done
 
@@ -130,13 +139,21 @@ modes = []
 for r in rows:
     if r["mode"] not in modes:
         modes.append(r["mode"])
-print("| mode | ns/call | added ns/call | rounds | lost |")
-print("|---|---|---|---|---|")
+wbase = {r["round"]: r["wall"] for r in rows if r["mode"] == "none"}
+load = [r["load"] for r in rows]
+print("CPU ns per getppid call (thread CPU time), added: minus the no-recorder")
+print("run of the same round; median (min..max) over rounds; load average")
+print("%.1f..%.1f during the run." % (min(load), max(load)))
+print()
+print("| mode | CPU ns/call | added CPU ns/call | added wall ns/call | rounds | lost |")
+print("|---|---|---|---|---|---|")
+fmt = lambda v: "%.1f (%.1f..%.1f)" % (statistics.median(v), min(v), max(v))
 for m in modes:
     rs = [r for r in rows if r["mode"] == m]
     ns = [r["ns"] for r in rs]
     add = [r["ns"] - base[r["round"]] for r in rs if r["round"] in base]
-    fmt = lambda v: "%.1f (%.1f..%.1f)" % (statistics.median(v), min(v), max(v))
-    print("| %s | %s | %s | %d | %d |" % (m, fmt(ns),
-          fmt(add) if m != "none" else "-", len(rs), sum(r["lost"] for r in rs)))
+    wadd = [r["wall"] - wbase[r["round"]] for r in rs if r["round"] in wbase]
+    print("| %s | %s | %s | %s | %d | %d |" % (m, fmt(ns),
+          fmt(add) if m != "none" else "-", fmt(wadd) if m != "none" else "-",
+          len(rs), sum(r["lost"] for r in rs)))
 EOF

@@ -28,12 +28,17 @@
 
 #define MAX_ROUNDS 64
 
-static unsigned long long now_ns(void)
+static unsigned long long clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static unsigned long long now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static int join_cgroup(const char *dir)
@@ -59,23 +64,32 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Tight loop: median ns per call over @rounds rounds of @calls calls. */
+/*
+ * Tight loop: median ns per call over @rounds rounds of @calls calls, in
+ * wall time and in this thread's CPU time (user + kernel, BPF programs
+ * included): CPU time does not count the time other work on a busy
+ * machine keeps the loop waiting.
+ */
 static void run_tight(long calls, int rounds)
 {
-	double ns[MAX_ROUNDS];
+	double ns[MAX_ROUNDS], cpu[MAX_ROUNDS];
 	int r;
 
 	for (r = 0; r < rounds; r++) {
 		unsigned long long t0 = now_ns();
+		unsigned long long c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		long i;
 
 		for (i = 0; i < calls; i++)
 			syscall(SYS_getppid);
+		cpu[r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0) / calls;
 		ns[r] = (double)(now_ns() - t0) / calls;
 	}
 	qsort(ns, rounds, sizeof(ns[0]), cmp_double);
-	printf("calls=%ld rounds=%d ns_per_call=%.1f min=%.1f max=%.1f\n",
-	       calls, rounds, ns[rounds / 2], ns[0], ns[rounds - 1]);
+	qsort(cpu, rounds, sizeof(cpu[0]), cmp_double);
+	printf("calls=%ld rounds=%d ns_per_call=%.1f min=%.1f max=%.1f cpu_ns_per_call=%.1f cpu_min=%.1f\n",
+	       calls, rounds, ns[rounds / 2], ns[0], ns[rounds - 1],
+	       cpu[rounds / 2], cpu[0]);
 }
 
 /*

@@ -12,8 +12,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 static __always_inline int cgroup_event(struct cgroup *cgrp, __u32 mkdir)
 {
 	struct ev_cgroup *e;
-	__u64 id, v;
+	struct cg_ent v;
 	long err;
+	__u64 id;
 
 	/* Only the v2 (default) hierarchy: its root has hierarchy id 0. */
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
@@ -25,7 +26,9 @@ static __always_inline int cgroup_event(struct cgroup *cgrp, __u32 mkdir)
 	 * can tell what the cgroup is.
 	 */
 	if (mkdir && !filter_all) {
-		v = id | CG_PENDING;
+		v.id = id;
+		v.slot = CG_NO_SLOT;
+		v.flags = CG_F_PENDING;
 		/*
 		 * Full map: this cgroup's events would be filtered out until
 		 * the recorder adds it; count that instead of hiding it.
@@ -34,6 +37,9 @@ static __always_inline int cgroup_event(struct cgroup *cgrp, __u32 mkdir)
 					  BPF_NOEXIST);
 		if (err && err != -EEXIST)
 			count_drop();
+		else if (cg_storage_on)
+			bpf_cgrp_storage_get(&cg_storage, cgrp, &v,
+					     BPF_LOCAL_STORAGE_GET_F_CREATE);
 	}
 	e = rb_reserve(sizeof(*e));
 	if (!e)

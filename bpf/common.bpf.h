@@ -18,18 +18,6 @@
 #include "events.h"
 
 #define MAX_CONTAINER_CGROUPS 4096
-/*
- * Value bit of container_cgroups for a cgroup made during the recording
- * and not yet classified: its events flow, and the recorder holds them
- * back until container discovery says whether it is a container.
- */
-#define CG_PENDING (1ull << 63)
-/*
- * Value bit: --syscall-seq does not stream this cgroup's syscalls
- * (--seq-exclude; its histogram is still counted).
- */
-#define CG_NO_SEQ (1ull << 62)
-#define CG_FLAGS (CG_PENDING | CG_NO_SEQ)
 #define MAX_PENDING 10240
 
 /* errno values are macros, not in vmlinux.h. */
@@ -40,7 +28,10 @@
 /* Set by the recorder before load. */
 const volatile bool filter_all = false;	/* --all: every cgroup */
 const volatile __u32 self_tgid = 0;	/* never record the recorder */
+const volatile __u64 self_cgroup = 0;	/* its cgroup; 0: unknown */
 const volatile __u64 wakeup_bytes = 1 << 20;
+/* cg_storage caches container_cgroups (opt-in, see recorder/probes.c). */
+const volatile bool cg_storage_on = false;
 
 /* All events; size set by the recorder. */
 struct {
@@ -49,17 +40,39 @@ struct {
 } events SEC(".maps");
 
 /*
- * cgroup id -> the cgroup id records carry (its own id; CG_PENDING set
- * while unclassified). Filled by the recorder from the container table
- * and by cgroup_mkdir below.
+ * cgroup id -> struct cg_ent of each recorded cgroup: the truth, filled
+ * by the recorder from the container table and by cgroup_mkdir below.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_CONTAINER_CGROUPS);
 	__type(key, __u64);
-	__type(value, __u64);
+	__type(value, struct cg_ent);
 } container_cgroups SEC(".maps");
 
+/*
+ * The same per cgroup, found from the cgroup without hashing; id 0 says
+ * "not recorded", so that unrecorded cgroups cost one lookup too. Only a
+ * cache of container_cgroups: a miss (or a busy storage, which the
+ * kernel reports as a miss) falls back to the hash. The recorder writes
+ * both, and removes a cgroup by storing id 0, never by deleting.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cg_ent);
+} cg_storage SEC(".maps");
+
+/* Counters and syscall histogram of the cgroups that have a slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CG_SLOTS);
+	__type(key, __u32);
+	__type(value, struct cg_row);
+} cg_rows SEC(".maps");
+
+/* Counters of recorded cgroups without a slot (--all, not yet known). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, MAX_CONTAINER_CGROUPS);
@@ -75,54 +88,86 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/* Per-CPU counters may be updated by a program that preempted another. */
+#define CNT_ADD(p, v) __sync_fetch_and_add((p), (v))
+
 static __always_inline void count_drop(void)
 {
 	__u32 zero = 0;
 	__u64 *d = bpf_map_lookup_elem(&drops, &zero);
 
 	if (d)
-		*d += 1;
+		CNT_ADD(d, 1);
+}
+
+/* The entry of cgroup @id from the hash; false when it is not recorded. */
+static __always_inline bool cg_ent_by_id(__u64 id, struct cg_ent *out)
+{
+	struct cg_ent *v = bpf_map_lookup_elem(&container_cgroups, &id);
+
+	if (v) {
+		*out = *v;
+		return true;
+	}
+	out->id = filter_all ? id : 0;
+	out->slot = CG_NO_SLOT;
+	out->flags = 0;
+	return out->id != 0;
 }
 
 /*
- * The container_cgroups value of cgroup @cg with its flags, 0 when it is
- * not recorded; with --all an unknown cgroup is its own record id.
+ * A cg_storage miss: the hash answers, and the answer is cached. Rare
+ * (a cgroup's first event, a busy storage), so not inlined: over a
+ * hundred programs would each carry a copy.
  */
-static __always_inline __u64 cg_value(__u64 cg)
+static __noinline bool cg_ent_miss(struct cgroup *cgrp, struct cg_ent *out)
 {
-	__u64 *c = bpf_map_lookup_elem(&container_cgroups, &cg);
+	bool rec = cg_ent_by_id(cgrp->kn->id, out);
 
-	if (c)
-		return *c;
-	return filter_all ? cg : 0;
+	/* An entry the recorder wrote meanwhile stays. */
+	if (cg_storage_on)
+		bpf_cgrp_storage_get(&cg_storage, cgrp, out,
+				     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return rec;
 }
 
-/* Container cgroup id of cgroup @cg, 0 when it is not recorded. */
-static __always_inline __u64 cg_lookup(__u64 cg)
+/* The entry of @cgrp (a trusted pointer); false when it is not recorded. */
+static __always_inline bool cg_ent_of(struct cgroup *cgrp, struct cg_ent *out)
 {
-	return cg_value(cg) & ~CG_FLAGS;
+	struct cg_ent *v;
+
+	if (!cg_storage_on)
+		return cg_ent_by_id(cgrp->kn->id, out);
+	v = bpf_cgrp_storage_get(&cg_storage, cgrp, 0, 0);
+	if (v) {
+		*out = *v;
+		return out->id != 0;
+	}
+	return cg_ent_miss(cgrp, out);
 }
 
 /*
- * The filter every program runs first, one map lookup: the current
- * task's container_cgroups value (record id and CG_* flags), 0 when the
- * event must be ignored.
+ * The filter every program runs first: the current task's entry, false
+ * when the event must be ignored (not recorded, or the recorder itself).
  */
-static __always_inline __u64 current_cg_value(void)
+static __always_inline bool current_ent(struct cg_ent *out)
 {
-	__u64 v = cg_value(bpf_get_current_cgroup_id());
+	struct task_struct *t = bpf_get_current_task_btf();
 
-	if (!v)
-		return 0;
-	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
-		return 0;
-	return v;
+	if (!cg_ent_of(t->cgroups->dfl_cgrp, out))
+		return false;
+	if ((!self_cgroup || out->id == self_cgroup) &&
+	    (bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return false;
+	return true;
 }
 
-/* The container cgroup id of the current task, 0: ignore the event. */
+/* The record id of the current task's cgroup, 0: ignore the event. */
 static __always_inline __u64 current_cg(void)
 {
-	return current_cg_value() & ~CG_FLAGS;
+	struct cg_ent e;
+
+	return current_ent(&e) ? e.id : 0;
 }
 
 static __always_inline __u64 task_cgroup_id(struct task_struct *t)
@@ -189,7 +234,7 @@ static __always_inline void rb_output(void *e, __u64 size)
 
 static const struct cg_counters zero_counters;
 
-static __always_inline struct cg_counters *counters_get(__u64 cg)
+static __always_inline struct cg_counters *counters_by_id(__u64 cg)
 {
 	struct cg_counters *c = bpf_map_lookup_elem(&counters, &cg);
 
@@ -202,6 +247,18 @@ static __always_inline struct cg_counters *counters_get(__u64 cg)
 	if (!c)
 		count_drop();
 	return c;
+}
+
+/* The counters of a recorded cgroup: its slot's row, else the hash. */
+static __always_inline struct cg_counters *counters_of(const struct cg_ent *e)
+{
+	__u32 slot = e->slot;
+	struct cg_row *row;
+
+	if (slot >= CG_SLOTS)
+		return counters_by_id(e->id);
+	row = bpf_map_lookup_elem(&cg_rows, &slot);
+	return row ? &row->c : NULL;
 }
 
 /* Per-tid syscall arguments saved at sys_enter for sys_exit. */

@@ -19,19 +19,20 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next, unsigned int prev_state)
 {
-	__u64 cg = current_cg(), now, *last;
 	struct cg_counters *c;
+	__u64 now, *last;
 	__u32 zero = 0;
+	struct cg_ent e;
 
 	last = bpf_map_lookup_elem(&switch_ts, &zero);
 	if (!last)
 		return 0;
 	now = bpf_ktime_get_ns();
-	if (cg && *last) {
-		c = counters_get(cg);
+	if (*last && current_ent(&e)) {
+		c = counters_of(&e);
 		if (c) {
-			c->cpu_ns += now - *last;
-			c->ctx_switches++;
+			CNT_ADD(&c->cpu_ns, now - *last);
+			CNT_ADD(&c->ctx_switches, 1);
 		}
 	}
 	*last = now;

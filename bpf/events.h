@@ -37,6 +37,7 @@ enum ev_type {
 	EV_OOM_KILL = 28,
 	EV_SECURITY = 29,
 	EV_CGROUP = 100,	/* cgroup v2 mkdir/rmdir: rescan containers */
+	EV_SYSCALL_BATCH = 101,	/* up to EV_SEQ_BATCH syscalls of one CPU */
 };
 
 struct ev_hdr {
@@ -86,6 +87,33 @@ struct ev_syscall {
 	__s32 nr;
 	__s32 pad;
 	__s64 ret;
+};
+
+/*
+ * --syscall-seq sends syscalls in batches, one ring buffer record per
+ * EV_SEQ_BATCH syscalls of a CPU (the recorder unpacks each into the
+ * EV_SYSCALL record it stands for); size and type are the batch's.
+ */
+#define EV_SEQ_BATCH 64
+
+struct ev_seq_rec {
+	__u64 ts;
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 tid;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+	char comm[EV_COMM_LEN];
+};
+
+struct ev_seq_batch {
+	__u32 size;		/* bytes used: header + n records */
+	__u16 type;		/* EV_SYSCALL_BATCH */
+	__u16 cpu;
+	__u32 n;
+	__u32 pad;
+	struct ev_seq_rec r[EV_SEQ_BATCH];
 };
 
 struct ev_open {
@@ -216,7 +244,35 @@ struct cg_counters {
 	__u64 oom_kills;
 };
 
-/* Key of the per-CPU syscall histogram. */
+/*
+ * What the probes know of a recorded cgroup (container_cgroups and
+ * cg_storage values). Written by the recorder and by cgroup_mkdir.
+ */
+#define CG_SLOTS 256		/* cgroups with a row in cg_rows */
+#define CG_NO_SLOT 0xffffffffu	/* counted in the per-cgroup hashes */
+#define CG_HIST_NR 512		/* syscall numbers a row counts */
+
+enum cg_ent_flags {
+	CG_F_PENDING = 1,	/* made while recording, not classified yet */
+	CG_F_NO_SEQ = 2,	/* --syscall-seq leaves its syscalls out */
+};
+
+struct cg_ent {
+	__u64 id;		/* the cgroup id records carry; 0: not recorded */
+	__u32 slot;		/* row in cg_rows or CG_NO_SLOT */
+	__u32 flags;		/* enum cg_ent_flags */
+};
+
+/*
+ * A slot's row (per-CPU array): running totals; the histogram counts
+ * modulo 2^32, userspace takes differences per interval.
+ */
+struct cg_row {
+	struct cg_counters c;
+	__u32 hist[CG_HIST_NR];
+};
+
+/* Key of the per-CPU syscall histogram of cgroups without a slot. */
 struct hist_key {
 	__u64 cgroup_id;
 	__u32 nr;

@@ -45,7 +45,8 @@ enum kind {
 	K_MKNODAT,
 };
 
-static __always_inline int open_exit(struct sys_exit_ctx *ctx, __u64 cg,
+static __always_inline int open_exit(struct sys_exit_ctx *ctx,
+				     const struct cg_ent *ce,
 				     struct pending_args *p)
 {
 	__u32 zero = 0, size;
@@ -53,9 +54,9 @@ static __always_inline int open_exit(struct sys_exit_ctx *ctx, __u64 cg,
 	const void *path;
 	struct ev_open *e;
 
-	c = counters_get(cg);
+	c = counters_of(ce);
 	if (c)
-		c->opens++;
+		CNT_ADD(&c->opens, 1);
 	e = bpf_map_lookup_elem(&heap, &zero);
 	if (!e)
 		return 0;
@@ -95,7 +96,7 @@ static __always_inline int open_exit(struct sys_exit_ctx *ctx, __u64 cg,
 	size = offsetof(struct ev_open, path) + e->path_len;
 	if (size > sizeof(*e))
 		size = sizeof(*e);
-	fill_hdr(&e->h, EV_OPEN, size, cg);
+	fill_hdr(&e->h, EV_OPEN, size, ce->id);
 	rb_output(e, size);
 	return 0;
 }
@@ -219,15 +220,15 @@ static __always_inline int fop_exit(struct sys_exit_ctx *ctx, __u64 cg,
 static __always_inline int file_exit(struct sys_exit_ctx *ctx)
 {
 	struct pending_args p;
-	__u64 cg = current_cg();
+	struct cg_ent ce;
 
-	if (!cg)
+	if (!current_ent(&ce))
 		return 0;
 	if (pending_take(&file_args, ctx->nr, &p))
 		return 0;
 	if (p.kind <= K_CREAT)
-		return open_exit(ctx, cg, &p);
-	return fop_exit(ctx, cg, &p);
+		return open_exit(ctx, &ce, &p);
+	return fop_exit(ctx, ce.id, &p);
 }
 
 #define FILE_SYSCALL(sc, kind, nargs)                               \
@@ -272,18 +273,18 @@ FILE_SYSCALL(mknodat, K_MKNODAT, 4)
 
 static __always_inline int io_count(long ret, bool write)
 {
-	__u64 cg = current_cg();
 	struct cg_counters *c;
+	struct cg_ent e;
 
-	if (!cg || ret <= 0)
+	if (ret <= 0 || !current_ent(&e))
 		return 0;
-	c = counters_get(cg);
+	c = counters_of(&e);
 	if (!c)
 		return 0;
 	if (write)
-		c->write_bytes += ret;
+		CNT_ADD(&c->write_bytes, ret);
 	else
-		c->read_bytes += ret;
+		CNT_ADD(&c->read_bytes, ret);
 	return 0;
 }
 

@@ -73,30 +73,32 @@ SEC("tp_btf/page_fault_user")
 int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	__u64 cg = current_cg();
 	struct cg_counters *c;
+	struct cg_ent e;
 
-	if (!cg)
+	if (!current_ent(&e))
 		return 0;
-	c = counters_get(cg);
+	c = counters_of(&e);
 	if (c)
-		c->page_faults++;
+		CNT_ADD(&c->page_faults, 1);
 	return 0;
 }
 
 SEC("tp_btf/mark_victim")
 int BPF_PROG(mark_victim, struct task_struct *task, uid_t uid)
 {
-	__u64 cg = cg_lookup(task_cgroup_id(task));
 	struct cg_counters *c;
 	struct mm_struct *mm;
 	struct ev_oom *e;
+	struct cg_ent ce;
+	__u64 cg;
 
-	if (!cg)
+	if (!cg_ent_by_id(task_cgroup_id(task), &ce))
 		return 0;
-	c = counters_get(cg);
+	cg = ce.id;
+	c = counters_of(&ce);
 	if (c)
-		c->oom_kills++;
+		CNT_ADD(&c->oom_kills, 1);
 	e = rb_reserve(sizeof(*e));
 	if (!e)
 		return 0;

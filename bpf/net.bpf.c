@@ -111,23 +111,25 @@ static __always_inline void user_sockaddr(struct ev_sock *e, const void *uaddr)
 
 static __always_inline int net_exit(struct sys_exit_ctx *ctx)
 {
-	__u64 cg = current_cg();
 	struct pending_args p;
 	struct cg_counters *c;
 	struct ev_sock *e;
+	struct cg_ent ce;
 	struct sock *sk;
+	__u64 cg;
 	__u16 type;
 
-	if (!cg)
+	if (!current_ent(&ce))
 		return 0;
+	cg = ce.id;
 	if (pending_take(&net_args, ctx->nr, &p))
 		return 0;
 	switch (p.kind) {
 	case K_CONNECT:
 		type = EV_CONNECT;
-		c = counters_get(cg);
+		c = counters_of(&ce);
 		if (c)
-			c->connects++;
+			CNT_ADD(&c->connects, 1);
 		break;
 	case K_ACCEPT:
 		/* Nothing to say about a failed (often EAGAIN) accept. */
@@ -186,15 +188,15 @@ NET_SYSCALL(listen, K_LISTEN, 2)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
 {
-	__u64 cg = current_cg();
 	struct cg_counters *c;
+	struct cg_ent e;
 
-	if (!cg || ret <= 0)
+	if (ret <= 0 || !current_ent(&e))
 		return 0;
-	c = counters_get(cg);
+	c = counters_of(&e);
 	if (c) {
-		c->tx_bytes += ret;
-		c->tx_packets++;
+		CNT_ADD(&c->tx_bytes, ret);
+		CNT_ADD(&c->tx_packets, 1);
 	}
 	return 0;
 }
@@ -202,15 +204,15 @@ int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	__u64 cg = current_cg();
 	struct cg_counters *c;
+	struct cg_ent e;
 
-	if (!cg || ret <= 0 || (flags & MSG_PEEK_VAL))
+	if (ret <= 0 || (flags & MSG_PEEK_VAL) || !current_ent(&e))
 		return 0;
-	c = counters_get(cg);
+	c = counters_of(&e);
 	if (c) {
-		c->rx_bytes += ret;
-		c->rx_packets++;
+		CNT_ADD(&c->rx_bytes, ret);
+		CNT_ADD(&c->rx_packets, 1);
 	}
 	return 0;
 }
@@ -243,27 +245,27 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 	     const int newstate)
 {
-	__u64 cg = cg_lookup(sock_cgroup_id(sk));
+	struct cg_ent e;
 
-	if (!cg || newstate != TCP_CLOSE_VAL)
+	if (newstate != TCP_CLOSE_VAL || !cg_ent_by_id(sock_cgroup_id(sk), &e))
 		return 0;
-	return sock_event(sk, EV_SOCK_CLOSE, oldstate, cg);
+	return sock_event(sk, EV_SOCK_CLOSE, oldstate, e.id);
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit_skb, const struct sock *sk,
 	     const struct sk_buff *skb, int err)
 {
-	__u64 cg = cg_lookup(sock_cgroup_id(sk));
 	struct cg_counters *c;
+	struct cg_ent e;
 
-	if (!cg)
+	if (!cg_ent_by_id(sock_cgroup_id(sk), &e))
 		return 0;
-	c = counters_get(cg);
+	c = counters_of(&e);
 	if (c)
-		c->retransmits++;
+		CNT_ADD(&c->retransmits, 1);
 	return sock_event(sk, EV_TCP_RETRANSMIT,
-			  BPF_CORE_READ(sk, __sk_common.skc_state), cg);
+			  BPF_CORE_READ(sk, __sk_common.skc_state), e.id);
 }
 
 SEC("tp_btf/tcp_send_reset")
@@ -271,17 +273,14 @@ int BPF_PROG(tcp_send_reset, const struct sock *sk, const struct sk_buff *skb,
 	     const enum sk_rst_reason reason)
 {
 	struct cg_counters *c;
-	__u64 cg;
+	struct cg_ent e;
 
 	/* Resets to unknown connections have no socket and no owner. */
-	if (!sk)
+	if (!sk || !cg_ent_by_id(sock_cgroup_id(sk), &e))
 		return 0;
-	cg = cg_lookup(sock_cgroup_id(sk));
-	if (!cg)
-		return 0;
-	c = counters_get(cg);
+	c = counters_of(&e);
 	if (c)
-		c->resets++;
+		CNT_ADD(&c->resets, 1);
 	return sock_event(sk, EV_TCP_RESET,
-			  BPF_CORE_READ(sk, __sk_common.skc_state), cg);
+			  BPF_CORE_READ(sk, __sk_common.skc_state), e.id);
 }

@@ -19,19 +19,20 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
-	__u64 cg = current_cg();
 	__u32 zero = 0, fn_len, len, size;
 	unsigned long start, end;
 	struct cg_counters *c;
 	struct ev_exec *e;
-	__u64 ugid;
+	struct cg_ent ce;
+	__u64 ugid, cg;
 	long n;
 
-	if (!cg)
+	if (!current_ent(&ce))
 		return 0;
-	c = counters_get(cg);
+	cg = ce.id;
+	c = counters_of(&ce);
 	if (c)
-		c->execs++;
+		CNT_ADD(&c->execs, 1);
 	e = bpf_map_lookup_elem(&heap, &zero);
 	if (!e)
 		return 0;
@@ -70,18 +71,20 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid,
 SEC("tp_btf/task_newtask")
 int BPF_PROG(task_newtask, struct task_struct *task, __u64 clone_flags)
 {
-	__u64 cg = current_cg();
 	struct cg_counters *c;
 	struct ev_fork *e;
+	struct cg_ent ce;
 	__u32 thread;
+	__u64 cg;
 
-	if (!cg)
+	if (!current_ent(&ce))
 		return 0;
+	cg = ce.id;
 	thread = !!(clone_flags & CLONE_THREAD_FLAG);
 	if (!thread) {
-		c = counters_get(cg);
+		c = counters_of(&ce);
 		if (c)
-			c->forks++;
+			CNT_ADD(&c->forks, 1);
 	}
 	e = rb_reserve(sizeof(*e));
 	if (!e)

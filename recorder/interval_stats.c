@@ -23,15 +23,22 @@
 #define HIST_NR_MAX 1024
 #define NCOUNTERS (sizeof(struct cg_counters) / sizeof(__u64))
 
+/*
+ * A cgroup's totals are the sum of its slot's row (cg_rows) and of its
+ * entries in the hashes (counted there before it had a slot, or when it
+ * has none); the histogram counts modulo 2^32.
+ */
 struct cg_state {
 	uint64_t id;
 	bool tracked; /* added by the recorder */
 	bool removed; /* report once more, then forget */
 	bool seen; /* found in the counters this time */
 	char *dir;
+	struct cg_counters sum; /* totals read now */
 	struct cg_counters prev;
 	struct cg_counters delta;
-	uint64_t *hist_prev; /* HIST_NR_MAX running totals */
+	uint32_t *hist_sum; /* HIST_NR_MAX running totals read now */
+	uint32_t *hist_prev;
 	uint64_t *hist_delta;
 	uint64_t syscalls;
 	uint64_t rss_bytes;
@@ -44,6 +51,7 @@ struct metrics {
 	size_t ncg;
 	uint64_t *percpu; /* scratch: one value per CPU */
 	struct cg_counters *percpu_cnt;
+	struct cg_row *percpu_row;
 	uint64_t *drops_prev;
 	uint64_t lost_total;
 	uint64_t lost_interval;
@@ -105,6 +113,7 @@ static void cg_free(struct cg_state *c)
 	if (!c)
 		return;
 	free(c->dir);
+	free(c->hist_sum);
 	free(c->hist_prev);
 	free(c->hist_delta);
 	free(c);
@@ -120,10 +129,11 @@ static struct cg_state *cg_get(struct metrics *m, uint64_t id)
 	if (!c)
 		return NULL;
 	c->id = id;
-	c->hist_prev = calloc(HIST_NR_MAX, sizeof(uint64_t));
+	c->hist_sum = calloc(HIST_NR_MAX, sizeof(uint32_t));
+	c->hist_prev = calloc(HIST_NR_MAX, sizeof(uint32_t));
 	c->hist_delta = calloc(HIST_NR_MAX, sizeof(uint64_t));
 	v = realloc(m->cg, (m->ncg + 1) * sizeof(*v));
-	if (!c->hist_prev || !c->hist_delta || !v) {
+	if (!c->hist_sum || !c->hist_prev || !c->hist_delta || !v) {
 		if (v)
 			m->cg = v;
 		cg_free(c);
@@ -160,9 +170,11 @@ struct metrics *metrics__new(const struct metrics_opts *opts)
 	}
 	m->percpu = calloc(m->ncpus, sizeof(uint64_t));
 	m->percpu_cnt = calloc(m->ncpus, sizeof(struct cg_counters));
+	m->percpu_row = calloc(m->ncpus, sizeof(struct cg_row));
 	m->drops_prev = calloc(m->ncpus, sizeof(uint64_t));
 	m->b = cadet_recbuf__new();
-	if (!m->percpu || !m->percpu_cnt || !m->drops_prev || !m->b) {
+	if (!m->percpu || !m->percpu_cnt || !m->percpu_row || !m->drops_prev ||
+	    !m->b) {
 		metrics__free(m);
 		errno = ENOMEM;
 		return NULL;
@@ -179,6 +191,7 @@ void metrics__free(struct metrics *m)
 	free(m->cg);
 	free(m->percpu);
 	free(m->percpu_cnt);
+	free(m->percpu_row);
 	free(m->drops_prev);
 	free(m->progs);
 	free(m->progs_prev);
@@ -214,39 +227,42 @@ uint64_t metrics__lost_total(const struct metrics *m)
 	return m ? m->lost_total : 0;
 }
 
+static void add_counters(struct cg_counters *sum, const struct cg_counters *v)
+{
+	__u64 *s = (__u64 *)sum;
+	const __u64 *x = (const __u64 *)v;
+
+	for (size_t i = 0; i < NCOUNTERS; i++)
+		s[i] += x[i];
+}
+
+/* The cgroup of a hash key: known, or new with --all; else NULL. */
+static struct cg_state *cg_for_key(struct metrics *m, uint64_t id)
+{
+	struct cg_state *c = cg_find(m, id);
+
+	if (!c && m->opts.all)
+		c = cg_get(m, id);
+	return c;
+}
+
 static void read_counters(struct metrics *m)
 {
 	int fd = m->opts.counters_fd;
 	__u64 key, next, *prevp = NULL;
 
 	while (!bpf_map_get_next_key(fd, prevp, &next)) {
-		struct cg_counters sum = {};
 		struct cg_state *c;
 
 		key = next;
 		prevp = &key;
 		if (bpf_map_lookup_elem(fd, &key, m->percpu_cnt))
 			continue;
-		c = cg_find(m, key);
-		if (!c && !m->opts.all)
+		c = cg_for_key(m, key);
+		if (!c)
 			continue;
-		if (!c && !(c = cg_get(m, key)))
-			continue;
-		for (int cpu = 0; cpu < m->ncpus; cpu++) {
-			__u64 *s = (__u64 *)&sum;
-			__u64 *v = (__u64 *)&m->percpu_cnt[cpu];
-
-			for (size_t i = 0; i < NCOUNTERS; i++)
-				s[i] += v[i];
-		}
-		{
-			__u64 *s = (__u64 *)&sum, *p = (__u64 *)&c->prev;
-			__u64 *d = (__u64 *)&c->delta;
-
-			for (size_t i = 0; i < NCOUNTERS; i++)
-				d[i] = sub(s[i], p[i]);
-		}
-		c->prev = sum;
+		for (int cpu = 0; cpu < m->ncpus; cpu++)
+			add_counters(&c->sum, &m->percpu_cnt[cpu]);
 		c->seen = true;
 	}
 }
@@ -269,17 +285,56 @@ static void read_hist(struct metrics *m)
 			continue;
 		if (bpf_map_lookup_elem(fd, &key, m->percpu))
 			continue;
-		c = cg_find(m, key.cgroup_id);
-		if (!c && !m->opts.all)
-			continue;
-		if (!c && !(c = cg_get(m, key.cgroup_id)))
+		c = cg_for_key(m, key.cgroup_id);
+		if (!c)
 			continue;
 		for (int cpu = 0; cpu < m->ncpus; cpu++)
 			sum += m->percpu[cpu];
-		c->hist_delta[key.nr] = sub(sum, c->hist_prev[key.nr]);
-		c->hist_prev[key.nr] = sum;
-		c->syscalls += c->hist_delta[key.nr];
+		c->hist_sum[key.nr] += (uint32_t)sum;
 		c->seen = true;
+	}
+}
+
+/* The rows of the cgroups that have a slot: one lookup each. */
+static void read_rows(struct metrics *m)
+{
+	int fd = m->opts.rows_fd;
+
+	if (fd < 0 || !m->opts.probes)
+		return;
+	for (size_t i = 0; i < m->ncg; i++) {
+		struct cg_state *c = m->cg[i];
+		int slot = probes__cgroup_slot(m->opts.probes, c->id);
+		__u32 key = slot;
+
+		if (slot < 0 || bpf_map_lookup_elem(fd, &key, m->percpu_row))
+			continue;
+		for (int cpu = 0; cpu < m->ncpus; cpu++) {
+			const struct cg_row *row = &m->percpu_row[cpu];
+
+			add_counters(&c->sum, &row->c);
+			for (uint32_t nr = 0; nr < CG_HIST_NR; nr++)
+				c->hist_sum[nr] += row->hist[nr];
+		}
+		c->seen = true;
+	}
+}
+
+/* Totals read now -> deltas since the previous collection. */
+static void take_deltas(struct cg_state *c)
+{
+	__u64 *s = (__u64 *)&c->sum, *p = (__u64 *)&c->prev;
+	__u64 *d = (__u64 *)&c->delta;
+
+	if (!c->seen)
+		return;
+	for (size_t i = 0; i < NCOUNTERS; i++)
+		d[i] = sub(s[i], p[i]);
+	c->prev = c->sum;
+	for (uint32_t nr = 0; nr < HIST_NR_MAX; nr++) {
+		c->hist_delta[nr] = (uint32_t)(c->hist_sum[nr] - c->hist_prev[nr]);
+		c->hist_prev[nr] = c->hist_sum[nr];
+		c->syscalls += c->hist_delta[nr];
 	}
 }
 
@@ -446,6 +501,9 @@ static void forget(struct metrics *m, struct cg_state *c)
 		for (hk.nr = 0; hk.nr < HIST_NR_MAX; hk.nr++)
 			if (c->hist_prev[hk.nr])
 				bpf_map_delete_elem(m->opts.hist_fd, &hk);
+	/* Its last figures are out: the row may go to another cgroup. */
+	if (m->opts.probes)
+		probes__release_slot(m->opts.probes, c->id);
 	for (size_t i = 0; i < m->ncg; i++)
 		if (m->cg[i] != c)
 			m->cg[j++] = m->cg[i];
@@ -463,7 +521,9 @@ int metrics__collect(struct metrics *m, uint64_t now, metrics_emit_fn emit,
 	for (size_t i = 0; i < m->ncg; i++) {
 		struct cg_state *c = m->cg[i];
 
+		memset(&c->sum, 0, sizeof(c->sum));
 		memset(&c->delta, 0, sizeof(c->delta));
+		memset(c->hist_sum, 0, HIST_NR_MAX * sizeof(uint32_t));
 		memset(c->hist_delta, 0, HIST_NR_MAX * sizeof(uint64_t));
 		c->syscalls = 0;
 		c->rss_bytes = 0;
@@ -471,6 +531,9 @@ int metrics__collect(struct metrics *m, uint64_t now, metrics_emit_fn emit,
 	}
 	read_counters(m);
 	read_hist(m);
+	read_rows(m);
+	for (size_t i = 0; i < m->ncg; i++)
+		take_deltas(m->cg[i]);
 	read_rss(m);
 	m->last_ts = now;
 

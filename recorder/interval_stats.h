@@ -31,11 +31,12 @@ struct metrics_opts {
 	int counters_fd;                /* per-CPU cgroup -> cg_counters */
 	int drops_fd;                   /* per-CPU array of drop counts */
 	int hist_fd;                    /* per-CPU hist_key -> u64, or -1 */
+	int rows_fd;                    /* per-CPU slot -> cg_row, or -1 */
 	int mm_rss_fd;                  /* mm -> mm_rss, or -1 */
 	bool all;                       /* also cgroups not added: the host */
 	uint64_t start_ts;              /* trace clock: the first interval */
 	/* BPF_STATS records beside STATS, per program; NULL: none. */
-	const struct probes *probes;
+	struct probes *probes;
 };
 
 /* Called for each record made; a negative return stops the collection. */

@@ -29,17 +29,33 @@ struct probes_opts {
 	uint64_t probes;                /* enum cadet_probe mask */
 	bool filter_all;                /* every cgroup, the host included */
 	uint32_t self_tgid;             /* never recorded */
-	size_t ringbuf_bytes;           /* power of two, default 16 MiB */
+	size_t ringbuf_bytes;           /* power of two, default 4 MiB */
 	int verbose;
+	/*
+	 * Turn the kernel's BPF run-time statistics on while the probes
+	 * live (bpf_stats records); they cost every BPF program on the
+	 * host two clock reads per run. Off: the trace says so.
+	 */
+	bool bpf_stats;
+	/*
+	 * Never use cgroup local storage for the cgroup filter (it is only
+	 * used with CADET_CG_STORAGE=1 in the environment anyway).
+	 */
+	bool no_cg_storage;
 };
 
 enum probes_map {
+	/* Shared by every family (made by the cgroup watch object). */
 	PROBES_MAP_EVENTS,              /* ring buffer */
-	PROBES_MAP_CGROUPS,             /* u64 cgroup id -> u64 record id */
+	PROBES_MAP_CGROUPS,             /* u64 cgroup id -> struct cg_ent */
+	PROBES_MAP_CG_STORAGE,          /* cgroup fd -> struct cg_ent */
+	PROBES_MAP_ROWS,                /* per-CPU slot -> struct cg_row */
 	PROBES_MAP_COUNTERS,            /* per-CPU u64 -> struct cg_counters */
 	PROBES_MAP_DROPS,               /* per-CPU array[1] of u64 */
-	PROBES_MAP_SYSCALL_HIST,        /* per-CPU hist_key -> u64; or -1 */
-	PROBES_MAP_MM_RSS,              /* u64 mm -> struct mm_rss; or -1 */
+	PROBES_MAP_SHARED_CNT,
+	/* Of one family; -1 when it is not loaded. */
+	PROBES_MAP_SYSCALL_HIST = PROBES_MAP_SHARED_CNT, /* per-CPU hist_key -> u64 */
+	PROBES_MAP_MM_RSS,              /* u64 mm -> struct mm_rss */
 	PROBES_MAP_CNT
 };
 
@@ -61,9 +77,9 @@ int probes__map_fd(const struct probes *p, enum probes_map m);
 /* Number of programs attached. */
 size_t probes__prog_cnt(const struct probes *p);
 /*
- * BPF run-time statistics (enum cadet_bpf_stats_mode): turned on by
- * probes__new() for as long as the probes live, unless the environment
- * says CADET_BPF_STATS=0 (the bench compares probes without them).
+ * BPF run-time statistics (enum cadet_bpf_stats_mode): with
+ * opts.bpf_stats turned on by probes__new() for as long as the probes
+ * live; CADET_BPF_STATS_OFF without.
  */
 unsigned int probes__stats_mode(const struct probes *p);
 /*
@@ -78,6 +94,30 @@ size_t probes__prog_stats(const struct probes *p, struct probes_prog_stat *out,
  */
 int probes__add_cgroup(struct probes *p, uint64_t id, bool no_seq);
 int probes__del_cgroup(struct probes *p, uint64_t id);
+/*
+ * The row of cgroup @id in PROBES_MAP_ROWS, -1 when it has none (its
+ * counters are in the hashes). A deleted cgroup keeps its row, for a
+ * last reading, until probes__release_slot().
+ */
+int probes__cgroup_slot(const struct probes *p, uint64_t id);
+void probes__release_slot(struct probes *p, uint64_t id);
+/* True when the cgroup state lives in cgroup local storage. */
+bool probes__cg_storage(const struct probes *p);
+
+/*
+ * --syscall-seq: send every CPU's partial batch of syscalls to the ring
+ * buffer (call before reading it). Returns how many CPUs were busy
+ * filling theirs (try again at the next poll), or -errno.
+ */
+int probes__seq_flush(struct probes *p);
+/*
+ * For a ring buffer event that is a batch of syscalls: calls @fn with
+ * each syscall as the struct ev_syscall event it stands for and returns
+ * 1 (or @fn's first negative value); 0 for any other event.
+ */
+int probes_seq_unpack(const void *data, size_t size,
+		      int (*fn)(void *ctx, const void *ev, size_t size),
+		      void *ctx);
 
 /*
  * probes_check_env() - root, BTF and tracefs: prints what is missing and

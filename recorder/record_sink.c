@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "recorder/events.h"
+#include "recorder/probes.h"
 #include "recorder/redact.h"
 #include "lib/util/cmd_name.h"
 #include "recorder/recorder_int.h"
@@ -63,7 +64,7 @@ int recorder_emit_cb(const struct cadet_rec *rec, void *ctx)
 	return r->werr;
 }
 
-int recorder_on_event(void *ctx, void *data, size_t size)
+static int on_one_event(void *ctx, const void *data, size_t size)
 {
 	struct recorder *r = ctx;
 	const struct cadet_rec *rec;
@@ -90,6 +91,14 @@ int recorder_on_event(void *ctx, void *data, size_t size)
 	else
 		recorder_write_rec(r, rec);
 	return r->werr;
+}
+
+/* One ring-buffer sample: a batch of syscalls (--syscall-seq) or one event. */
+int recorder_on_event(void *ctx, void *data, size_t size)
+{
+	int n = probes_seq_unpack(data, size, on_one_event, ctx);
+
+	return n ? (n < 0 ? n : 0) : on_one_event(ctx, data, size);
 }
 
 void recorder_drain_queue(struct recorder *r)

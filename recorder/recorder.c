@@ -191,6 +191,7 @@ static int open_probes(struct recorder *r)
 	po.self_tgid = getpid();
 	po.ringbuf_bytes = r->opts.ringbuf_bytes;
 	po.verbose = r->opts.verbose;
+	po.bpf_stats = r->opts.bpf_stats;
 	r->probes = probes__new(&po);
 	if (!r->probes)
 		return neg_errno();
@@ -205,6 +206,7 @@ static int open_probes(struct recorder *r)
 	mo.counters_fd = probes__map_fd(r->probes, PROBES_MAP_COUNTERS);
 	mo.drops_fd = probes__map_fd(r->probes, PROBES_MAP_DROPS);
 	mo.hist_fd = probes__map_fd(r->probes, PROBES_MAP_SYSCALL_HIST);
+	mo.rows_fd = probes__map_fd(r->probes, PROBES_MAP_ROWS);
 	mo.mm_rss_fd = probes__map_fd(r->probes, PROBES_MAP_MM_RSS);
 	mo.probes = r->probes;
 	mo.all = r->opts.all;
@@ -377,6 +379,7 @@ int recorder__run(struct recorder *r)
 		if (r->werr)
 			break;
 		/* Events are sent without wakeups: read what is there. */
+		probes__seq_flush(r->probes);
 		ring_buffer__consume(r->rb);
 		recorder_drain_queue(r);
 		now = now_ns(CLOCK_MONOTONIC);
@@ -393,6 +396,10 @@ int recorder__run(struct recorder *r)
 			break;
 	}
 	/* The last partial interval, and whatever is still in flight. */
+	for (int i = 0; i < 100 && probes__seq_flush(r->probes) > 0; i++) {
+		ring_buffer__consume(r->rb);
+		usleep(1000);
+	}
 	ring_buffer__consume(r->rb);
 	recorder_drain_queue(r);
 	now = now_ns(CLOCK_MONOTONIC);

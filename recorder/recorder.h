@@ -34,7 +34,10 @@ struct recorder_opts {
 	const char *pcap_dir;           /* with CADET_PROBE_PCAP; default: beside output */
 	const char *cmdline;            /* stored in the header */
 	int verbose;
-	size_t ringbuf_bytes;           /* default 16 MiB */
+	size_t ringbuf_bytes;           /* default 4 MiB */
+	/* Kernel BPF run-time statistics on while recording (bpf_stats
+	 * records; cost every BPF program about 100 ns per run). */
+	int bpf_stats;
 	/* Only containers whose runtime id starts with this (NULL: all):
 	 * a scenario run records its own containers, not the host's others. */
 	const char *id_prefix;

@@ -64,7 +64,7 @@ static const char *mode_str(unsigned int mode)
 	case CADET_BPF_STATS_SYSCTL:
 		return "BPF run-time statistics already on (kernel.bpf_stats_enabled)";
 	case CADET_BPF_STATS_OFF:
-		return "BPF run-time statistics off on request (CADET_BPF_STATS=0)";
+		return "BPF run-time statistics off (cadet record --bpf-stats turns them on)";
 	default:
 		return "BPF run-time statistics unavailable in this kernel";
 	}
