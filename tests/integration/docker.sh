@@ -4,6 +4,7 @@
 # Sourced after lib.sh. Without dockerd the test is skipped (exit 77).
 DK_TMP=
 DOCKERD_PID=
+DK_NEW_CGROUPS= # the daemon's parent cgroups, when it made them
 
 docker_cleanup() {
 	local i
@@ -21,6 +22,8 @@ docker_cleanup() {
 	awk -v d="$DK_TMP/" 'index($2, d) == 1 { print $2 }' /proc/mounts |
 		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	rm -rf "$DK_TMP"
+	# Empty by now; a cgroup that still holds something stays.
+	for d in $DK_NEW_CGROUPS; do rmdir "$d" 2>/dev/null || true; done
 }
 trap 'docker_cleanup; cleanup' EXIT
 
@@ -35,6 +38,9 @@ docker_start() {
 	local i
 	command -v dockerd >/dev/null || skip "dockerd not installed (make deps installs docker.io)"
 	command -v docker >/dev/null || skip "docker CLI not installed (make deps installs docker.io)"
+	for d in $(awk '$3 ~ /^cgroup2?$/ { print $2 "/docker" }' /proc/mounts); do
+		[ -e "$d" ] || DK_NEW_CGROUPS+=" $d"
+	done
 	DK_TMP=$(mktemp -d /tmp/cadet-dockerd.XXXXXX)
 	export DOCKER_HOST="unix://$DK_TMP/docker.sock"
 	dockerd --data-root "$DK_TMP/data" --exec-root "$DK_TMP/exec" \

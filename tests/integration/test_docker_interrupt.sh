@@ -62,7 +62,11 @@ left=$(docker ps -aq; docker images -q
 	ls /run/cadet 2>/dev/null | grep -- "-$pid-" | sed 's/^/state dir /'
 	for id in $ids; do
 		grep -F "$id" /proc/mounts | sed 's/^/mount /'
-		[ -e "/sys/fs/cgroup/unified/docker/$id" ] && echo "cgroup of $id"
+		# cgroupfs driver on a hybrid or a v2-only host, systemd driver
+		for cg in /sys/fs/cgroup/unified/docker/$id /sys/fs/cgroup/docker/$id \
+			/sys/fs/cgroup/system.slice/docker-$id.scope; do
+			[ -e "$cg" ] && echo "cgroup $cg"
+		done
 	done
 	for p in $wrk_pids; do kill -0 "$p" 2>/dev/null && echo "wrk $p"; done)
 [ -z "$left" ]
