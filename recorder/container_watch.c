@@ -228,8 +228,7 @@ void recorder_on_update(const struct container_info *c, void *ctx)
 	container_rec(r, c, CADET_REC_CONTAINER_UPDATE);
 	if (r->opts.verbose)
 		fprintf(stderr, "%s: = %s %s (%s)\n", cadet_cmd_name,
-			container_runtime_name(c->runtime), c->name,
-			c->image);
+			container_runtime_name(c->runtime), c->name, c->image);
 }
 
 int recorder_enrich(struct container_info *c, void *ctx)
