@@ -33,7 +33,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  -D_GNU_SOURCE -Iinclude -I. -I$(BUILD) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS := -lbpf -lelf -lz -lzstd -lpcap -linih -ljansson -lzip -lcrypto -lmicrohttpd -lpthread -lm
+LDLIBS := -lbpf -lelf -lz -lzstd -lpcap -linih -ljansson -lzip -lcrypto -lmicrohttpd -lcurl -lpthread -lm
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(BUILD)
 ifeq ($(WERROR),1)
 CFLAGS += -Werror
@@ -41,10 +41,13 @@ BPF_CFLAGS += -Werror
 endif
 
 # Debian packages needed to build and test (checked by `make deps`).
+# Installed with services held back (policy-rc.d): the tests start a
+# private dockerd of their own, the host's docker.service stays off.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	    libpcap-dev libinih-dev libjansson-dev libcmocka-dev libzip-dev libssl-dev libmicrohttpd-dev pkg-config \
 	    libclang-rt-14-dev runc debootstrap iproute2 tshark zstd \
-	    python3 python3-jsonschema python3-sklearn gnuplot-nox wrk prometheus
+	    python3 python3-jsonschema python3-sklearn gnuplot-nox wrk prometheus \
+	    libcurl4-openssl-dev docker.io
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -100,7 +103,15 @@ $(DEPS_STAMP): Makefile
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing" $$missing; \
 		if [ "$$(id -u)" != 0 ]; then echo "deps: need root to apt-get install:" $$missing >&2; exit 1; fi; \
+		nostart=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+			chmod 755 /usr/sbin/policy-rc.d; nostart=1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		rc=$$?; [ -z "$$nostart" ] || rm -f /usr/sbin/policy-rc.d; \
+		[ $$rc = 0 ] || exit $$rc; \
+		case " $$missing " in *" docker.io "*) \
+			systemctl disable --now docker.service docker.socket >/dev/null 2>&1 || true;; \
+		esac; \
 	fi
 	@touch $@
 

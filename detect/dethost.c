@@ -394,6 +394,7 @@ int det_inst_feed(struct det_inst *d, const struct cadet_rec *rec)
 	switch (rec->type) {
 	case CADET_REC_CONTAINER:
 	case CADET_REC_CONTAINER_ADD:
+	case CADET_REC_CONTAINER_UPDATE: /* again, with the engine's name */
 	case CADET_REC_CONTAINER_REMOVE:
 		err = deliver_container(d, rec);
 		break;

@@ -269,7 +269,8 @@ static int on_container(struct loader *l, const struct cadet_rec *rec)
 		}
 		return 0;
 	}
-	if (*name && !*c->name) {
+	/* An update carries the engine's name: it replaces the id. */
+	if (*name && (!*c->name || rec->type == CADET_REC_CONTAINER_UPDATE)) {
 		free(c->name);
 		c->name = strdup(name);
 		if (!c->name)
@@ -302,6 +303,7 @@ static int on_record(struct loader *l, const struct cadet_rec *rec, char *err,
 		return on_label(l, rec, err, errlen);
 	case CADET_REC_CONTAINER:
 	case CADET_REC_CONTAINER_ADD:
+	case CADET_REC_CONTAINER_UPDATE:
 	case CADET_REC_CONTAINER_REMOVE:
 		return on_container(l, rec);
 	case CADET_REC_LOST:

@@ -81,6 +81,13 @@ struct container_opts {
 					 * stderr; default ID dir/output.log */
 	const char *state_dir;          /* default CONTAINER_STATE_DIR */
 	int verbose;                    /* print each runc command */
+	/* "runc" (default) or "docker" (injector/launcher_docker.h: the
+	 * daemon of $DOCKER_HOST; no overlay, rootfs imported as image). */
+	const char *launcher;
+	/* Called with the runtime's id once known, before the container's
+	 * cgroup exists (docker's ids are its own). */
+	void (*on_id)(const char *id, void *ctx);
+	void *on_id_ctx;
 };
 
 struct container;

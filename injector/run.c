@@ -209,6 +209,22 @@ static int start_recorder(struct run *r)
 	return 0;
 }
 
+/* Docker names its containers itself: the recorder is told their ids. */
+static void want_container(const char *id, void *ctx)
+{
+	struct run *r = ctx;
+
+	if (recorder__want_id(r->rec, id))
+		fprintf(stderr, "cadet run: cannot record container %s\n", id);
+}
+
+static const char *run_launcher(const struct run *r)
+{
+	if (r->opts->launcher)
+		return r->opts->launcher;
+	return r->s->launcher ? r->s->launcher : "runc";
+}
+
 /* Create all containers: their cgroups exist, nothing runs yet. */
 static int create_containers(struct run *r)
 {
@@ -242,6 +258,9 @@ static int create_containers(struct run *r)
 			.mount_cnt = host_is_dir(r->payload_dir) ? 1 : 0,
 			.annotations = annotations,
 			.verbose = a->verbose > 1,
+			.launcher = run_launcher(r),
+			.on_id = want_container,
+			.on_id_ctx = r,
 		};
 
 		if (cleanup_stop_requested())

@@ -39,6 +39,8 @@ struct run_opts {
 	const char *seq_exclude[SCENARIO_MAX_CONTAINERS + 1];
 	int verbose;                    /* 2: runc commands too */
 	struct redact *redact;          /* NULL: no redaction */
+	/* "runc" or "docker"; NULL: each file's launcher key, else runc. */
+	const char *launcher;
 	struct shard shard;             /* SHARD_ALL: every run */
 };
 

@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "injector/launcher_docker.h"
 #include "injector/runc_int.h"
 #include "lib/util/cgroup.h"
 
@@ -271,6 +272,31 @@ static int create_in_runc(struct container *c)
 	return err;
 }
 
+static struct container *create_docker(struct container *c,
+				       const struct container_opts *opts)
+{
+	struct docker_facts f = {0};
+
+	snprintf(f.owner, sizeof(f.owner), "%d %llu\n", getpid(),
+		 runc_proc_start(getpid()));
+	c->docker = docker_ctr__create(opts, &f);
+	if (!c->docker) {
+		int err = errno;
+
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	memcpy(c->id, f.id, sizeof(f.id));
+	snprintf(c->output, sizeof(c->output), "%s", f.output);
+	snprintf(c->cgroup_path, sizeof(c->cgroup_path), "%s", f.cgroup_path);
+	c->cgroup_id = f.cgroup_id;
+	c->pid = f.pid;
+	snprintf(c->netns, sizeof(c->netns), "/proc/%d/ns/net", c->pid);
+	c->created = 1;
+	return c;
+}
+
 struct container *container__create(const struct container_opts *opts)
 {
 	struct container *c;
@@ -298,6 +324,9 @@ struct container *container__create(const struct container_opts *opts)
 	c->verbose = opts->verbose;
 	snprintf(c->name, sizeof(c->name), "%s",
 		 opts->name && *opts->name ? opts->name : "c");
+	if (opts->sz > offsetof(struct container_opts, launcher) &&
+	    opts->launcher && !strcmp(opts->launcher, "docker"))
+		return create_docker(c, opts);
 	err = find_lower(c, opts);
 	if (!err)
 		err = make_bundle_dir(c, opts);
@@ -325,6 +354,8 @@ int container__start(struct container *c)
 
 	if (!c->created || c->destroyed)
 		return -EINVAL;
+	if (c->docker)
+		return docker_ctr__start(c->docker);
 	return runc_ok(c, args);
 }
 
@@ -426,6 +457,10 @@ int container__destroy(struct container *c)
 
 	if (!c || c->destroyed)
 		return 0;
+	if (c->docker) {
+		c->destroyed = 1;
+		return docker_ctr__destroy(c->docker);
+	}
 	if (c->created) {
 		r = delete_runc(c);
 		if (r)
@@ -463,6 +498,7 @@ void container__free(struct container *c)
 	if (!c)
 		return;
 	container__destroy(c);
+	docker_ctr__free(c->docker);
 	free(c->bg);
 	free(c);
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "injector/launcher_docker.h"
 #include "injector/runc_int.h"
 
 struct outbuf {
@@ -308,6 +309,8 @@ int container__exec(struct container *c, const char *const *argv,
 
 	if (!c || c->destroyed || !c->created || !argv || !argv[0])
 		return -EINVAL;
+	if (c->docker)
+		return docker_ctr__exec(c->docker, argv, o);
 	if (o->out)
 		*o->out = NULL;
 	snprintf(pidfile, sizeof(pidfile), "%s/exec-%d-%u.pid", c->bundle,
@@ -358,6 +361,8 @@ int container__kill(struct container *c, int sig)
 
 	if (!c->created || c->destroyed)
 		return -EINVAL;
+	if (c->docker)
+		return docker_ctr__kill(c->docker, sig);
 	snprintf(s, sizeof(s), "%d", sig);
 	return runc_ok(c, args);
 }
@@ -373,6 +378,8 @@ int container__running(struct container *c)
 
 	if (!c->created || c->destroyed)
 		return 0;
+	if (c->docker)
+		return docker_ctr__running(c->docker);
 	fd = runc_spawn_piped(args, &pid);
 	if (fd < 0)
 		return fd;

@@ -50,6 +50,7 @@ struct container {
 	int created; /* runc knows it */
 	int mounted;
 	int destroyed;
+	struct docker_ctr *docker; /* launcher docker: it runs the container */
 };
 
 static inline uint64_t now_ms(void)

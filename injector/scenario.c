@@ -213,6 +213,7 @@ void scenario__free(struct scenario *s)
 	free(s->path);
 	free(s->name);
 	free(s->description);
+	free(s->launcher);
 	free(s);
 }
 

@@ -104,6 +104,7 @@ struct scenario {
 	struct scenario_workload *workloads;
 	size_t nworkloads;
 	struct scenario_anomaly *anomaly; /* NULL: normal-only run */
+	char *launcher; /* "runc" or "docker"; NULL: runc or --launcher */
 };
 
 struct scenario_opts {

@@ -191,9 +191,15 @@ static void check_scenario(struct parser *ps, struct raw_sec *sec,
 	if (kv && scn_parse_u64(kv->value, &s->seed))
 		scn_perr(ps, kv->line, sec->label, "seed",
 			 "expected a whole number, got '%s'", kv->value);
+	kv = kv_get(sec, "launcher");
+	if (kv && strcmp(kv->value, "runc") && strcmp(kv->value, "docker"))
+		scn_perr(ps, kv->line, sec->label, "launcher",
+			 "expected runc or docker, got '%s'", kv->value);
+	else if (kv)
+		s->launcher = dup_or_oom(ps, kv->value);
 	unknown_keys(
 		ps, sec,
-		"[scenario] has name, description, category, duration, seed");
+		"[scenario] has name, description, category, duration, seed, launcher");
 }
 
 /*

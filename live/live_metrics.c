@@ -197,6 +197,7 @@ void live_metrics__observe(struct live_metrics *m, const struct cadet_rec *rec)
 	switch (rec->type) {
 	case CADET_REC_CONTAINER:
 	case CADET_REC_CONTAINER_ADD:
+	case CADET_REC_CONTAINER_UPDATE:
 	case CADET_REC_CONTAINER_REMOVE:
 		container(m, rec);
 		break;

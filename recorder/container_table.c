@@ -68,6 +68,9 @@ struct container_table {
 	struct owner *owners; /* runc + manual, sorted by rel */
 	size_t owner_cnt, owner_cap;
 	int warned_runc;
+	int (*enrich)(struct container_info *c, void *ctx);
+	void *enrich_ctx;
+	container_cb on_update;
 };
 
 /* The first cgroup2 mount in /proc/self/mountinfo, unescaped. */
@@ -151,6 +154,12 @@ container_table__new(const struct container_table_opts *opts)
 	util_copy_str(t->runc_root, sizeof(t->runc_root),
 		      opts && opts->runc_root ? opts->runc_root : "/run/runc");
 	t->all = opts ? opts->all : 0;
+	if (opts && opts->sz >= offsetof(struct container_table_opts, on_update) +
+					sizeof(opts->on_update)) {
+		t->enrich = opts->enrich;
+		t->enrich_ctx = opts->enrich_ctx;
+		t->on_update = opts->on_update;
+	}
 
 	if (stat(t->root, &st) || !S_ISDIR(st.st_mode)) {
 		err = -ENOENT;
@@ -545,6 +554,8 @@ static int walk(struct container_table *t, int fd, char *rel, size_t rel_len,
 		if (o) {
 			owner = o;
 		} else if (!container_parse_cgroup_path(rel, &parsed)) {
+			if (t->enrich)
+				t->enrich(&parsed, t->enrich_ctx);
 			owner = &parsed;
 		} else if (t->all) {
 			const char *last = strrchr(rel, '/');
@@ -607,6 +618,16 @@ static int info_same(const struct container_info *a,
 {
 	return a->runtime == b->runtime && !strcmp(a->id, b->id) &&
 	       !strcmp(a->name, b->name) && !strcmp(a->image, b->image) &&
+	       !strcmp(a->cgroup_path, b->cgroup_path) &&
+	       !strcmp(a->pod, b->pod) &&
+	       !strcmp(a->pod_namespace, b->pod_namespace);
+}
+
+/* The same container in the same cgroup, its engine metadata aside. */
+static int info_same_container(const struct container_info *a,
+			       const struct container_info *b)
+{
+	return a->runtime == b->runtime && !strcmp(a->id, b->id) &&
 	       !strcmp(a->cgroup_path, b->cgroup_path);
 }
 
@@ -644,7 +665,12 @@ int container_table__scan(struct container_table *t, container_cb on_add,
 			j < t->next.cnt ? &t->next.v[j] : NULL;
 
 		if (a && b && a->cgroup_id == b->cgroup_id) {
-			if (!info_same(a, b)) {
+			if (info_same(a, b)) {
+				/* unchanged */
+			} else if (t->on_update && info_same_container(a, b)) {
+				t->on_update(b, ctx);
+				changes++;
+			} else {
 				if (on_remove)
 					on_remove(a, ctx);
 				if (on_add)

@@ -24,16 +24,29 @@
 
 #include "recorder/discovery.h"
 
+typedef void (*container_cb)(const struct container_info *c, void *ctx);
+
 struct container_table_opts {
 	size_t sz;
 	const char *cgroup_root;        /* default: the v2 mount, found */
 	const char *runc_root;          /* default "/run/runc" */
 	int all;                        /* also the host: every cgroup */
+	/*
+	 * Engine metadata for containers found by their cgroup path: may
+	 * fill name, image, pod and pod_namespace; must not block
+	 * (engines__fill()). NULL: the short id is the name.
+	 */
+	int (*enrich)(struct container_info *c, void *ctx);
+	void *enrich_ctx;
+	/*
+	 * Called by container_table__scan() (with its ctx) for an entry whose
+	 * metadata only (name, image, pod) changed; NULL: such an entry is
+	 * removed, then added, like any changed one.
+	 */
+	container_cb on_update;
 };
 
 struct container_table;
-
-typedef void (*container_cb)(const struct container_info *c, void *ctx);
 
 struct container_table *container_table__new(const struct container_table_opts *opts);
 void container_table__free(struct container_table *t);

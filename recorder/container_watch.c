@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recorder/engines.h"
 #include "recorder/pcap.h"
 #include "recorder/probes.h"
 #include "lib/util/cmd_name.h"
@@ -83,6 +84,8 @@ static void container_rec(struct recorder *r, const struct container_info *c,
 	PUT(name, c->name);
 	PUT(image, c->image);
 	PUT(cgroup_path, c->cgroup_path);
+	PUT(pod, c->pod);
+	PUT(pod_namespace, c->pod_namespace);
 #undef PUT
 	if (!err)
 		recorder_write_rec(r, cadet_recbuf__rec(r->b));
@@ -113,11 +116,42 @@ static bool is_container_top(struct recorder *r, const struct container_info *c)
 	return true;
 }
 
-static bool wanted(const struct recorder *r, const struct container_info *c)
+static bool wanted(struct recorder *r, const struct container_info *c)
 {
 	const char *p = r->opts.id_prefix;
+	bool want;
 
-	return !p || !strncmp(c->id, p, strlen(p));
+	if (!p || !strncmp(c->id, p, strlen(p)))
+		return true;
+	pthread_mutex_lock(&r->lock);
+	want = false;
+	for (size_t i = 0; i < r->nwant_ids && !want; i++)
+		want = !strcmp(r->want_ids[i], c->id);
+	pthread_mutex_unlock(&r->lock);
+	return want;
+}
+
+int recorder__want_id(struct recorder *r, const char *id)
+{
+	char **v, *s;
+
+	if (!r || !id)
+		return -EINVAL;
+	s = strdup(id);
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_lock(&r->lock);
+	v = realloc(r->want_ids, (r->nwant_ids + 1) * sizeof(*v));
+	if (v) {
+		r->want_ids = v;
+		v[r->nwant_ids++] = s;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!v) {
+		free(s);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static bool seq_excluded(const struct recorder *r,
@@ -178,6 +212,28 @@ static void on_add(const struct container_info *c, void *ctx)
 			fprintf(stderr, "%s: no capture for %s: %s\n",
 				cadet_cmd_name, c->name, strerror(-err));
 	}
+}
+
+/* The engine's name and image arrived after the container was added. */
+void recorder_on_update(const struct container_info *c, void *ctx)
+{
+	struct recorder *r = ctx;
+
+	if (!wanted(r, c))
+		return;
+	if (seq_excluded(r, c)) {
+		recorder_pending_drop_type(r, c->cgroup_id, CADET_REC_SYSCALL);
+		probes__add_cgroup(r->probes, c->cgroup_id, true);
+	}
+	container_rec(r, c, CADET_REC_CONTAINER_UPDATE);
+	if (r->opts.verbose)
+		fprintf(stderr, "%s: = %s %s (%s)\n", cadet_cmd_name,
+			container_runtime_name(c->runtime), c->name, c->image);
+}
+
+int recorder_enrich(struct container_info *c, void *ctx)
+{
+	return engines__fill(ctx, c);
 }
 
 static void on_remove(const struct container_info *c, void *ctx)

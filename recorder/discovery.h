@@ -24,6 +24,8 @@ struct container_info {
 	char name[128];                 /* human name, else the id */
 	char image[256];                /* image / rootfs, may be empty */
 	char cgroup_path[512];          /* relative to the v2 mount, "/..." */
+	char pod[128];                  /* Kubernetes pod, may be empty */
+	char pod_namespace[128];        /* its namespace (containerd's), or empty */
 };
 
 /*

@@ -29,6 +29,7 @@
 #include "lib/util/fs.h"
 #include "lib/util/version.h"
 #include "recorder/container_table.h"
+#include "recorder/engines.h"
 #include "recorder/interval_stats.h"
 #include "recorder/pcap.h"
 #include "recorder/probes.h"
@@ -137,9 +138,24 @@ static int take_opts(struct recorder *r, const struct recorder_opts *opts)
 static int open_table(struct recorder *r)
 {
 	struct container_table_opts to = {.sz = sizeof(to)};
+	struct engines_opts eo = {.sz = sizeof(eo)};
 	int err;
 
+	eo.docker_host = r->opts.docker_host;
+	eo.containerd_state = r->opts.containerd_state;
+	eo.podman_storage = r->opts.podman_storage;
+	eo.verbose = r->opts.verbose;
+	r->engines = engines__new(&eo);
+	if (!r->engines) {
+		err = neg_errno();
+		fprintf(stderr, "%s: cannot start the engine resolver: %s\n",
+			cadet_cmd_name, strerror(-err));
+		return err;
+	}
 	to.all = r->opts.all;
+	to.enrich = recorder_enrich;
+	to.enrich_ctx = r->engines;
+	to.on_update = recorder_on_update;
 	r->table = container_table__new(&to);
 	if (!r->table) {
 		err = neg_errno();
@@ -300,10 +316,14 @@ struct recorder *recorder__new(const struct recorder_opts *opts)
 		errno = err < 0 ? -err : EINVAL;
 		return NULL;
 	}
-	/* Filter first, then snapshot: no process falls in between. */
+	/* Filter first, then snapshot: no process falls in between. The
+	 * snapshot waits a little for the names of running containers. */
+	engines__set_wait(r->engines, ENGINES_START_WAIT_MS);
 	recorder_scan(r, r->start_ts);
 	recorder_proc_snapshot(r, r->start_ts);
 	r->started = true;
+	/* From now on scans run on the ring buffer's thread. */
+	engines__set_wait(r->engines, 0);
 	return r;
 }
 
@@ -363,7 +383,8 @@ int recorder__run(struct recorder *r)
 		ring_buffer__consume(r->rb);
 		recorder_drain_queue(r);
 		now = now_ns(CLOCK_MONOTONIC);
-		if (atomic_exchange(&r->rescan, 0) || r->npending)
+		if (atomic_exchange(&r->rescan, 0) || r->npending ||
+		    engines__settled(r->engines))
 			recorder_scan(r, now);
 		if (now >= next_tick) {
 			recorder_scan(r, now);
@@ -466,9 +487,13 @@ int recorder__free(struct recorder *r)
 	}
 	metrics__free(r->metrics);
 	container_table__free(r->table);
+	engines__free(r->engines);
 	cadet_recbuf__free(r->b);
 	pthread_mutex_destroy(&r->lock);
 	free(r->cmap);
+	for (size_t i = 0; i < r->nwant_ids; i++)
+		free(r->want_ids[i]);
+	free(r->want_ids);
 	free(r->output);
 	free(r->cmdline);
 	free(r->pcap_dir);

@@ -58,6 +58,14 @@ struct recorder_opts {
 	 * Not with CADET_PROBE_PCAP (payloads cannot be redacted).
 	 */
 	struct redact *redact;
+	/*
+	 * Where the engines' metadata (names, images, pods) is read from
+	 * (recorder/engines.h); NULL: $DOCKER_HOST or /var/run/docker.sock,
+	 * /run/containerd, /var/lib/containers/storage.
+	 */
+	const char *docker_host;
+	const char *containerd_state;
+	const char *podman_storage;
 };
 
 struct recorder;
@@ -72,6 +80,9 @@ int recorder__add_record(struct recorder *r, const struct cadet_rec *rec);
 uint64_t recorder__cgroup_of(struct recorder *r, const char *container_id);
 /* Thread-safe: ask for an immediate container rescan. */
 void recorder__rescan(struct recorder *r);
+/* Record the container with runtime id @id too, whatever opts.id_prefix
+ * says (docker's ids are its own); before its cgroup exists. 0 or -errno. */
+int recorder__want_id(struct recorder *r, const char *id);
 /* Finishes the trace (index + seek table) and frees. NULL is fine. */
 int recorder__free(struct recorder *r);
 

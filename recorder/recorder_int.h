@@ -27,6 +27,8 @@
 #define PENDING_NS (200 * MSEC)
 #define REORDER_NS (300 * MSEC)
 #define MAX_HELD_BYTES (64u << 20)
+/* Names of the containers already running, before the snapshot. */
+#define ENGINES_START_WAIT_MS 2000
 
 struct held {
 	uint64_t id;
@@ -54,6 +56,7 @@ struct recorder {
 	struct cadet_writer *w;
 	struct cadet_recbuf *b;
 	struct pcap_set *pcap;
+	struct engines *engines;
 
 	volatile sig_atomic_t stop;
 	atomic_int rescan;
@@ -73,6 +76,8 @@ struct recorder {
 	size_t nqueue, capqueue;
 	struct cmap_ent *cmap;
 	size_t ncmap;
+	char **want_ids; /* recorder__want_id(), under lock */
+	size_t nwant_ids;
 };
 
 static inline uint64_t now_ns(clockid_t clk)
@@ -109,6 +114,10 @@ uint64_t recorder_pending_oldest(struct recorder *r);
 
 /* recorder/container_watch.c: rescan the container table, follow it. */
 void recorder_scan(struct recorder *r, uint64_t now);
+/* container_table_opts.on_update: a CONTAINER_UPDATE record. */
+void recorder_on_update(const struct container_info *c, void *ctx);
+/* container_table_opts.enrich: the engines' metadata (@ctx: engines). */
+int recorder_enrich(struct container_info *c, void *ctx);
 
 /* recorder/proc_snapshot.c: PROC records for every process already in a
  * recorded cgroup. */

@@ -328,9 +328,21 @@ static int trace_add_ctr(struct rtrace *t, const struct cadet_rec *rec)
 
 	if (!*name)
 		name = cadet_rec_str(rec, &c->id);
-	for (size_t i = 0; i < t->nctrs; i++)
-		if (t->ctrs[i].cgroup_id == rec->cgroup_id)
+	for (size_t i = 0; i < t->nctrs; i++) {
+		char *renamed;
+
+		if (t->ctrs[i].cgroup_id != rec->cgroup_id)
+			continue;
+		/* The engine's name, known after the add: it wins. */
+		if (rec->type != CADET_REC_CONTAINER_UPDATE)
 			return 0;
+		renamed = strdup(name);
+		if (!renamed)
+			return -ENOMEM;
+		free(t->ctrs[i].name);
+		t->ctrs[i].name = renamed;
+		return 0;
+	}
 	v = realloc(t->ctrs, (t->nctrs + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -386,7 +398,8 @@ static void precheck_one(void *ctx, size_t i)
 			break;
 		t->records++;
 		if (rec->type == CADET_REC_CONTAINER ||
-		    rec->type == CADET_REC_CONTAINER_ADD) {
+		    rec->type == CADET_REC_CONTAINER_ADD ||
+		    rec->type == CADET_REC_CONTAINER_UPDATE) {
 			if (trace_add_ctr(t, rec))
 				err = -ENOMEM;
 		} else if (rec->type == CADET_REC_LABEL && !t->anomaly) {

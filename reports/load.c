@@ -330,6 +330,7 @@ static int load_trace(struct rpt_trace *t, const char *path,
 		switch (rec->type) {
 		case CADET_REC_CONTAINER:
 		case CADET_REC_CONTAINER_ADD:
+		case CADET_REC_CONTAINER_UPDATE:
 			e = on_container(t, rec);
 			break;
 		case CADET_REC_METRICS:

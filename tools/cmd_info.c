@@ -147,8 +147,11 @@ static int note_container(struct info_state *st, const struct cadet_rec *rec)
 	n->id = dup_or_dash(cadet_rec_str(rec, &c->id));
 	n->name = dup_or_dash(cadet_rec_str(rec, &c->name));
 	n->image = dup_or_dash(cadet_rec_str(rec, &c->image));
-	n->added = rec->type == CADET_REC_CONTAINER_ADD ? rec->ts : 0;
-	n->removed = 0;
+	/* An update renames the container: it was added when it was. */
+	if (rec->type != CADET_REC_CONTAINER_UPDATE) {
+		n->added = rec->type == CADET_REC_CONTAINER_ADD ? rec->ts : 0;
+		n->removed = 0;
+	}
 	return n->id && n->name && n->image ? 0 : -ENOMEM;
 }
 
@@ -322,6 +325,7 @@ int cmd_info(int argc, char **argv)
 		}
 		if ((rec->type == CADET_REC_CONTAINER ||
 		     rec->type == CADET_REC_CONTAINER_ADD ||
+		     rec->type == CADET_REC_CONTAINER_UPDATE ||
 		     rec->type == CADET_REC_CONTAINER_REMOVE) &&
 		    note_container(st, rec)) {
 			fprintf(stderr, "cadet info: out of memory\n");

@@ -99,6 +99,9 @@ enum {
 	OPT_REDACT_KEEP,
 	OPT_REDACT_KEY,
 	OPT_GROUP_READABLE,
+	OPT_DOCKER_HOST,
+	OPT_CONTAINERD_STATE,
+	OPT_PODMAN_STORAGE,
 	OPT_BPF_STATS,
 };
 
@@ -130,6 +133,13 @@ static const struct argp_option options[] = {
 	 "BPF program on the host about 100 ns per run)",
 	 0},
 	{"verbose", 'v', NULL, 0, "Say more (twice: libbpf debug output)", 0},
+	{"docker-host", OPT_DOCKER_HOST, "SOCKET", 0,
+	 "Docker's API socket for container names and images (default $DOCKER_HOST, else /var/run/docker.sock)",
+	 0},
+	{"containerd-state", OPT_CONTAINERD_STATE, "DIR", 0,
+	 "containerd's state directory (default /run/containerd)", 0},
+	{"podman-storage", OPT_PODMAN_STORAGE, "DIR", 0,
+	 "podman's storage root (default /var/lib/containers/storage)", 0},
 	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
 	 "Create the trace, pcaps and alerts 0640 instead of 0600", 0},
 	{"redact", OPT_REDACT, NULL, 0,
@@ -288,6 +298,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 		break;
 	case OPT_ALL:
 		a->o.all = 1;
+		break;
+	case OPT_DOCKER_HOST:
+		a->o.docker_host = arg;
+		break;
+	case OPT_CONTAINERD_STATE:
+		a->o.containerd_state = arg;
+		break;
+	case OPT_PODMAN_STORAGE:
+		a->o.podman_storage = arg;
 		break;
 	case OPT_RINGBUF:
 		mb = strtoull(arg, NULL, 10);

@@ -74,6 +74,7 @@ enum {
 	OPT_REDACT_KEY,
 	OPT_GROUP_READABLE,
 	OPT_SHARD,
+	OPT_LAUNCHER,
 };
 
 static const struct argp_option options[] = {
@@ -105,6 +106,9 @@ static const struct argp_option options[] = {
 	 "Payload binaries (default: payloads/ beside the cadet binary)"},
 	{"verbose", 'v', NULL, 0,
 	 "Say what happens (twice: runc commands too)"},
+	{"launcher", OPT_LAUNCHER, "NAME", 0,
+	 "Run the containers with runc (default) or docker (the daemon of "
+	 "$DOCKER_HOST; overrides the file's launcher key)"},
 	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
 	 "Create traces and kept files 0640 instead of 0600"},
 	{"shard", OPT_SHARD, "I/N", 0,
@@ -189,6 +193,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SYSCALL_SEQ:
 		a->run.syscall_seq = true;
+		break;
+	case OPT_LAUNCHER:
+		if (strcmp(arg, "runc") && strcmp(arg, "docker"))
+			argp_error(state,
+				   "bad --launcher '%s': give runc or docker",
+				   arg);
+		a->run.launcher = arg;
 		break;
 	case OPT_SEQ_EXCLUDE:
 		if (a->nseq_exclude == SCENARIO_MAX_CONTAINERS)

@@ -376,7 +376,8 @@ static int rules_event(void *state, const struct cadet_rec *rec)
 	int ret;
 
 	if (rec->type == CADET_REC_CONTAINER ||
-	    rec->type == CADET_REC_CONTAINER_ADD)
+	    rec->type == CADET_REC_CONTAINER_ADD ||
+	    rec->type == CADET_REC_CONTAINER_UPDATE)
 		return det_map_put(&s->containers, rec->cgroup_id, (void *)1);
 	/* Without a container table (a partial trace), any cgroup counts. */
 	ctx.in_container = s->containers.n ?

@@ -42,7 +42,7 @@ extern "C" {
 #endif
 
 #define CADET_FORMAT_MAJOR 1
-#define CADET_FORMAT_MINOR 1
+#define CADET_FORMAT_MINOR 2
 
 /* First 8 bytes of the header frame payload. */
 #define CADET_FILE_MAGIC "CADETTR\0"

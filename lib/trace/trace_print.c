@@ -372,7 +372,8 @@ int trace_printer__observe(struct trace_printer *p, const struct cadet_rec *rec)
 	if (!p || !rec)
 		return -EINVAL;
 	if ((rec->type != CADET_REC_CONTAINER &&
-	     rec->type != CADET_REC_CONTAINER_ADD) ||
+	     rec->type != CADET_REC_CONTAINER_ADD &&
+	     rec->type != CADET_REC_CONTAINER_UPDATE) ||
 	    rec->size < sizeof(*c) || !rec->cgroup_id)
 		return 0;
 	name = cadet_rec_str(rec, &c->name);
@@ -413,10 +414,16 @@ static void put_fields(struct trace_printer *p, const struct cadet_rec *rec)
 	const struct cadet_schema_field *ff = NULL;
 	const struct cadet_rec_schema *s = NULL;
 	uint32_t n = 0;
+	uint32_t file_fixed = UINT32_MAX;
 	size_t len;
 
 	if (d) {
 		n = d->nfields;
+		/* Fields appended after the file's minor are not shown: an
+		 * old trace dumps as it always did. */
+		s = p->r ? cadet_reader__schema(p->r, rec->type) : NULL;
+		if (s)
+			file_fixed = s->fixed_size;
 	} else if (p->r && (s = cadet_reader__schema(p->r, rec->type))) {
 		ff = (const void *)trace_rec_vdata(&s->h, &s->fields, &len);
 		n = ff ? s->nfields : 0;
@@ -433,6 +440,8 @@ static void put_fields(struct trace_printer *p, const struct cadet_rec *rec)
 			kind = d->fields[i].kind;
 			off = d->fields[i].offset;
 			size = d->fields[i].size;
+			if (off + size > file_fixed)
+				continue;
 		} else {
 			memcpy(&f, &ff[i], sizeof(f));
 			f.name[sizeof(f.name) - 1] = '\0';

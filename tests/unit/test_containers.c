@@ -258,6 +258,7 @@ struct events {
 	int adds, removes;
 	char last_add[512], last_remove[512];
 	uint64_t last_add_id, last_remove_id;
+	void *ext;
 };
 
 static void on_add(const struct container_info *c, void *ctx)
@@ -547,6 +548,69 @@ static void test_table_state_change(void **state)
 	container_table__free(tb);
 }
 
+/* Engine metadata: known after the first scan, as from a resolver. */
+struct engine_stub {
+	bool known;
+	int updates;
+	char last_name[128], last_image[256];
+};
+
+static int stub_enrich(struct container_info *c, void *ctx)
+{
+	struct engine_stub *e = ctx;
+
+	if (!e->known || strcmp(c->id, DOCKER_ID))
+		return -EAGAIN;
+	strcpy(c->name, "web");
+	strcpy(c->image, "nginx:1.25");
+	return 0;
+}
+
+static void stub_update(const struct container_info *c, void *ctx)
+{
+	struct events *ev = ctx;
+	struct engine_stub *e = (struct engine_stub *)ev->ext;
+
+	e->updates++;
+	snprintf(e->last_name, sizeof(e->last_name), "%s", c->name);
+	snprintf(e->last_image, sizeof(e->last_image), "%s", c->image);
+}
+
+/* Metadata that arrives late is an update of the entries of that
+ * container (its nested cgroup too), not a remove and an add. */
+static void test_table_late_metadata(void **state)
+{
+	struct tree *t = *state;
+	struct engine_stub e = {0};
+	struct container_table_opts o = {
+		.sz = sizeof(o), .cgroup_root = t->root, .runc_root = t->runc,
+		.enrich = stub_enrich, .enrich_ctx = &e,
+		.on_update = stub_update};
+	const struct container_info *c;
+	struct container_table *tb;
+	struct events ev = {.ext = &e};
+
+	tb = container_table__new(&o);
+	assert_non_null(tb);
+	assert_int_equal(container_table__scan(tb, on_add, on_remove, &ev), 4);
+	c = find_path(tb, "/system.slice/docker-" DOCKER_ID ".scope");
+	assert_non_null(c);
+	assert_string_equal(c->name, "8b53639f152c");
+	e.known = true;
+	/* the scope and its init cgroup: two updates, nothing else */
+	ev.adds = ev.removes = 0;
+	assert_int_equal(container_table__scan(tb, on_add, on_remove, &ev), 2);
+	assert_int_equal(e.updates, 2);
+	assert_int_equal(ev.adds + ev.removes, 0);
+	assert_string_equal(e.last_name, "web");
+	assert_string_equal(e.last_image, "nginx:1.25");
+	c = find_path(tb, "/system.slice/docker-" DOCKER_ID ".scope/init");
+	assert_string_equal(c->name, "web");
+	/* and then it stays */
+	assert_int_equal(container_table__scan(tb, on_add, on_remove, &ev), 0);
+	container_table__free(tb);
+}
+
 /* On the real host: the v2 mount is found and ids are what BPF sees. */
 static void test_table_host(void **state)
 {
@@ -608,6 +672,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_table_all, tree_setup,
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_table_state_change,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_table_late_metadata,
 						tree_setup, tree_teardown),
 		cmocka_unit_test(test_table_host),
 	};
