@@ -27,8 +27,8 @@ uint64_t docker_cli_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int docker_cli_spawn(const char *const *argv, int in_fd, int out_fd,
-		     int err_fd, pid_t *pid)
+int docker_cli_spawn(const char *const *argv, int in_fd, int out_fd, int err_fd,
+		     pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	int err;
@@ -84,7 +84,7 @@ void docker_cli_print(const char *const *argv)
  * status, or -errno.
  */
 int docker_cli_run(const char *const *argv, char *out, size_t out_sz,
-		      int verbose)
+		   int verbose)
 {
 	int po[2], pe[2], err;
 	char errbuf[2048];
@@ -108,7 +108,8 @@ int docker_cli_run(const char *const *argv, char *out, size_t out_sz,
 				      {.fd = pe[0], .events = POLLIN}};
 		uint64_t until = docker_cli_now_ms() + DOCKER_TIMEOUT_MS;
 
-		while ((p[0].fd >= 0 || p[1].fd >= 0) && docker_cli_now_ms() < until) {
+		while ((p[0].fd >= 0 || p[1].fd >= 0) &&
+		       docker_cli_now_ms() < until) {
 			char tmp[4096];
 			ssize_t r;
 
@@ -129,9 +130,12 @@ int docker_cli_run(const char *const *argv, char *out, size_t out_sz,
 					memcpy(out + n, tmp, k);
 					n += k;
 				} else if (i == 1 && ne + 1 < sizeof(errbuf)) {
-					size_t k = (size_t)r < sizeof(errbuf) - 1 - ne
+					size_t k = (size_t)r < sizeof(errbuf) -
+									   1 -
+									   ne
 							   ? (size_t)r
-							   : sizeof(errbuf) - 1 - ne;
+							   : sizeof(errbuf) -
+								     1 - ne;
 					memcpy(errbuf + ne, tmp, k);
 					ne += k;
 				}

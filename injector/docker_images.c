@@ -33,14 +33,15 @@ static int import_rootfs(const char *rootfs, const char *tag, int verbose)
 {
 	const char *tar[] = {"tar", "-C", rootfs, "-c", ".", NULL};
 	char change[64];
-	const char *imp[] = {"docker", "import", "--change", change, "-",
-			     tag, NULL};
+	const char *imp[] = {"docker", "import", "--change", change,
+			     "-",      tag,	 NULL};
 	int p[2], err, st;
 	pid_t tp, ip;
 
 	snprintf(change, sizeof(change), "LABEL cadet.owner=%d", getpid());
 	if (verbose)
-		fprintf(stderr, "docker launcher: tar -C %s -c . | docker import - %s\n",
+		fprintf(stderr,
+			"docker launcher: tar -C %s -c . | docker import - %s\n",
 			rootfs, tag);
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
@@ -72,8 +73,7 @@ static int import_rootfs(const char *rootfs, const char *tag, int verbose)
 	return 0;
 }
 
-int docker_image_get(const char *rootfs, char *tag, size_t tag_sz,
-		     int verbose)
+int docker_image_get(const char *rootfs, char *tag, size_t tag_sz, int verbose)
 {
 	struct image *free_slot = NULL;
 	int err = 0;
@@ -96,8 +96,8 @@ int docker_image_get(const char *rootfs, char *tag, size_t tag_sz,
 		const char *base = strrchr(rootfs, '/');
 
 		snprintf(free_slot->tag, sizeof(free_slot->tag),
-			 "cadet-%s-%d:run", base && base[1] ? base + 1 : "rootfs",
-			 getpid());
+			 "cadet-%s-%d:run",
+			 base && base[1] ? base + 1 : "rootfs", getpid());
 	}
 	err = import_rootfs(rootfs, free_slot->tag, verbose);
 	if (!err) {
@@ -188,18 +188,27 @@ void docker_cleanup_stale(int verbose)
 	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (size_t k = 0; k < 2; k++) {
-		const char *ls[] = {"docker", kinds[k][0], "-a", "--filter",
-				    "label=cadet.owner", "--format",
-				    kinds[k][1], NULL};
+		const char *ls[] = {"docker",
+				    kinds[k][0],
+				    "-a",
+				    "--filter",
+				    "label=cadet.owner",
+				    "--format",
+				    kinds[k][1],
+				    NULL};
 
 		if (docker_cli_run(ls, out, sizeof(out), verbose))
 			return;
 		for (line = strtok_r(out, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save)) {
 			char *arg = strchr(line, ' '), lab[32] = "", *sp;
-			const char *insp[] = {"docker", "inspect", "-f",
-					      "{{index .Config.Labels \"cadet.owner\"}}",
-					      line, NULL};
+			const char *insp[] = {
+				"docker",
+				"inspect",
+				"-f",
+				"{{index .Config.Labels \"cadet.owner\"}}",
+				line,
+				NULL};
 
 			if (!arg)
 				continue;
@@ -209,7 +218,8 @@ void docker_cleanup_stale(int verbose)
 				*sp++ = '\0';
 			if (k == 0)
 				snprintf(lab, sizeof(lab), "%s", sp ? sp : "");
-			else if (docker_cli_run(insp, lab, sizeof(lab), verbose))
+			else if (docker_cli_run(insp, lab, sizeof(lab),
+						verbose))
 				continue;
 			if (!owner_gone(lab))
 				continue;

@@ -30,12 +30,12 @@
 
 struct docker_ctr {
 	char id[65];
-	char name[80];                  /* docker's --name: the run's id */
-	char dir[PATH_MAX / 2];         /* state dir, mounted at GATE_DIR */
+	char name[80]; /* docker's --name: the run's id */
+	char dir[PATH_MAX / 2]; /* state dir, mounted at GATE_DIR */
 	char image[128];
 	char cgroup_path[PATH_MAX];
 	pid_t pid;
-	pid_t *bg;                      /* detached `docker exec`s */
+	pid_t *bg; /* detached `docker exec`s */
 	size_t bg_cnt;
 	unsigned int seq;
 	int verbose;
@@ -106,7 +106,8 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 	char *end;
 
 	if (!o->rootfs) {
-		fprintf(stderr, "docker launcher: no root filesystem given to import\n");
+		fprintf(stderr,
+			"docker launcher: no root filesystem given to import\n");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -117,7 +118,8 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 	docker_cleanup_stale(d->verbose);
 	snprintf(d->name, sizeof(d->name), "%s%s-%d-%lx",
 		 o->id_prefix ? o->id_prefix : CONTAINER_ID_PREFIX,
-		 o->name ? o->name : "c", getpid(), (long)docker_cli_now_ms() & 0xffffff);
+		 o->name ? o->name : "c", getpid(),
+		 (long)docker_cli_now_ms() & 0xffffff);
 	if (mkdir(state, 0700) && errno != EEXIST) {
 		err = -errno;
 		goto cleanup;
@@ -144,7 +146,8 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 		goto cleanup;
 	}
 	snprintf(f->output, sizeof(f->output), "%s/output.log", d->dir);
-	err = docker_image_get(o->rootfs, d->image, sizeof(d->image), d->verbose);
+	err = docker_image_get(o->rootfs, d->image, sizeof(d->image),
+			       d->verbose);
 	if (err)
 		goto cleanup;
 
@@ -251,8 +254,8 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 		}
 	}
 	{
-		const char *insp[] = {"docker", "inspect", "-f",
-				      "{{.State.Pid}}", d->id, NULL};
+		const char *insp[] = {"docker",		"inspect", "-f",
+				      "{{.State.Pid}}", d->id,	   NULL};
 
 		err = docker_cli_run(insp, out, sizeof(out), d->verbose);
 	}
@@ -265,7 +268,8 @@ struct docker_ctr *docker_ctr__create(const struct container_opts *o,
 	}
 	err = init_cgroup(d);
 	if (err) {
-		fprintf(stderr, "docker launcher: no cgroup v2 directory for %s\n",
+		fprintf(stderr,
+			"docker launcher: no cgroup v2 directory for %s\n",
 			d->name);
 		goto cleanup;
 	}
@@ -290,7 +294,8 @@ int docker_ctr__start(struct docker_ctr *d)
 	/* The init is blocked reading: a writer never waits. */
 	fd = open(gate, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		fprintf(stderr, "docker launcher: %s is not waiting to start: %s\n",
+		fprintf(stderr,
+			"docker launcher: %s is not waiting to start: %s\n",
 			d->name, strerror(errno));
 		return -errno;
 	}
@@ -407,7 +412,8 @@ int docker_ctr__exec(struct docker_ctr *d, const char *const *argv,
 		pid_t *bg;
 
 		while (!(xpid = read_exec_pid(d, pidfile))) {
-			if (waitpid(pid, NULL, WNOHANG) == pid || docker_cli_now_ms() > until) {
+			if (waitpid(pid, NULL, WNOHANG) == pid ||
+			    docker_cli_now_ms() > until) {
 				fprintf(stderr,
 					"docker launcher: exec %s in %s did not start\n",
 					argv[0], d->name);
@@ -440,9 +446,11 @@ int docker_ctr__exec(struct docker_ctr *d, const char *const *argv,
 			int pr;
 
 			pr = poll(&p, 1,
-				  !deadline ? 1000
-				  : now < deadline ? (int)(deadline - now) : 0);
-			if (pr == 0 && deadline && docker_cli_now_ms() >= deadline) {
+				  !deadline	   ? 1000
+				  : now < deadline ? (int)(deadline - now)
+						   : 0);
+			if (pr == 0 && deadline &&
+			    docker_cli_now_ms() >= deadline) {
 				/* the CLI forwards no SIGKILL: the process */
 				xpid = read_exec_pid(d, pidfile);
 				if (xpid > 0)
@@ -505,7 +513,7 @@ int docker_ctr__kill(struct docker_ctr *d, int sig)
 int docker_ctr__running(struct docker_ctr *d)
 {
 	const char *args[] = {"docker", "inspect", "-f", "{{.State.Running}}",
-			      d->id, NULL};
+			      d->id,	NULL};
 	char out[32];
 
 	if (d->destroyed || docker_cli_run(args, out, sizeof(out), 0))

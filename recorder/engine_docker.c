@@ -39,7 +39,8 @@ int engine_docker_parse(const char *json, size_t len, struct engine_meta *out)
 	if (!name)
 		goto cleanup;
 	/* The API names containers "/<name>". */
-	engine_copy(out->name, sizeof(out->name), name[0] == '/' ? name + 1 : name);
+	engine_copy(out->name, sizeof(out->name),
+		    name[0] == '/' ? name + 1 : name);
 	config = json_object_get(root, "Config");
 	engine_copy(out->image, sizeof(out->image), obj_str(config, "Image"));
 	/* Kubernetes on Docker (dockershim, cri-dockerd) labels its
@@ -53,9 +54,9 @@ int engine_docker_parse(const char *json, size_t len, struct engine_meta *out)
 	if (kname && *kname)
 		engine_copy(out->name, sizeof(out->name), kname);
 	engine_copy(out->pod, sizeof(out->pod),
-		 obj_str(labels, "io.kubernetes.pod.name"));
+		    obj_str(labels, "io.kubernetes.pod.name"));
 	engine_copy(out->pod_namespace, sizeof(out->pod_namespace),
-		 obj_str(labels, "io.kubernetes.pod.namespace"));
+		    obj_str(labels, "io.kubernetes.pod.namespace"));
 	err = 0;
 cleanup:
 	json_decref(root);

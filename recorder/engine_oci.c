@@ -44,9 +44,8 @@ static int parse_spec(json_t *root, struct engine_meta *out)
 	static const char *const name_keys[] = {
 		"io.kubernetes.cri.container-name",
 		"io.kubernetes.container.name", NULL};
-	static const char *const pod_keys[] = {
-		"io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name",
-		NULL};
+	static const char *const pod_keys[] = {"io.kubernetes.cri.sandbox-name",
+					       "io.kubernetes.pod.name", NULL};
 	static const char *const ns_keys[] = {
 		"io.kubernetes.cri.sandbox-namespace",
 		"io.kubernetes.pod.namespace", NULL};
@@ -62,8 +61,9 @@ static int parse_spec(json_t *root, struct engine_meta *out)
 	engine_copy(out->name, sizeof(out->name), annotation(ann, name_keys));
 	engine_copy(out->pod, sizeof(out->pod), annotation(ann, pod_keys));
 	engine_copy(out->pod_namespace, sizeof(out->pod_namespace),
-	    annotation(ann, ns_keys));
-	engine_copy(out->image, sizeof(out->image), annotation(ann, image_keys));
+		    annotation(ann, ns_keys));
+	engine_copy(out->image, sizeof(out->image),
+		    annotation(ann, image_keys));
 	return 0;
 }
 
@@ -112,8 +112,8 @@ static int containerd_lookup(const char *state_dir, const char *id,
 			 de->d_name, id);
 		err = parse_file(path, out);
 		if (!err && !out->pod_namespace[0])
-			engine_copy(out->pod_namespace, sizeof(out->pod_namespace),
-			    de->d_name);
+			engine_copy(out->pod_namespace,
+				    sizeof(out->pod_namespace), de->d_name);
 	}
 	closedir(d);
 	return err;

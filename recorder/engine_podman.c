@@ -21,7 +21,8 @@ static int parse_store(json_t *root, const char *id, struct engine_meta *out)
 
 	if (!json_is_array(root))
 		return -EINVAL;
-	json_array_foreach(root, i, c) {
+	json_array_foreach(root, i, c)
+	{
 		const char *cid = json_string_value(json_object_get(c, "id"));
 		const char *mstr;
 
@@ -29,14 +30,15 @@ static int parse_store(json_t *root, const char *id, struct engine_meta *out)
 			continue;
 		memset(out, 0, sizeof(*out));
 		engine_copy(out->name, sizeof(out->name),
-		    json_string_value(
-			    json_array_get(json_object_get(c, "names"), 0)));
+			    json_string_value(json_array_get(
+				    json_object_get(c, "names"), 0)));
 		engine_copy(out->image, sizeof(out->image),
-		    json_string_value(json_object_get(c, "image")));
+			    json_string_value(json_object_get(c, "image")));
 		mstr = json_string_value(json_object_get(c, "metadata"));
 		meta = mstr ? json_loads(mstr, 0, NULL) : NULL;
-		engine_copy(out->image, sizeof(out->image),
-		    json_string_value(json_object_get(meta, "image-name")));
+		engine_copy(
+			out->image, sizeof(out->image),
+			json_string_value(json_object_get(meta, "image-name")));
 		json_decref(meta);
 		return 0;
 	}

@@ -191,8 +191,8 @@ static void *resolver(void *arg)
 		if (!err) {
 			x->meta = meta;
 			x->state = ENTRY_DONE;
-		} else if (err == -ENOENT && now + RETRY_MS * 1000000ull <
-						     x->deadline) {
+		} else if (err == -ENOENT &&
+			   now + RETRY_MS * 1000000ull < x->deadline) {
 			x->next_try = now + RETRY_MS * 1000000ull;
 			continue;
 		} else {
@@ -242,9 +242,10 @@ struct engines *engines__new(const struct engines_opts *opts)
 		 opts->containerd_state, "/run/containerd");
 	copy_opt(e->podman_storage, sizeof(e->podman_storage),
 		 opts->podman_storage, "/var/lib/containers/storage");
-	e->timeout_ms = opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
-	e->wait_until = opts->wait_ms ? mono_ns() + opts->wait_ms * 1000000ull
-				      : 0;
+	e->timeout_ms =
+		opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	e->wait_until =
+		opts->wait_ms ? mono_ns() + opts->wait_ms * 1000000ull : 0;
 	e->verbose = opts->verbose;
 	/* Deadlines are CLOCK_MONOTONIC, like the recorder's. */
 	pthread_mutex_init(&e->lock, NULL);
