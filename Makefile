@@ -226,21 +226,24 @@ rootfs: $(DEPS_STAMP)
 scenario-%: all rootfs
 	@CADET=$(CADET) tools/scenario.sh $*
 
-# Every scenario DATASET_REPEAT times (seeds DATASET_SEED, +1, ...), then
-# DATASET_NORMAL normal-only runs of each scenario's setup (same load, no
-# anomaly; seeds from DATASET_SEED + 1000 so their load differs).
+# A labeled dataset recorded run by run by datasets/record.py, resumable
+# (run the same command again after an interruption): DATASET_SIZE=full
+# (the default: about 11 h) or ref (the committed datasets/ref plan, about
+# 4 h); DATASET_BUDGET=MIN records a piece that fits MIN minutes.
+# docs/datasets.md describes both plans.
+DATASET_SIZE ?= full
+DATASET_BUDGET ?= 0
 DATASET_REPEAT ?= 3
 DATASET_NORMAL ?= 1
 DATASET_SEED ?= 1
-DATASET_DIR ?= datasets/runs
+DATASET_DIR ?= datasets/$(DATASET_SIZE)
 ifneq ($(SLURM),1)
 dataset: all rootfs
-	$(CADET) run scenarios/*.ini --repeat $(DATASET_REPEAT) \
-		--seed $(DATASET_SEED) -o $(DATASET_DIR)
-	$(CADET) run scenarios/*.ini --normal --repeat $(DATASET_NORMAL) \
-		--seed $$(($(DATASET_SEED) + 1000)) -o $(DATASET_DIR)
+	CADET=$(CADET) datasets/record.py --size $(DATASET_SIZE) \
+		--budget-min $(DATASET_BUDGET) $(DATASET_DIR)
 else
-# SLURM=1: the same runs as a job array (one task per run unless
+# SLURM=1: every scenario DATASET_REPEAT times (seeds DATASET_SEED, +1,
+# ...) and DATASET_NORMAL normal-only runs, as a job array (one task per run unless
 # SLURM_SHARDS) into DATASET_DIR/{test,train}/ with a MANIFEST.json;
 # returns once submitted and prints how to wait (docs/scale.md).
 dataset: all rootfs

@@ -30,6 +30,7 @@ def describe(cadet, path):
                          check=True, capture_output=True, text=True).stdout
     header, labels = None, []
     records = lost = 0
+    types = {}
     first = last = None
     for line in out.splitlines():
         r = json.loads(line)
@@ -39,6 +40,7 @@ def describe(cadet, path):
         if r["type"] == "schema":
             continue
         records += 1
+        types[r["type"]] = types.get(r["type"], 0) + 1
         first = r["ts"] if first is None else first
         last = r["ts"]
         if r["type"] == "lost":
@@ -52,6 +54,7 @@ def describe(cadet, path):
         "sha256": sha256(path),
         "bytes": os.path.getsize(path),
         "records": records,
+        "record_types": dict(sorted(types.items())),
         "duration_s": round((last - first) / 1e9, 3) if records else 0,
         "lost": lost,
         "recorder_version": header["recorder_version"],
@@ -77,8 +80,54 @@ def traces(root):
                 yield split, name
 
 
+def arg(args, name):
+    return args[args.index(name) + 1] if name in args[:-1] else None
+
+
+def runs(root):
+    """The dataset driver's (record.py) entries by trace path: the plan id
+    and the exact `cadet run` arguments of each trace."""
+    out = {}
+    path = os.path.join(root, ".progress.jsonl")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                try:
+                    e = json.loads(line)
+                except ValueError:
+                    continue
+                a = e.get("args", [])
+                out[e["trace"]] = {
+                    "id": e["id"], "scenario": e.get("scenario"),
+                    "profile": arg(a, "--profile"),
+                    "intensity": arg(a, "--intensity"),
+                    "seed": int(arg(a, "--seed")) if arg(a, "--seed")
+                    else None,
+                    "args": a + e.get("probes", []),
+                    "wall_s": e.get("wall_s")}
+    return out
+
+
+def machine():
+    """What the traces were recorded on (the trace headers name the
+    kernel; this adds what they do not)."""
+    m = {"cpus": os.cpu_count()}
+    try:
+        with open("/proc/meminfo") as f:
+            m["mem_gib"] = round(int(f.readline().split()[1]) / 2**20, 1)
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    m["cpu_model"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return m
+
+
 def scan(root, cadet, known=None):
     files = []
+    planned = runs(root)
     for split, name in traces(root):
         path = os.path.join(root, split, name)
         entry = {"split": split, "path": f"{split}/{name}"}
@@ -88,6 +137,8 @@ def scan(root, cadet, known=None):
                           if k not in ("split", "path")})
         else:
             entry.update(describe(cadet, path))
+        if entry["path"] in planned:
+            entry["run"] = planned[entry["path"]]
         files.append(entry)
     return files
 
@@ -143,6 +194,9 @@ def main():
                    for s in SPLITS},
         "records": sum(f["records"] for f in files),
         "bytes": sum(f["bytes"] for f in files),
+        "recorder_versions": sorted({f["recorder_version"] for f in files}),
+        "kernels": sorted({f["kernel"] for f in files}),
+        "machine": machine(),
         "files": files,
     }
     with open(os.path.join(root, "MANIFEST.json"), "w") as f:

@@ -15,7 +15,7 @@ cadet=${CADET:-build/cadet}
 ref=${REF:-datasets/ref}
 out=${OUT:-reports/regress-full}
 work=${WORK:-build/regress-full}
-[ -f "$ref/MANIFEST.json" ] || { echo "no reference dataset in $ref (datasets/make-ref.sh records one)" >&2; exit 2; }
+[ -f "$ref/MANIFEST.json" ] || { echo "no reference dataset in $ref (datasets/record.py --size ref records one)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "regress-full: needs GNU time: apt-get install time" >&2; exit 2; }
 mkdir -p "$out" "$work"
 status=0

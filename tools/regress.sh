@@ -18,7 +18,7 @@ out=${OUT:-build/regress}
 baseline=eval/baselines/ref.json
 read -r -a detectors <<<"${DETECTORS:-rules zscore trend iforest stide null random}"
 
-[ -f "$ref/MANIFEST.json" ] || { echo "no reference dataset in $ref (datasets/make-ref.sh records one)" >&2; exit 2; }
+[ -f "$ref/MANIFEST.json" ] || { echo "no reference dataset in $ref (datasets/record.py --size ref records one)" >&2; exit 2; }
 mkdir -p "$out"
 args=()
 for d in "${detectors[@]}"; do args+=(--detector "$d"); done
