@@ -43,18 +43,18 @@ struct zs_model {
 };
 
 struct zs_role {
-	struct det_rows rows;           /* training vectors */
+	struct det_rows rows; /* training vectors */
 	struct zs_model m;
 	bool fitted;
 };
 
 struct zs_cont {
-	char *name;                     /* first: see det_cont_get() */
+	char *name; /* first: see det_cont_get() */
 	struct det_rwin w;
-	uint64_t records;               /* METRICS records, edges left out */
-	bool fresh;                     /* a record since the last tick */
+	uint64_t records; /* METRICS records, edges left out */
+	bool fresh; /* a record since the last tick */
 	uint64_t last_tick;
-	struct det_rows own;            /* an unknown role's first vectors */
+	struct det_rows own; /* an unknown role's first vectors */
 	struct zs_model m;
 	bool own_fitted;
 };
@@ -67,11 +67,11 @@ struct zs_state {
 	double min_spread;
 	double zmin;
 	enum cadet_phase phase;
-	uint32_t run;                   /* training traces seen */
+	uint32_t run; /* training traces seen */
 	bool trained;
 	double floor[DET_NRF];
-	struct det_map conts;           /* cgroup id -> struct zs_cont */
-	struct det_names roles;         /* name -> struct zs_role */
+	struct det_map conts; /* cgroup id -> struct zs_cont */
+	struct det_names roles; /* name -> struct zs_role */
 };
 
 static void cont_free(void *p)
@@ -110,8 +110,8 @@ static int zs_init(void **state, const struct cadet_host *host,
 		   const struct cadet_param *params, size_t nparams,
 		   uint64_t seed)
 {
-	static const char *const known[] = { "span", "warmup", "learn",
-					     "min_spread", "zmin", NULL };
+	static const char *const known[] = {"span",	  "warmup", "learn",
+					    "min_spread", "zmin",   NULL};
 	static const char *const d = "zscore";
 	struct zs_state *s = calloc(1, sizeof(*s));
 	int ret;
@@ -221,8 +221,8 @@ static double model_score(const struct zs_model *m, const double *x)
 static int model_fit(const struct zs_state *s, const struct det_rows *rows,
 		     struct zs_model *m)
 {
-	int ret = det_robust_fit(rows->x, rows->run, rows->n, DET_NRF,
-				 s->floor, m->med, m->spread);
+	int ret = det_robust_fit(rows->x, rows->run, rows->n, DET_NRF, s->floor,
+				 m->med, m->spread);
 
 	if (ret)
 		return ret;
@@ -242,9 +242,8 @@ static int model_fit(const struct zs_state *s, const struct det_rows *rows,
 }
 
 /* The model @c is scored against, NULL while an unknown role learns. */
-static const struct zs_model *cont_model(struct zs_state *s,
-					 struct zs_cont *c, const double *x,
-					 int *err)
+static const struct zs_model *cont_model(struct zs_state *s, struct zs_cont *c,
+					 const double *x, int *err)
 {
 	struct zs_role *r = det_names_get(&s->roles, c->name);
 
@@ -268,8 +267,7 @@ static const struct zs_model *cont_model(struct zs_state *s,
 	return NULL; /* its last learning vector is not scored */
 }
 
-static int zs_train_vec(struct zs_state *s, struct zs_cont *c,
-			const double *x)
+static int zs_train_vec(struct zs_state *s, struct zs_cont *c, const double *x)
 {
 	struct zs_role *r = det_names_get(&s->roles, c->name);
 
@@ -300,8 +298,9 @@ static int zs_tick(void *state, uint64_t ts)
 		if (!c->fresh)
 			continue;
 		c->fresh = false;
-		start = c->last_tick && c->last_tick < ts ? c->last_tick :
-							    det_rwin_start(&c->w);
+		start = c->last_tick && c->last_tick < ts
+				? c->last_tick
+				: det_rwin_start(&c->w);
 		c->last_tick = ts;
 		/* Only full windows: a periodic job is stable over a full one. */
 		if (c->w.n < c->w.span)
