@@ -24,6 +24,7 @@ extern const struct cadet_detector_ops detector_trend_ops;
 extern const struct cadet_detector_ops detector_iforest_ops;
 extern const struct cadet_detector_ops detector_stide_ops;
 extern const struct cadet_detector_ops detector_sysfreq_ops;
+extern const struct cadet_detector_ops detector_ensemble_ops;
 
 #define DET_NSEC_PER_SEC 1000000000ull
 
