@@ -567,7 +567,6 @@ static int if_trace_begin(void *state, const struct cadet_trace_desc *t)
 	return 0;
 }
 
-
 /*
  * Model file (text, exact doubles):
  *   cadet-iforest 2

@@ -141,9 +141,10 @@ static int stide_init(void **state, const struct cadet_host *host,
 		return -EINVAL;
 	}
 	if (strcmp(unk, "skip") && strcmp(unk, "union")) {
-		det_log(host, "stide: unknown=%s: use unknown=skip (windows of "
-			      "an image training never ran are not judged) "
-			      "or unknown=union",
+		det_log(host,
+			"stide: unknown=%s: use unknown=skip (windows of "
+			"an image training never ran are not judged) "
+			"or unknown=union",
 			unk);
 		return -EINVAL;
 	}
