@@ -12,12 +12,14 @@
 #pragma weak detector_trend_ops
 #pragma weak detector_iforest_ops
 #pragma weak detector_stide_ops
+#pragma weak detector_sysfreq_ops
+#pragma weak detector_ensemble_ops
 
 /* --list-detectors order: baselines first, then the real detectors. */
 static const struct cadet_detector_ops *const builtins[] = {
 	&detector_null_ops,   &detector_random_ops, &detector_rules_ops,
 	&detector_zscore_ops, &detector_trend_ops,  &detector_iforest_ops,
-	&detector_stide_ops,
+	&detector_stide_ops,  &detector_sysfreq_ops, &detector_ensemble_ops,
 };
 
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))

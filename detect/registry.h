@@ -27,6 +27,8 @@ extern const struct cadet_detector_ops detector_zscore_ops;
 extern const struct cadet_detector_ops detector_trend_ops;
 extern const struct cadet_detector_ops detector_iforest_ops;
 extern const struct cadet_detector_ops detector_stide_ops;
+extern const struct cadet_detector_ops detector_sysfreq_ops;
+extern const struct cadet_detector_ops detector_ensemble_ops;
 
 /* Ops of the built-in named @name, NULL when there is none. */
 const struct cadet_detector_ops *builtin_detector_find(const char *name);

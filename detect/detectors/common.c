@@ -232,42 +232,6 @@ int det_param_duration(const struct cadet_host *h, const char *det,
 	return 0;
 }
 
-/* ---- METRICS features ---- */
-
-const char *const det_feature_names[DET_NFEAT] = {
-	"cpu_ns",       "rss_bytes",  "tx_bytes",     "rx_bytes",
-	"read_bytes",   "write_bytes", "syscalls",    "page_faults",
-	"ctx_switches", "forks",       "execs",       "opens",
-	"connects",
-};
-
-void det_macc_add(struct det_macc *a, const struct cadet_rec_metrics *m)
-{
-	const uint64_t v[DET_NFEAT] = {
-		m->cpu_ns,       m->rss_bytes,  m->tx_bytes,   m->rx_bytes,
-		m->read_bytes,   m->write_bytes, m->syscalls,  m->page_faults,
-		m->ctx_switches, m->forks,       m->execs,     m->opens,
-		m->connects,
-	};
-
-	if (!a->n)
-		a->first_ts = m->h.ts;
-	for (size_t i = 0; i < DET_NFEAT; i++) {
-		/* rss_bytes is a gauge: keep the latest value. */
-		if (i == 1)
-			a->v[i] = v[i];
-		else
-			a->v[i] += v[i];
-	}
-	a->n++;
-}
-
-void det_macc_features(const struct det_macc *a, double out[DET_NFEAT])
-{
-	for (size_t i = 0; i < DET_NFEAT; i++)
-		out[i] = log1p((double)a->v[i]);
-}
-
 /* ---- names ---- */
 
 static size_t names_lower(const struct det_names *t, const char *name,

@@ -3,8 +3,8 @@
  * Helpers shared by the built-in detectors in detect/detectors/:
  * a map keyed by uint64 kept as an array sorted by key (iteration order is
  * the key order, never an address order, so output is deterministic),
- * parameter parsing with clear messages, the METRICS feature vector used by
- * zscore, trend and iforest, and a seeded PRNG.
+ * parameter parsing with clear messages, containers' names across traces
+ * and a seeded PRNG. The METRICS rate features are in features.h.
  *
  * docs/detectors.md describes every detector, its parameters and its model.
  */
@@ -23,6 +23,8 @@ extern const struct cadet_detector_ops detector_zscore_ops;
 extern const struct cadet_detector_ops detector_trend_ops;
 extern const struct cadet_detector_ops detector_iforest_ops;
 extern const struct cadet_detector_ops detector_stide_ops;
+extern const struct cadet_detector_ops detector_sysfreq_ops;
+extern const struct cadet_detector_ops detector_ensemble_ops;
 
 #define DET_NSEC_PER_SEC 1000000000ull
 
@@ -84,26 +86,6 @@ int det_parse_duration(const char *s, uint64_t *ns);
 int det_param_duration(const struct cadet_host *h, const char *det,
 		       const struct cadet_param *p, size_t n, const char *key,
 		       uint64_t def, uint64_t *out);
-
-/* ---- METRICS feature vector ----
- *
- * Per container per tick: the sum over the tick of the METRICS delta
- * fields, rss_bytes the last value seen; each feature is log1p(value).
- * The order below is the documented vector (docs/detectors.md), the same
- * the Python twin of iforest builds.
- */
-#define DET_NFEAT 13
-
-extern const char *const det_feature_names[DET_NFEAT];
-
-struct det_macc {
-	uint64_t n;             /* METRICS records summed */
-	uint64_t first_ts;      /* ts of the first one */
-	uint64_t v[DET_NFEAT];
-};
-
-void det_macc_add(struct det_macc *a, const struct cadet_rec_metrics *m);
-void det_macc_features(const struct det_macc *a, double out[DET_NFEAT]);
 
 /* ---- names ---- */
 

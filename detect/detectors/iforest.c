@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * iforest: Isolation Forest (Liu, Ting and Zhou, ICDM 2008) over the
- * per-container per-tick METRICS feature vector of detectors.h (13
- * features, each log1p-scaled).
+ * rate features of features.h (a window of `span` METRICS records) plus
+ * the entropy of the container's syscall mix over the same records
+ * (SYSCALL_HIST), each normalised per container role: (x - median) /
+ * spread with the role's robust training statistics (det_robust_fit(),
+ * floored at min_spread, and at log1p(1 / span) for rates and ratios).
+ * One forest is grown on every role's normalised vectors: a vector is
+ * isolated quickly when it is far from its own role's normal, whatever
+ * the role.
  *
- * Training ticks' vectors of every training container are collected; at
- * train_end `trees` trees are grown, each on `psi` vectors drawn without
- * replacement (all of them when fewer), to a height limit of
+ * At train_end `trees` trees are grown, each on `psi` vectors drawn
+ * without replacement (all of them when fewer), to a height limit of
  * ceil(log2(psi)). An inner node splits on a feature drawn uniformly
  * among those not constant in the node, at a value drawn uniformly in
  * (min, max). Validation and test ticks score
@@ -17,6 +22,11 @@
  * H(i) = ln i + 0.5772156649, as scikit-learn computes it). Randomness
  * comes only from the seed given to init(): xoshiro256** seeded through
  * splitmix64, so a seed gives the same forest on any machine.
+ *
+ * The first `warmup` METRICS records of a container (start-up) and its
+ * teardown record are not samples; a window scores once it is full; a
+ * role no training run had is not scored. examples/detectors/sk_iforest.py
+ * builds the same vectors for scikit-learn's IsolationForest.
  */
 #include <errno.h>
 #include <math.h>
@@ -25,16 +35,20 @@
 #include <string.h>
 
 #include "detect/detectors/detectors.h"
+#include "detect/detectors/features.h"
 
 #define IF_EULER 0.5772156649015329
 #define IF_MAX_NODES (1u << 24)
+#define IF_ENTROPY DET_NRF /* the syscall-mix entropy */
+#define IF_DIM (DET_NRF + 1)
+#define IF_NR 512 /* syscall numbers kept apart */
 
 struct if_node {
-	int32_t feat;           /* -1: leaf */
-	uint32_t size;          /* leaf: training vectors that reached it */
+	int32_t feat; /* -1: leaf */
+	uint32_t size; /* leaf: training vectors that reached it */
 	int32_t left;
 	int32_t right;
-	double split;           /* x[feat] < split goes left */
+	double split; /* x[feat] < split goes left */
 };
 
 struct if_tree {
@@ -44,8 +58,22 @@ struct if_tree {
 };
 
 struct if_cont {
-	struct det_macc acc;
+	char *name; /* first: see det_cont_get() */
+	uint64_t records; /* METRICS records, edges left out */
+	struct det_rwin w;
+	bool fresh;
 	uint64_t last_tick;
+	/* Syscall counts since the last METRICS record, then per record of
+	 * the window (slots in step with w). */
+	double pend[IF_NR];
+	double hist[DET_RWIN_MAX][IF_NR];
+};
+
+struct if_role {
+	struct det_rows rows; /* raw training vectors */
+	double med[IF_DIM];
+	double spread[IF_DIM];
+	bool fitted;
 };
 
 struct if_state {
@@ -53,14 +81,18 @@ struct if_state {
 	uint64_t ntrees;
 	uint64_t psi;
 	uint64_t seed;
+	uint64_t span;
+	uint64_t warmup;
+	double min_spread;
 	enum cadet_phase phase;
+	uint32_t run;
 	struct det_map conts;
-	double (*data)[DET_NFEAT];      /* training vectors */
+	struct det_names roles; /* name -> struct if_role */
+	double (*data)[IF_DIM]; /* normalised training vectors */
 	size_t ndata;
-	size_t capdata;
 	struct if_tree *trees;
 	size_t nbuilt;
-	uint64_t psi_used;      /* min(psi, ndata) at training */
+	uint64_t psi_used; /* min(psi, ndata) at training */
 	bool warned;
 };
 
@@ -83,13 +115,34 @@ static void forest_free(struct if_state *s)
 	s->nbuilt = 0;
 }
 
+static void cont_free(void *p)
+{
+	struct if_cont *c = p;
+
+	if (!c)
+		return;
+	free(c->name);
+	free(c);
+}
+
+static void role_free(void *p)
+{
+	struct if_role *r = p;
+
+	if (!r)
+		return;
+	det_rows_release(&r->rows);
+	free(r);
+}
+
 static void if_fini(void *state)
 {
 	struct if_state *s = state;
 
 	if (!s)
 		return;
-	det_map_release(&s->conts, free);
+	det_map_release(&s->conts, cont_free);
+	det_names_release(&s->roles, role_free);
 	forest_free(s);
 	free(s->data);
 	free(s);
@@ -99,7 +152,8 @@ static int if_init(void **state, const struct cadet_host *host,
 		   const struct cadet_param *params, size_t nparams,
 		   uint64_t seed)
 {
-	static const char *const known[] = { "trees", "psi", NULL };
+	static const char *const known[] = {"trees",  "psi",	    "span",
+					    "warmup", "min_spread", NULL};
 	struct if_state *s = calloc(1, sizeof(*s));
 	int ret;
 
@@ -115,6 +169,16 @@ static int if_init(void **state, const struct cadet_host *host,
 	if (!ret)
 		ret = det_param_u64(host, "iforest", params, nparams, "psi",
 				    256, 2, 1u << 20, &s->psi);
+	if (!ret)
+		ret = det_param_u64(host, "iforest", params, nparams, "span", 4,
+				    1, DET_RWIN_MAX, &s->span);
+	if (!ret)
+		ret = det_param_u64(host, "iforest", params, nparams, "warmup",
+				    3, 0, 1000000, &s->warmup);
+	if (!ret)
+		ret = det_param_double(host, "iforest", params, nparams,
+				       "min_spread", 0.05, 1e-9, 1e6,
+				       &s->min_spread);
 	if (ret) {
 		if_fini(s);
 		return ret;
@@ -146,8 +210,8 @@ static int node_add(struct if_tree *t)
 static int grow(struct if_state *s, struct det_rng *rng, struct if_tree *t,
 		size_t *idx, size_t n, unsigned int depth, unsigned int limit)
 {
-	double lo[DET_NFEAT], hi[DET_NFEAT], split;
-	int cand[DET_NFEAT], ncand = 0, node, l, r, f;
+	double lo[IF_DIM], hi[IF_DIM], split;
+	int cand[IF_DIM], ncand = 0, node, l, r, f;
 	size_t k = 0;
 
 	node = node_add(t);
@@ -156,7 +220,7 @@ static int grow(struct if_state *s, struct det_rng *rng, struct if_tree *t,
 	t->nodes[node].size = n;
 	if (depth >= limit || n <= 1)
 		return node;
-	for (int j = 0; j < DET_NFEAT; j++) {
+	for (int j = 0; j < IF_DIM; j++) {
 		lo[j] = hi[j] = s->data[idx[0]][j];
 		for (size_t i = 1; i < n; i++) {
 			double v = s->data[idx[i]][j];
@@ -198,15 +262,74 @@ static int grow(struct if_state *s, struct det_rng *rng, struct if_tree *t,
 	return node;
 }
 
+static const char *if_feat_name(int f)
+{
+	return f == IF_ENTROPY ? "syscall_entropy" : det_rf_names[f];
+}
+
+/* The floor of feature @f's spread. */
+static double if_floor(const struct if_state *s, int f)
+{
+	double res = log1p(1.0 / (double)s->span);
+
+	if (f == DET_RF_RSS || f == DET_RF_TASKS || f == IF_ENTROPY ||
+	    res < s->min_spread)
+		return s->min_spread;
+	return res;
+}
+
+static void if_normalise(const struct if_role *r, const double *x, double *out)
+{
+	for (int f = 0; f < IF_DIM; f++)
+		out[f] = (x[f] - r->med[f]) / r->spread[f];
+}
+
+/* Per role: median and spread; every role's vectors, normalised. */
+static int if_roles_fit(struct if_state *s)
+{
+	double floor[IF_DIM];
+	size_t total = 0, k = 0;
+	int ret;
+
+	for (int f = 0; f < IF_DIM; f++)
+		floor[f] = if_floor(s, f);
+	for (size_t i = 0; i < s->roles.n; i++)
+		total += ((struct if_role *)s->roles.val[i])->rows.n;
+	free(s->data);
+	s->ndata = 0;
+	s->data = malloc((total ? total : 1) * sizeof(*s->data));
+	if (!s->data)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->roles.n; i++) {
+		struct if_role *r = s->roles.val[i];
+
+		if (!r->rows.n)
+			continue;
+		ret = det_robust_fit(r->rows.x, r->rows.run, r->rows.n, IF_DIM,
+				     floor, r->med, r->spread);
+		if (ret)
+			return ret;
+		r->fitted = true;
+		for (size_t j = 0; j < r->rows.n; j++)
+			if_normalise(r, &r->rows.x[j * IF_DIM], s->data[k++]);
+		det_rows_release(&r->rows);
+	}
+	s->ndata = k;
+	return 0;
+}
+
 static int if_train_end(void *state)
 {
 	struct if_state *s = state;
 	struct det_rng rng;
 	unsigned int limit;
 	size_t *idx = NULL;
-	int ret = 0;
+	int ret;
 
 	forest_free(s);
+	ret = if_roles_fit(s);
+	if (ret)
+		return ret;
 	if (!s->ndata) {
 		det_log(s->host, "iforest: no training METRICS: nothing to "
 				 "learn from, no scores");
@@ -268,24 +391,105 @@ static double if_score(const struct if_state *s, const double *x)
 	return pow(2, -(sum / s->nbuilt) / c_factor(s->psi_used));
 }
 
-static int if_event(void *state, const struct cadet_rec *rec)
+static struct if_cont *cont_get(struct if_state *s, uint64_t cg,
+				const char *name)
+{
+	struct if_cont *c;
+	bool created;
+
+	c = det_cont_get(&s->conts, cg, name, sizeof(*c), cont_free, &created);
+	if (c && created)
+		det_rwin_init(&c->w, s->span);
+	return c;
+}
+
+static int if_container(void *state, const struct cadet_container_desc *d,
+			int added)
 {
 	struct if_state *s = state;
 	struct if_cont *c;
 
-	if (rec->type != CADET_REC_METRICS ||
-	    rec->size < sizeof(struct cadet_rec_metrics))
+	if (!added)
 		return 0;
-	c = det_map_get(&s->conts, rec->cgroup_id);
-	if (!c) {
-		c = calloc(1, sizeof(*c));
-		if (!c || det_map_put(&s->conts, rec->cgroup_id, c)) {
-			free(c);
+	c = cont_get(s, d->cgroup_id, d->name);
+	if (!c)
+		return -ENOMEM;
+	if (d->name && strcmp(c->name, d->name)) {
+		char *n = strdup(d->name);
+
+		if (!n)
 			return -ENOMEM;
-		}
+		free(c->name);
+		c->name = n;
 	}
-	det_macc_add(&c->acc, (const void *)rec);
 	return 0;
+}
+
+/* Adds a SYSCALL_HIST record's counts to the container's pending ones. */
+static void if_hist(struct if_cont *c, const struct cadet_rec *rec)
+{
+	const struct cadet_rec_syscall_hist *h = (const void *)rec;
+	const char *p = (const char *)rec + h->hist.off;
+
+	if (h->hist.off + (uint64_t)h->hist.len > rec->size)
+		return;
+	for (size_t i = 0; i + 1 < h->hist.len / sizeof(uint32_t); i += 2) {
+		uint32_t nr, cnt;
+
+		memcpy(&nr, p + i * sizeof(nr), sizeof(nr));
+		memcpy(&cnt, p + (i + 1) * sizeof(cnt), sizeof(cnt));
+		c->pend[nr < IF_NR ? nr : IF_NR - 1] += cnt;
+	}
+}
+
+static int if_event(void *state, const struct cadet_rec *rec)
+{
+	const struct cadet_rec_metrics *m = (const void *)rec;
+	struct if_state *s = state;
+	struct if_cont *c;
+	size_t slot;
+
+	if (rec->type == CADET_REC_SYSCALL_HIST &&
+	    rec->size >= sizeof(struct cadet_rec_syscall_hist)) {
+		c = cont_get(s, rec->cgroup_id, NULL);
+		if (!c)
+			return -ENOMEM;
+		if_hist(c, rec);
+		return 0;
+	}
+	if (rec->type != CADET_REC_METRICS || rec->size < sizeof(*m) ||
+	    det_metrics_is_edge(m))
+		return 0;
+	c = cont_get(s, rec->cgroup_id, NULL);
+	if (!c)
+		return -ENOMEM;
+	if (++c->records <= s->warmup) {
+		memset(c->pend, 0, sizeof(c->pend));
+		return 0;
+	}
+	/* The slot det_rwin_push() fills: the syscalls go beside it. */
+	slot = c->w.next;
+	det_rwin_push(&c->w, m);
+	memcpy(c->hist[slot], c->pend, sizeof(c->pend));
+	memset(c->pend, 0, sizeof(c->pend));
+	c->fresh = true;
+	return 0;
+}
+
+/* Shannon entropy (nats) of the window's syscall counts. */
+static double if_entropy(const struct if_cont *c)
+{
+	double q[IF_NR] = {0}, t = 0, h = 0;
+
+	for (size_t w = 0; w < c->w.n; w++)
+		for (int i = 0; i < IF_NR; i++)
+			q[i] += c->hist[w][i];
+	for (int i = 0; i < IF_NR; i++)
+		t += q[i];
+	for (int i = 0; i < IF_NR && t > 0; i++)
+		if (q[i] > 0)
+			h -= q[i] / t * log(q[i] / t);
+	return h;
 }
 
 static int if_tick(void *state, uint64_t ts)
@@ -294,28 +498,37 @@ static int if_tick(void *state, uint64_t ts)
 
 	for (size_t i = 0; i < s->conts.n; i++) {
 		struct if_cont *c = s->conts.v[i].val;
-		double x[DET_NFEAT];
+		double x[IF_DIM], z[IF_DIM];
+		const struct if_role *r;
 		uint64_t start;
 
-		if (!c->acc.n)
+		if (!c->fresh)
 			continue;
-		det_macc_features(&c->acc, x);
-		start = c->last_tick && c->last_tick < ts ? c->last_tick :
-							    c->acc.first_ts;
-		memset(&c->acc, 0, sizeof(c->acc));
+		c->fresh = false;
+		start = c->last_tick && c->last_tick < ts
+				? c->last_tick
+				: det_rwin_start(&c->w);
 		c->last_tick = ts;
+		if (c->w.n < c->w.span)
+			continue;
+		det_rwin_features(&c->w, x);
+		x[IF_ENTROPY] = if_entropy(c);
+		r = det_names_get(&s->roles, c->name);
 		if (s->phase == CADET_PHASE_TRAIN) {
-			if (s->ndata == s->capdata) {
-				size_t cap = s->capdata ? s->capdata * 2 : 1024;
-				void *nd = realloc(s->data,
-						   cap * sizeof(*s->data));
+			if (!r) {
+				struct if_role *nr = calloc(1, sizeof(*nr));
 
-				if (!nd)
+				if (!nr ||
+				    det_names_put(&s->roles, c->name, nr)) {
+					free(nr);
 					return -ENOMEM;
-				s->data = nd;
-				s->capdata = cap;
+				}
+				nr->rows.dim = IF_DIM;
+				r = nr;
 			}
-			memcpy(s->data[s->ndata++], x, sizeof(x));
+			if (det_rows_add(&((struct if_role *)r)->rows, x,
+					 s->run))
+				return -ENOMEM;
 			continue;
 		}
 		if (!s->nbuilt) {
@@ -326,10 +539,22 @@ static int if_tick(void *state, uint64_t ts)
 			s->warned = true;
 			continue;
 		}
+		if (!r || !r->fitted)
+			continue;
+		if_normalise(r, x, z);
 		if (s->host->score)
 			s->host->score(s->host, s->conts.v[i].key, start, ts,
-				       if_score(s, x));
+				       if_score(s, z));
 	}
+	return 0;
+}
+
+static int if_trace_end(void *state, const struct cadet_trace_desc *t)
+{
+	struct if_state *s = state;
+
+	if (s->phase == CADET_PHASE_TRAIN)
+		s->run++;
 	return 0;
 }
 
@@ -337,15 +562,18 @@ static int if_trace_begin(void *state, const struct cadet_trace_desc *t)
 {
 	struct if_state *s = state;
 
-	det_map_clear(&s->conts, free);
+	det_map_clear(&s->conts, cont_free);
 	s->phase = t->phase;
 	return 0;
 }
 
 /*
  * Model file (text, exact doubles):
- *   cadet-iforest 1
- *   features 13 cpu_ns rss_bytes ...
+ *   cadet-iforest 2
+ *   features 24 cpu_ms_s tx_bytes_s ... syscall_entropy
+ *   span S
+ *   roles R           then R times: "role NAME", "med" and "spread"
+ *                     lines of 24 values
  *   trees T psi P
  *   tree NODES        then NODES lines "FEAT SPLIT LEFT RIGHT SIZE"
  */
@@ -358,13 +586,38 @@ static int if_save(void *state, const char *path)
 		det_log(s->host, "iforest: no model to save (not trained)");
 		return -ENODATA;
 	}
+	for (size_t i = 0; i < s->roles.n; i++) {
+		const char *n = s->roles.name[i];
+
+		if (!*n || strpbrk(n, " \t\n\r")) {
+			det_log(s->host,
+				"iforest: role name '%s' cannot be "
+				"saved (empty or with blanks)",
+				n);
+			return -EINVAL;
+		}
+	}
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "cadet-iforest 1\nfeatures %d", DET_NFEAT);
-	for (int j = 0; j < DET_NFEAT; j++)
-		fprintf(f, " %s", det_feature_names[j]);
-	fprintf(f, "\ntrees %zu psi %llu\n", s->nbuilt,
+	fprintf(f, "cadet-iforest 2\nfeatures %d", IF_DIM);
+	for (int j = 0; j < IF_DIM; j++)
+		fprintf(f, " %s", if_feat_name(j));
+	fprintf(f, "\nspan %llu\nroles %zu\n", (unsigned long long)s->span,
+		s->roles.n);
+	for (size_t i = 0; i < s->roles.n; i++) {
+		const struct if_role *r = s->roles.val[i];
+
+		/* A name is one word in the file ("" never is a role). */
+		fprintf(f, "role %s\nmed", s->roles.name[i]);
+		for (int j = 0; j < IF_DIM; j++)
+			fprintf(f, " %a", r->med[j]);
+		fprintf(f, "\nspread");
+		for (int j = 0; j < IF_DIM; j++)
+			fprintf(f, " %a", r->spread[j]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "trees %zu psi %llu\n", s->nbuilt,
 		(unsigned long long)s->psi_used);
 	for (size_t t = 0; t < s->nbuilt; t++) {
 		const struct if_tree *tr = &s->trees[t];
@@ -386,9 +639,10 @@ static int if_load(void *state, const char *path)
 {
 	struct if_state *s = state;
 	struct if_tree *trees = NULL;
-	unsigned long long psi;
-	size_t ntrees = 0, t = 0;
-	char name[64];
+	struct det_names roles = {0};
+	unsigned long long psi, span;
+	size_t ntrees = 0, t = 0, nroles;
+	char name[256];
 	int ver, nfeat, ret = -EINVAL;
 	FILE *f;
 
@@ -396,14 +650,40 @@ static int if_load(void *state, const char *path)
 	if (!f)
 		return -errno;
 	if (fscanf(f, "cadet-iforest %d features %d", &ver, &nfeat) != 2 ||
-	    ver != 1 || nfeat != DET_NFEAT)
+	    ver != 2 || nfeat != IF_DIM)
 		goto bad;
-	for (int j = 0; j < DET_NFEAT; j++)
-		if (fscanf(f, "%63s", name) != 1 ||
-		    strcmp(name, det_feature_names[j]))
+	for (int j = 0; j < IF_DIM; j++)
+		if (fscanf(f, "%255s", name) != 1 ||
+		    strcmp(name, if_feat_name(j)))
 			goto bad;
-	if (fscanf(f, " trees %zu psi %llu", &ntrees, &psi) != 2 ||
-	    !ntrees || ntrees > 10000 || psi < 1 || psi > (1u << 20))
+	if (fscanf(f, " span %llu roles %zu", &span, &nroles) != 2 ||
+	    span != s->span || nroles > 100000)
+		goto bad;
+	for (size_t i = 0; i < nroles; i++) {
+		struct if_role *r;
+
+		if (fscanf(f, " role %255s med", name) != 1)
+			goto bad;
+		r = calloc(1, sizeof(*r));
+		if (!r || det_names_put(&roles, name, r)) {
+			free(r);
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		r->rows.dim = IF_DIM;
+		r->fitted = true;
+		for (int j = 0; j < IF_DIM; j++)
+			if (fscanf(f, "%la", &r->med[j]) != 1)
+				goto bad;
+		if (fscanf(f, " spread") != 0)
+			goto bad;
+		for (int j = 0; j < IF_DIM; j++)
+			if (fscanf(f, "%la", &r->spread[j]) != 1 ||
+			    !(r->spread[j] > 0))
+				goto bad;
+	}
+	if (fscanf(f, " trees %zu psi %llu", &ntrees, &psi) != 2 || !ntrees ||
+	    ntrees > 10000 || psi < 1 || psi > (1u << 20))
 		goto bad;
 	trees = calloc(ntrees, sizeof(*trees));
 	if (!trees) {
@@ -429,7 +709,7 @@ static int if_load(void *state, const char *path)
 				   &nd->left, &nd->right, &nd->size) != 5)
 				goto bad;
 			/* Children after their parent: no loops. */
-			if (nd->feat >= DET_NFEAT || nd->feat < -1 ||
+			if (nd->feat >= IF_DIM || nd->feat < -1 ||
 			    (nd->feat >= 0 &&
 			     (nd->left <= (int)i || nd->right <= (int)i ||
 			      nd->left >= (int)n || nd->right >= (int)n)))
@@ -440,16 +720,20 @@ static int if_load(void *state, const char *path)
 	s->trees = trees;
 	s->nbuilt = ntrees;
 	s->psi_used = psi;
+	det_names_release(&s->roles, role_free);
+	s->roles = roles;
 	fclose(f);
 	return 0;
 bad:
-	det_log(s->host, "iforest: %s is not a valid iforest model file "
-			 "(written by save_model of this version)",
+	det_log(s->host,
+		"iforest: %s is not a valid iforest model file "
+		"(written by save_model of this version)",
 		path);
 cleanup:
 	for (size_t i = 0; trees && i < ntrees; i++)
 		free(trees[i].nodes);
 	free(trees);
+	det_names_release(&roles, role_free);
 	fclose(f);
 	return ret;
 }
@@ -459,14 +743,19 @@ const struct cadet_detector_ops detector_iforest_ops = {
 	.abi_major = CADET_DETECTOR_ABI_MAJOR,
 	.abi_minor = CADET_DETECTOR_ABI_MINOR,
 	.name = "iforest",
-	.description = "Isolation Forest over per-container METRICS feature "
-		       "vectors (seeded)",
+	.description = "Isolation Forest over METRICS rates, ratios and the "
+		       "syscall-mix entropy, normalised per container role "
+		       "(seeded)",
 	.params_help = "trees=100: number of trees; psi=256: subsample size "
-		       "per tree",
+		       "per tree; span=4: METRICS records per window; "
+		       "warmup=3: start-up records left out; min_spread=0.05: "
+		       "least normalising spread",
 	.init = if_init,
 	.on_trace_begin = if_trace_begin,
+	.on_container = if_container,
 	.on_event = if_event,
 	.on_tick = if_tick,
+	.on_trace_end = if_trace_end,
 	.train_end = if_train_end,
 	.fini = if_fini,
 	.save_model = if_save,

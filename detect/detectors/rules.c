@@ -10,8 +10,9 @@
  * on files beside it. `file=PATH` runs another rule file instead.
  *
  * Deterministic: the only state is what the trace's records say (which
- * containers exist, which processes hold connections, the aggregate
- * windows), all in maps sorted by key and driven by trace time.
+ * containers exist, which processes hold connections, which are the
+ * container runtime's, the aggregate windows), all in maps sorted by key
+ * and driven by trace time.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,9 +49,10 @@ struct rules_state {
 	const struct cadet_host *host;
 	struct rule_set *rs;
 	enum cadet_phase phase;
-	struct det_map containers;      /* cgroup id -> (void *)1 */
-	struct det_map connected;       /* pid -> (void *)1 */
-	struct det_map *aggs;           /* per rule: key -> struct agg_win */
+	struct det_map containers; /* cgroup id -> (void *)1 */
+	struct det_map connected; /* pid -> (void *)1 */
+	struct det_map origin; /* pid -> ORIGIN_* */
+	struct det_map *aggs; /* per rule: key -> struct agg_win */
 	uint64_t alerts;
 };
 
@@ -77,6 +79,7 @@ static void rules_fini(void *state)
 	free(s->aggs);
 	det_map_release(&s->containers, NULL);
 	det_map_release(&s->connected, NULL);
+	det_map_release(&s->origin, NULL);
 	rule_set__free(s->rs);
 	free(s);
 }
@@ -129,7 +132,7 @@ static int rules_init(void **state, const struct cadet_host *host,
 		      const struct cadet_param *params, size_t nparams,
 		      uint64_t seed)
 {
-	static const char *const known[] = { "file", NULL };
+	static const char *const known[] = {"file", NULL};
 	const char *file = cadet_param_get(params, nparams, "file", NULL);
 	struct rules_state *s;
 	char err[512], *text = NULL;
@@ -182,6 +185,7 @@ static void reset_trace_state(struct rules_state *s)
 {
 	det_map_clear(&s->containers, NULL);
 	det_map_clear(&s->connected, NULL);
+	det_map_clear(&s->origin, NULL);
 	for (size_t i = 0; i < rule_set__cnt(s->rs); i++)
 		det_map_clear(&s->aggs[i], agg_win_free);
 }
@@ -334,8 +338,7 @@ static int rule_aggregate(struct rules_state *s, size_t idx,
 }
 
 /* Keeps track of which processes hold a network connection. */
-static int track_connections(struct rules_state *s,
-			     const struct cadet_rec *rec)
+static int track_connections(struct rules_state *s, const struct cadet_rec *rec)
 {
 	const struct cadet_rec_sock *sk = (const void *)rec;
 	const struct cadet_rec_fork *fk = (const void *)rec;
@@ -361,18 +364,84 @@ static int track_connections(struct rules_state *s,
 			return 0;
 		return det_map_put(&s->connected, fk->child_pid, (void *)1);
 	case CADET_REC_EXIT:
-		if (rec->size >= sizeof(*ex) && !ex->thread)
+		if (rec->size >= sizeof(*ex) && !ex->thread) {
 			det_map_del(&s->connected, rec->pid);
+			det_map_del(&s->origin, rec->pid);
+		}
 		return 0;
 	default:
 		return 0;
 	}
 }
 
+/*
+ * How a container process came to be, for the `runtime` predicate.
+ * runc joins a container's cgroup from outside: its re-executed init
+ * ("exe", from /proc/self/exe) and the runc:[N:...] stages are first seen
+ * in the container without a fork or an exec there that made them
+ * (ORIGIN_OUTSIDE; their children by fork too). An exec ends runc's part
+ * (the container's command replaces it), except runc re-executing itself
+ * as "runc init". Every other process was forked or exec'd inside the
+ * container (ORIGIN_INSIDE): a container binary named exe is one of
+ * those.
+ */
+#define ORIGIN_INSIDE ((void *)1)
+#define ORIGIN_OUTSIDE ((void *)2)
+
+static bool argv_is_runc_init(const struct cadet_rec *rec)
+{
+	static const char want[] = "runc\0init";
+	const struct cadet_rec_exec *ex = (const void *)rec;
+
+	if (rec->size < sizeof(*ex) || ex->argv.len != sizeof(want) - 1 ||
+	    ex->argv.off + (uint64_t)ex->argv.len > rec->size)
+		return false;
+	return !memcmp((const char *)rec + ex->argv.off, want,
+		       sizeof(want) - 1);
+}
+
+/* The origin of @rec's process, learning it from this record. */
+static int track_origin(struct rules_state *s, const struct cadet_rec *rec,
+			bool in_container, void **origin)
+{
+	const struct cadet_rec_fork *fk = (const void *)rec;
+	void *o = det_map_get(&s->origin, rec->pid);
+	int ret;
+
+	*origin = NULL;
+	if (!in_container)
+		return 0;
+	if (!o) {
+		/* Nothing in the container made it: it came from outside. */
+		o = rec->type == CADET_REC_EXEC && !argv_is_runc_init(rec)
+			    ? ORIGIN_INSIDE
+			    : ORIGIN_OUTSIDE;
+		ret = det_map_put(&s->origin, rec->pid, o);
+		if (ret)
+			return ret;
+	} else if (rec->type == CADET_REC_EXEC && !argv_is_runc_init(rec)) {
+		o = ORIGIN_INSIDE;
+		ret = det_map_put(&s->origin, rec->pid, o);
+		if (ret)
+			return ret;
+	}
+	*origin = o;
+	if (rec->type == CADET_REC_FORK && rec->size >= sizeof(*fk) &&
+	    !fk->thread)
+		return det_map_put(&s->origin, fk->child_pid, o);
+	return 0;
+}
+
+static bool comm_is_runc(const char *comm)
+{
+	return !strcmp(comm, "exe") || !strncmp(comm, "runc", 4);
+}
+
 static int rules_event(void *state, const struct cadet_rec *rec)
 {
 	struct rules_state *s = state;
 	struct rule_ctx ctx;
+	void *origin;
 	int ret;
 
 	if (rec->type == CADET_REC_CONTAINER ||
@@ -380,11 +449,14 @@ static int rules_event(void *state, const struct cadet_rec *rec)
 	    rec->type == CADET_REC_CONTAINER_UPDATE)
 		return det_map_put(&s->containers, rec->cgroup_id, (void *)1);
 	/* Without a container table (a partial trace), any cgroup counts. */
-	ctx.in_container = s->containers.n ?
-				   det_map_get(&s->containers, rec->cgroup_id) !=
-					   NULL :
-				   rec->cgroup_id != 0;
+	ctx.in_container = s->containers.n ? det_map_get(&s->containers,
+							 rec->cgroup_id) != NULL
+					   : rec->cgroup_id != 0;
 	ctx.connected = det_map_get(&s->connected, rec->pid) != NULL;
+	ret = track_origin(s, rec, ctx.in_container, &origin);
+	if (ret)
+		return ret;
+	ctx.runtime = origin == ORIGIN_OUTSIDE && comm_is_runc(rec->comm);
 	for (size_t i = 0; i < rule_set__cnt(s->rs); i++) {
 		const struct rule *r = rule_set__rule(s->rs, i);
 		bool fire = true;

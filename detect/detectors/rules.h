@@ -42,6 +42,7 @@ enum rule_agg_per {
 struct rule_ctx {
 	bool in_container;      /* its cgroup is a known container */
 	bool connected;         /* its process holds a network connection */
+	bool runtime;           /* its process is runc setting the container up */
 };
 
 struct rule_expr;

@@ -56,6 +56,7 @@ struct cond {
 enum pred {
 	PRED_CONTAINER,
 	PRED_CONNECTED,
+	PRED_RUNTIME,
 };
 
 enum expr_kind {

@@ -176,8 +176,15 @@ static bool expr_eval(const struct rule_expr *e, const struct cadet_rec *rec,
 	case E_NOT:
 		return !expr_eval(e->a, rec, ctx);
 	case E_PRED:
-		return e->pred == PRED_CONTAINER ? ctx->in_container
-						 : ctx->connected;
+		switch (e->pred) {
+		case PRED_CONTAINER:
+			return ctx->in_container;
+		case PRED_CONNECTED:
+			return ctx->connected;
+		case PRED_RUNTIME:
+			return ctx->runtime;
+		}
+		return false;
 	case E_COND:
 		return cond_eval(e->c, rec);
 	}

@@ -8,7 +8,8 @@
  *   NAME SEVERITY TYPE [FILTER] [&& AGGREGATE]
  *
  * FILTER is a boolean expression of conditions over the record's fields
- * (FIELD OP VALUE) and predicates (container, connected) with !, &&, ||
+ * (FIELD OP VALUE) and predicates (container, connected, runtime) with
+ * !, &&, ||
  * and parentheses; AGGREGATE is count() or distinct(FIELD) compared with
  * a number "within" a duration, "per" container or pid.
  * docs/detectors.md is the reference. Field names and kinds come from the
@@ -277,7 +278,7 @@ static bool field_find(struct parser *p, const char *name,
 			n += snprintf(list + n, sizeof(list) - n, " %s",
 				      td->fields[i].name);
 	perr(p, "unknown field '%s' for '%s' records (fields: ts cpu "
-		"cgroup_id pid tid comm%s; predicates: container connected)",
+		"cgroup_id pid tid comm%s; predicates: container connected runtime)",
 	     name, td ? td->name : "?", list);
 	return false;
 }
@@ -616,10 +617,13 @@ static struct rule_expr *parse_unary(struct parser *p)
 			e->pred = PRED_CONTAINER;
 		} else if (!strcmp(name, "connected")) {
 			e->pred = PRED_CONNECTED;
+		} else if (!strcmp(name, "runtime")) {
+			e->pred = PRED_RUNTIME;
 		} else {
 			p->pos -= strlen(name);
 			perr(p, "'%s' is not a predicate (container, "
-				"connected); a condition is FIELD OP VALUE",
+				"connected, runtime); a condition is FIELD OP "
+				"VALUE",
 			     name);
 			rule_expr_free(e);
 			return NULL;

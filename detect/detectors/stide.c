@@ -5,16 +5,24 @@
  * from Hofmeyr, Forrest and Somayaji, 1998).
  *
  * Training collects every length-n window of syscall numbers of every
- * thread stream (CADET_REC_SYSCALL records, one stream per tid) into one
- * global database of normal windows. In validation and test each new
- * window of a stream is looked up; a window absent from the database is a
- * mismatch. The score of a window is the fraction of mismatches among the
+ * thread stream (CADET_REC_SYSCALL records, one stream per tid) into a
+ * database of normal windows per process image: the comm of the record
+ * that ends the window (by=image, default), or one database for all
+ * (by=all, classic STIDE). In validation and test each new window of a
+ * stream is looked up in its image's database; a window absent from it
+ * is a mismatch. A known program is held to its own windows. An image no
+ * training trace ran is not judged by default (unknown=skip): a new
+ * process is not an anomaly by itself (the reference payloads are new
+ * processes: stide flagged them, not what they did); unknown=union looks
+ * its windows up in every image's database (a new program may do what
+ * any normal program does). The score of a window is the fraction of mismatches among the
  * last `lfc` windows of its stream (the locality frame): LFC mismatches /
  * lfc, in [0, 1]. Scores go to the host per container, either the
  * maximum over each tick (emit=tick, default) or one per window
  * (emit=window).
  *
- * The database is an array of windows sorted lexicographically: lookups
+ * The database is an array of (image, window) keys sorted
+ * lexicographically, the image a 31-bit FNV-1a hash of the comm: lookups
  * are binary searches and nothing depends on addresses or hashing order.
  */
 #include <errno.h>
@@ -23,6 +31,7 @@
 #include <string.h>
 
 #include "detect/detectors/detectors.h"
+#include "detect/util.h"
 
 #define STIDE_N_MAX 64
 #define STIDE_LFC_MAX 100000
@@ -31,16 +40,16 @@
 
 struct stide_stream {
 	uint64_t cg;
-	uint64_t cnt;           /* syscalls seen */
-	int32_t *win;           /* ring of the last n syscall numbers */
-	uint64_t *ts;           /* and their times */
-	uint8_t *frame;         /* ring of the last lfc mismatch flags */
+	uint64_t cnt; /* syscalls seen */
+	int32_t *win; /* ring of the last n syscall numbers */
+	uint64_t *ts; /* and their times */
+	uint8_t *frame; /* ring of the last lfc mismatch flags */
 	size_t fpos;
 	uint32_t fsum;
 };
 
 struct stide_cont {
-	bool has;               /* a score is pending */
+	bool has; /* a score is pending */
 	double max;
 	uint64_t start;
 	uint64_t end;
@@ -49,18 +58,23 @@ struct stide_cont {
 struct stide_state {
 	const struct cadet_host *host;
 	uint32_t n;
+	uint32_t w; /* key width: the image, then n syscalls */
 	uint32_t lfc;
 	bool per_window;
+	bool by_image;
+	bool skip_unknown;
+	int32_t *imgs; /* images in the database, sorted */
+	size_t nimgs;
 	enum cadet_phase phase;
-	int32_t *db;            /* ndb windows of n, sorted, unique */
+	int32_t *db; /* ndb keys of w, sorted, unique */
 	size_t ndb;
-	int32_t *buf;           /* training windows not merged yet */
+	int32_t *buf; /* training windows not merged yet */
 	size_t nbuf;
 	size_t capbuf;
 	bool trained;
 	struct det_map streams; /* tid -> struct stide_stream */
-	struct det_map conts;   /* cgroup id -> struct stide_cont */
-	int32_t *key;           /* scratch window, n entries */
+	struct det_map conts; /* cgroup id -> struct stide_cont */
+	int32_t *key; /* scratch window, n entries */
 };
 
 static void stream_free(void *p)
@@ -84,6 +98,7 @@ static void stide_fini(void *state)
 	det_map_release(&s->streams, stream_free);
 	det_map_release(&s->conts, free);
 	free(s->db);
+	free(s->imgs);
 	free(s->buf);
 	free(s->key);
 	free(s);
@@ -93,8 +108,11 @@ static int stide_init(void **state, const struct cadet_host *host,
 		      const struct cadet_param *params, size_t nparams,
 		      uint64_t seed)
 {
-	static const char *const known[] = { "n", "lfc", "emit", NULL };
+	static const char *const known[] = {"n",  "lfc",     "emit",
+					    "by", "unknown", NULL};
+	const char *unk = cadet_param_get(params, nparams, "unknown", "skip");
 	const char *emit = cadet_param_get(params, nparams, "emit", "tick");
+	const char *by = cadet_param_get(params, nparams, "by", "image");
 	struct stide_state *s;
 	uint64_t n, lfc;
 	int ret;
@@ -109,9 +127,25 @@ static int stide_init(void **state, const struct cadet_host *host,
 	if (ret)
 		return ret;
 	if (strcmp(emit, "tick") && strcmp(emit, "window")) {
-		det_log(host, "stide: emit=%s: use emit=tick (max per tick) "
-			      "or emit=window (every window)",
+		det_log(host,
+			"stide: emit=%s: use emit=tick (max per tick) "
+			"or emit=window (every window)",
 			emit);
+		return -EINVAL;
+	}
+	if (strcmp(by, "image") && strcmp(by, "all")) {
+		det_log(host,
+			"stide: by=%s: use by=image (a database per "
+			"process image) or by=all (one database)",
+			by);
+		return -EINVAL;
+	}
+	if (strcmp(unk, "skip") && strcmp(unk, "union")) {
+		det_log(host,
+			"stide: unknown=%s: use unknown=skip (windows of "
+			"an image training never ran are not judged) "
+			"or unknown=union",
+			unk);
 		return -EINVAL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -119,10 +153,13 @@ static int stide_init(void **state, const struct cadet_host *host,
 		return -ENOMEM;
 	s->host = host;
 	s->n = n;
+	s->w = n + 1;
+	s->by_image = !strcmp(by, "image");
+	s->skip_unknown = !strcmp(unk, "skip");
 	s->lfc = lfc;
 	s->per_window = !strcmp(emit, "window");
 	s->phase = CADET_PHASE_TEST;
-	s->key = calloc(n, sizeof(*s->key));
+	s->key = calloc(n + 1, sizeof(*s->key));
 	if (!s->key) {
 		stide_fini(s);
 		return -ENOMEM;
@@ -145,7 +182,7 @@ static int cmp_win(const void *a, const void *b, void *arg)
 static bool db_contains(const struct stide_state *s, const int32_t *w)
 {
 	size_t lo = 0, hi = s->ndb;
-	uint32_t n = s->n;
+	uint32_t n = s->w;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -161,12 +198,64 @@ static bool db_contains(const struct stide_state *s, const int32_t *w)
 	return false;
 }
 
+/* The distinct images of the database (its keys' first values). */
+static int db_images(struct stide_state *s)
+{
+	size_t k = 0;
+	int32_t *v;
+
+	v = malloc((s->ndb ? s->ndb : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->ndb; i++)
+		if (!k || v[k - 1] != s->db[i * s->w])
+			v[k++] = s->db[i * s->w];
+	free(s->imgs);
+	s->imgs = v;
+	s->nimgs = k;
+	return 0;
+}
+
+static bool img_known(const struct stide_state *s, int32_t img)
+{
+	size_t lo = 0, hi = s->nimgs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->imgs[mid] == img)
+			return true;
+		if (s->imgs[mid] < img)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Is the key (image, window) in s->key normal? */
+static bool key_normal(struct stide_state *s)
+{
+	int32_t img = s->key[0];
+	bool hit = false;
+
+	if (img_known(s, img))
+		return db_contains(s, s->key);
+	/* An unknown image: any image's window will do. */
+	for (size_t i = 0; i < s->nimgs && !hit; i++) {
+		s->key[0] = s->imgs[i];
+		hit = db_contains(s, s->key);
+	}
+	s->key[0] = img;
+	return hit;
+}
+
 /* Sorts the training buffer and merges it into the database. */
 static int db_merge(struct stide_state *s)
 {
-	size_t n = s->n, total = s->ndb + s->nbuf, k = 0;
+	size_t n = s->w, total = s->ndb + s->nbuf, k = 0;
 	int32_t *all;
-	uint32_t nn = s->n;
+	uint32_t nn = s->w;
 
 	if (!s->nbuf)
 		return 0;
@@ -188,7 +277,7 @@ static int db_merge(struct stide_state *s)
 	s->db = all;
 	s->ndb = k;
 	s->nbuf = 0;
-	return 0;
+	return db_images(s);
 }
 
 static int train_add(struct stide_state *s, const int32_t *w)
@@ -205,20 +294,19 @@ static int train_add(struct stide_state *s, const int32_t *w)
 			cap = s->capbuf;
 		}
 		if (cap != s->capbuf) {
-			nb = realloc(s->buf, cap * s->n * sizeof(*nb));
+			nb = realloc(s->buf, cap * s->w * sizeof(*nb));
 			if (!nb)
 				return -ENOMEM;
 			s->buf = nb;
 			s->capbuf = cap;
 		}
 	}
-	memcpy(&s->buf[s->nbuf * s->n], w, s->n * sizeof(*w));
+	memcpy(&s->buf[s->nbuf * s->w], w, s->w * sizeof(*w));
 	s->nbuf++;
 	return 0;
 }
 
-static void cont_emit(struct stide_state *s, uint64_t cg,
-		      struct stide_cont *c)
+static void cont_emit(struct stide_state *s, uint64_t cg, struct stide_cont *c)
 {
 	if (!c->has)
 		return;
@@ -264,8 +352,12 @@ static int test_window(struct stide_state *s, struct stide_stream *st,
 		       uint64_t start, uint64_t end)
 {
 	struct stide_cont *c;
-	uint8_t miss = !db_contains(s, s->key);
+	uint8_t miss;
 	double score;
+
+	if (s->by_image && s->skip_unknown && !img_known(s, s->key[0]))
+		return 0;
+	miss = !key_normal(s);
 
 	st->fsum += miss - st->frame[st->fpos];
 	st->frame[st->fpos] = miss;
@@ -319,9 +411,15 @@ static int stide_event(void *state, const struct cadet_rec *rec)
 	st->cnt++;
 	if (st->cnt < s->n)
 		return 0;
-	/* The window, oldest first, into the scratch key. */
+	/* The image, then the window oldest first, into the scratch key. */
+	s->key[0] = s->by_image ? (int32_t)(fnv1a64(rec->comm,
+						    strnlen(rec->comm,
+							    sizeof(rec->comm)),
+						    FNV1A64_INIT) &
+					    INT32_MAX)
+				: 0;
 	for (uint32_t i = 0; i < s->n; i++)
-		s->key[i] = st->win[(st->cnt + i) % s->n];
+		s->key[1 + i] = st->win[(st->cnt + i) % s->n];
 	if (s->phase == CADET_PHASE_TRAIN)
 		return train_add(s, s->key);
 	if (!s->trained) {
@@ -397,15 +495,16 @@ static int stide_train_end(void *state)
 	s->capbuf = 0;
 	s->trained = true;
 	if (!ret)
-		det_log(s->host, "stide: %zu distinct windows of %u syscalls "
-				 "in the normal database",
-			s->ndb, s->n);
+		det_log(s->host,
+			"stide: %zu distinct windows of %u syscalls "
+			"in the normal database (%zu image%s)",
+			s->ndb, s->n, s->nimgs, s->nimgs == 1 ? "" : "s");
 	return ret;
 }
 
 /*
- * Model file: "cadet-stide 1", "n N", "windows K", then K lines of N
- * syscall numbers, sorted.
+ * Model file: "cadet-stide 2", "n N", "by image|all", "windows K", then
+ * K lines of the image hash and N syscall numbers, sorted.
  */
 static int stide_save(void *state, const char *path)
 {
@@ -419,11 +518,12 @@ static int stide_save(void *state, const char *path)
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "cadet-stide 1\nn %u\nwindows %zu\n", s->n, s->ndb);
+	fprintf(f, "cadet-stide 2\nn %u\nby %s\nwindows %zu\n", s->n,
+		s->by_image ? "image" : "all", s->ndb);
 	for (size_t i = 0; i < s->ndb; i++)
-		for (uint32_t k = 0; k < s->n; k++)
-			fprintf(f, "%d%c", s->db[i * s->n + k],
-				k + 1 == s->n ? '\n' : ' ');
+		for (uint32_t k = 0; k < s->w; k++)
+			fprintf(f, "%d%c", s->db[i * s->w + k],
+				k + 1 == s->w ? '\n' : ' ');
 	if (ferror(f)) {
 		fclose(f);
 		return -EIO;
@@ -435,6 +535,7 @@ static int stide_load(void *state, const char *path)
 {
 	struct stide_state *s = state;
 	unsigned int ver, n;
+	char by[8];
 	size_t cnt;
 	int32_t *db = NULL;
 	uint32_t nn;
@@ -444,17 +545,30 @@ static int stide_load(void *state, const char *path)
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
-	if (fscanf(f, "cadet-stide %u n %u windows %zu", &ver, &n, &cnt) != 3 ||
-	    ver != 1) {
-		det_log(s->host, "stide: %s is not a stide model file", path);
+	if (fscanf(f, "cadet-stide %u n %u by %7s windows %zu", &ver, &n, by,
+		   &cnt) != 4 ||
+	    ver != 2) {
+		det_log(s->host,
+			"stide: %s is not a stide model file (of "
+			"version 2)",
+			path);
+		goto cleanup;
+	}
+	if (strcmp(by, s->by_image ? "image" : "all")) {
+		det_log(s->host,
+			"stide: %s was trained with by=%s, this "
+			"instance uses by=%s",
+			path, by, s->by_image ? "image" : "all");
 		goto cleanup;
 	}
 	if (n != s->n) {
-		det_log(s->host, "stide: %s holds windows of %u syscalls, this "
-				 "instance uses n=%u",
+		det_log(s->host,
+			"stide: %s holds windows of %u syscalls, this "
+			"instance uses n=%u",
 			path, n, s->n);
 		goto cleanup;
 	}
+	n = s->w;
 	if (cnt > (1u << 28) / n) {
 		det_log(s->host, "stide: %s: implausible window count %zu",
 			path, cnt);
@@ -475,8 +589,9 @@ static int stide_load(void *state, const char *path)
 	nn = n;
 	for (size_t i = 1; i < cnt; i++) {
 		if (cmp_win(&db[(i - 1) * n], &db[i * n], &nn) >= 0) {
-			det_log(s->host, "stide: %s: windows not sorted at "
-					 "%zu",
+			det_log(s->host,
+				"stide: %s: windows not sorted at "
+				"%zu",
 				path, i);
 			goto cleanup;
 		}
@@ -487,7 +602,7 @@ static int stide_load(void *state, const char *path)
 	s->ndb = cnt;
 	s->nbuf = 0;
 	s->trained = true;
-	ret = 0;
+	ret = db_images(s);
 cleanup:
 	free(db);
 	fclose(f);
@@ -502,7 +617,10 @@ const struct cadet_detector_ops detector_stide_ops = {
 	.description = "syscall n-gram database (STIDE) with locality frame "
 		       "count; needs --syscall-seq traces",
 	.params_help = "n=6: window length; lfc=20: locality frame (windows); "
-		       "emit=tick: tick (max per tick) or window",
+		       "emit=tick: tick (max per tick) or window; by=image: a "
+		       "database per process image (comm) or all: one; "
+		       "unknown=skip: images training never ran are not "
+		       "judged, or union: judged by every image's windows",
 	.init = stide_init,
 	.on_trace_begin = stide_trace_begin,
 	.on_container = stide_container,

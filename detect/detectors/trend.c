@@ -1,17 +1,32 @@
 // SPDX-License-Identifier: MIT
 /*
- * trend: slow sustained growth (memory leaks). Per container, the
- * Theil-Sen slope (median of pairwise slopes, robust to spikes) of
- * rss_bytes over the last `window` of trace time, in bytes per second.
- * The score of a tick is max(0, slope) / max(sd, min_growth), where sd is
- * the root mean square of the slopes seen on training containers of the
- * same name (all training containers when the name is new): "how many
- * times faster than normal jitter does memory grow". No score until the
- * window holds at least half its length of samples.
+ * trend: slow sustained growth (leaks of memory, tasks, files, disk) per
+ * container role. Four signals per METRICS record: rss_bytes and
+ * nr_tasks (gauges), and the running totals of opens and write_bytes (a
+ * leak of fds or of disk space shows as a steady extra rate of opens or
+ * writes; METRICS has no fd or disk-usage gauge).
  *
- * An fd-count trend needs close events or an fd gauge, which METRICS does
- * not carry yet (opens alone grow with any file activity), so only RSS is
- * used.
+ * Two tests per signal, each compared with what the role did in training:
+ *  - Theil-Sen slope (median of pairwise slopes: one spike does not move
+ *    it) over the last `window` of trace time; z = (slope - med) / spread
+ *    with med and spread of the role's training slopes (features.h's
+ *    robust statistics: MAD within runs, spread of run medians, floor
+ *    min_growth per signal); only growth counts (z > 0).
+ *  - one-sided CUSUM of the record-to-record increments standardised by
+ *    the role's training increments (median, spread):
+ *      S = max(0, S + (d - med) / spread - k)
+ *    It answers a change of level or rate sooner than a full window
+ *    slope, and keeps growing while the change lasts.
+ * Each is divided by its largest value on the role's training runs (at
+ * least zmin for the slope, h for the CUSUM); the score is the largest
+ * of the eight. A role no training run had is not scored (a leak is
+ * growth beyond what the role normally does: there is no "normally").
+ *
+ * The default window of 10 s fits the reference runs (30 s, anomalies of
+ * 10 s starting 5-15 s in): a longer window would score a container once
+ * or twice per run and mix the leak with the time before it.
+ * The first `warmup` records of a container (start-up) and teardown
+ * records are left out.
  */
 #include <errno.h>
 #include <math.h>
@@ -19,35 +34,47 @@
 #include <string.h>
 
 #include "detect/detectors/detectors.h"
+#include "detect/detectors/features.h"
 
-#define TREND_MAX_POINTS 128    /* Theil-Sen on at most this many */
+#define TR_NSIG 4
+#define TR_MAX_POINTS 128 /* ring of samples: window / METRICS interval */
 
-struct tr_train {
-	double sumsq;
-	uint64_t n;
+static const char *const tr_sig_names[TR_NSIG] = {"rss_bytes", "tasks", "opens",
+						  "write_bytes"};
+
+struct tr_role {
+	struct det_rows slopes; /* per tick, TR_NSIG */
+	struct det_rows incs; /* per record, TR_NSIG */
+	double s_med[TR_NSIG], s_spread[TR_NSIG], s_cal[TR_NSIG];
+	double d_med[TR_NSIG], d_spread[TR_NSIG], c_cal[TR_NSIG];
+	bool fitted;
 };
 
 struct tr_cont {
-	char *name;             /* first: see det_cont_get() */
-	bool have;              /* METRICS since the last tick */
-	uint64_t rss;
-	uint64_t first_ts;
-	uint64_t *t;            /* ring of samples */
-	double *y;
-	size_t head;
-	size_t n;
-	size_t cap;
+	char *name; /* first: see det_cont_get() */
+	uint64_t records;
+	bool fresh;
+	bool have_last;
+	double y[TR_NSIG]; /* the newest record's signals */
+	double last[TR_NSIG];
+	double cusum[TR_NSIG];
+	uint64_t t[TR_MAX_POINTS];
+	double ys[TR_MAX_POINTS][TR_NSIG];
+	size_t head, n;
+	uint64_t last_tick;
 };
 
 struct tr_state {
 	const struct cadet_host *host;
 	uint64_t window_ns;
-	double min_growth;
+	uint64_t warmup;
+	double k, h, zmin;
+	double min_growth[TR_NSIG];
 	enum cadet_phase phase;
+	uint32_t run;
 	struct det_map conts;
-	struct det_names train; /* name -> struct tr_train */
-	struct tr_train all;
-	double *pairs;          /* scratch for Theil-Sen */
+	struct det_names roles; /* name -> struct tr_role */
+	double pairs[TR_MAX_POINTS * TR_MAX_POINTS / 2];
 };
 
 static void cont_free(void *p)
@@ -57,9 +84,18 @@ static void cont_free(void *p)
 	if (!c)
 		return;
 	free(c->name);
-	free(c->t);
-	free(c->y);
 	free(c);
+}
+
+static void role_free(void *p)
+{
+	struct tr_role *r = p;
+
+	if (!r)
+		return;
+	det_rows_release(&r->slopes);
+	det_rows_release(&r->incs);
+	free(r);
 }
 
 static void tr_fini(void *state)
@@ -69,8 +105,7 @@ static void tr_fini(void *state)
 	if (!s)
 		return;
 	det_map_release(&s->conts, cont_free);
-	det_names_release(&s->train, free);
-	free(s->pairs);
+	det_names_release(&s->roles, role_free);
 	free(s);
 }
 
@@ -78,33 +113,50 @@ static int tr_init(void **state, const struct cadet_host *host,
 		   const struct cadet_param *params, size_t nparams,
 		   uint64_t seed)
 {
-	static const char *const known[] = { "window", "min_growth", NULL };
+	static const char *const known[] = {"window", "warmup",	    "k", "h",
+					    "zmin",   "min_growth", NULL};
+	static const char *const d = "trend";
 	struct tr_state *s = calloc(1, sizeof(*s));
+	double g;
 	int ret;
 
 	if (!s)
 		return -ENOMEM;
 	s->host = host;
 	s->phase = CADET_PHASE_TEST;
-	ret = det_params_check(host, "trend", params, nparams, known);
+	ret = det_params_check(host, d, params, nparams, known);
 	if (!ret)
-		ret = det_param_duration(host, "trend", params, nparams,
-					 "window", 60 * DET_NSEC_PER_SEC,
-					 &s->window_ns);
+		ret = det_param_duration(host, d, params, nparams, "window",
+					 10 * DET_NSEC_PER_SEC, &s->window_ns);
 	if (!ret)
-		ret = det_param_double(host, "trend", params, nparams,
-				       "min_growth", 16384, 1e-3, 1e15,
-				       &s->min_growth);
-	if (!ret) {
-		s->pairs = malloc(TREND_MAX_POINTS * TREND_MAX_POINTS / 2 *
-				  sizeof(*s->pairs));
-		if (!s->pairs)
-			ret = -ENOMEM;
-	}
+		ret = det_param_u64(host, d, params, nparams, "warmup", 3, 0,
+				    1000000, &s->warmup);
+	if (!ret)
+		ret = det_param_double(host, d, params, nparams, "k", 0.5, 0,
+				       100, &s->k);
+	if (!ret)
+		ret = det_param_double(host, d, params, nparams, "h", 5, 1e-3,
+				       1e6, &s->h);
+	if (!ret)
+		ret = det_param_double(host, d, params, nparams, "zmin", 3,
+				       1e-6, 1e6, &s->zmin);
+	/* bytes/s of rss; the others scale from it: 1 task per 4096 s... */
+	if (!ret)
+		ret = det_param_double(host, d, params, nparams, "min_growth",
+				       4096, 1e-6, 1e12, &g);
 	if (ret) {
 		tr_fini(s);
 		return ret;
 	}
+	/*
+	 * Floors of the slope spread: min_growth bytes/s for rss and
+	 * write_bytes, 0.05/s for the task count and for opens (one more in
+	 * 20 s).
+	 */
+	s->min_growth[0] = g;
+	s->min_growth[1] = 0.05;
+	s->min_growth[2] = 0.05;
+	s->min_growth[3] = g;
 	*state = s;
 	return 0;
 }
@@ -124,17 +176,36 @@ static int tr_container(void *state, const struct cadet_container_desc *d,
 
 	if (!added)
 		return 0;
-	c = det_map_get(&s->conts, d->cgroup_id);
-	if (c && d->name && strcmp(c->name, d->name)) {
-		char *nm = strdup(d->name);
+	c = cont_get(s, d->cgroup_id, d->name);
+	if (!c)
+		return -ENOMEM;
+	if (d->name && strcmp(c->name, d->name)) {
+		char *n = strdup(d->name);
 
-		if (!nm)
+		if (!n)
 			return -ENOMEM;
 		free(c->name);
-		c->name = nm;
-		return 0;
+		c->name = n;
 	}
-	return c || cont_get(s, d->cgroup_id, d->name) ? 0 : -ENOMEM;
+	return 0;
+}
+
+static struct tr_role *role_get(struct tr_state *s, const char *name)
+{
+	struct tr_role *r = det_names_get(&s->roles, name);
+
+	if (r)
+		return r;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->slopes.dim = TR_NSIG;
+	r->incs.dim = TR_NSIG;
+	if (det_names_put(&s->roles, name, r)) {
+		free(r);
+		return NULL;
+	}
+	return r;
 }
 
 static int tr_event(void *state, const struct cadet_rec *rec)
@@ -142,68 +213,82 @@ static int tr_event(void *state, const struct cadet_rec *rec)
 	const struct cadet_rec_metrics *m = (const void *)rec;
 	struct tr_state *s = state;
 	struct tr_cont *c;
+	double d[TR_NSIG];
 
-	if (rec->type != CADET_REC_METRICS || rec->size < sizeof(*m))
+	if (rec->type != CADET_REC_METRICS || rec->size < sizeof(*m) ||
+	    det_metrics_is_edge(m))
 		return 0;
 	c = cont_get(s, rec->cgroup_id, NULL);
 	if (!c)
 		return -ENOMEM;
-	if (!c->have)
-		c->first_ts = rec->ts;
-	c->have = true;
-	c->rss = m->rss_bytes;
-	return 0;
-}
-
-static int push(struct tr_cont *c, uint64_t t, double y)
-{
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		uint64_t *nt = malloc(cap * sizeof(*nt));
-		double *ny = malloc(cap * sizeof(*ny));
-
-		if (!nt || !ny) {
-			free(nt);
-			free(ny);
-			return -ENOMEM;
-		}
-		for (size_t i = 0; i < c->n; i++) {
-			nt[i] = c->t[(c->head + i) % c->cap];
-			ny[i] = c->y[(c->head + i) % c->cap];
-		}
-		free(c->t);
-		free(c->y);
-		c->t = nt;
-		c->y = ny;
-		c->head = 0;
-		c->cap = cap;
+	c->y[0] = (double)m->rss_bytes;
+	c->y[1] = (double)m->nr_tasks;
+	c->y[2] += (double)m->opens;
+	c->y[3] += (double)m->write_bytes;
+	if (++c->records <= s->warmup || !c->have_last) {
+		/* No increment before a first record to compare with. */
+		memcpy(c->last, c->y, sizeof(c->last));
+		c->have_last = true;
+		c->fresh = c->records > s->warmup;
+		return 0;
 	}
-	c->t[(c->head + c->n) % c->cap] = t;
-	c->y[(c->head + c->n) % c->cap] = y;
-	c->n++;
+	for (int i = 0; i < TR_NSIG; i++)
+		d[i] = c->y[i] - c->last[i];
+	memcpy(c->last, c->y, sizeof(c->last));
+	c->fresh = true;
+	if (s->phase == CADET_PHASE_TRAIN) {
+		struct tr_role *r = role_get(s, c->name);
+
+		return r ? det_rows_add(&r->incs, d, s->run) : -ENOMEM;
+	}
+	{
+		const struct tr_role *r = det_names_get(&s->roles, c->name);
+
+		if (!r || !r->fitted)
+			return 0;
+		for (int i = 0; i < TR_NSIG; i++) {
+			double z = (d[i] - r->d_med[i]) / r->d_spread[i];
+
+			c->cusum[i] = fmax(0, c->cusum[i] + z - s->k);
+		}
+	}
 	return 0;
 }
 
-/* Theil-Sen slope (per second) of the container's samples. */
-static double theil_sen(struct tr_state *s, const struct tr_cont *c)
+/* Theil-Sen slope (per second) of signal @sig of the window. */
+static double theil_sen(struct tr_state *s, const struct tr_cont *c, int sig)
 {
-	size_t stride = (c->n + TREND_MAX_POINTS - 1) / TREND_MAX_POINTS;
 	size_t np = 0;
 
-	/* Subsample from the newest backwards so the latest is kept. */
-	for (size_t a = 0; a < c->n; a += stride) {
-		size_t i = (c->head + c->n - 1 - a) % c->cap;
+	for (size_t a = 0; a < c->n; a++) {
+		size_t i = (c->head + a) % TR_MAX_POINTS;
 
-		for (size_t b = a + stride; b < c->n; b += stride) {
-			size_t j = (c->head + c->n - 1 - b) % c->cap;
-			double dt = ((double)c->t[i] - (double)c->t[j]) /
+		for (size_t b = a + 1; b < c->n; b++) {
+			size_t j = (c->head + b) % TR_MAX_POINTS;
+			double dt = ((double)c->t[j] - (double)c->t[i]) /
 				    DET_NSEC_PER_SEC;
 
 			if (dt > 0)
-				s->pairs[np++] = (c->y[i] - c->y[j]) / dt;
+				s->pairs[np++] =
+					(c->ys[j][sig] - c->ys[i][sig]) / dt;
 		}
 	}
 	return det_median(s->pairs, np);
+}
+
+static double tr_score(const struct tr_state *s, const struct tr_role *r,
+		       const struct tr_cont *c, const double *slope)
+{
+	double score = 0;
+
+	for (int i = 0; i < TR_NSIG; i++) {
+		double z =
+			(slope[i] - r->s_med[i]) / r->s_spread[i] / r->s_cal[i];
+		double cu = c->cusum[i] / r->c_cal[i];
+
+		score = fmax(score, fmax(z, cu));
+	}
+	return score;
 }
 
 static int tr_tick(void *state, uint64_t ts)
@@ -212,49 +297,42 @@ static int tr_tick(void *state, uint64_t ts)
 
 	for (size_t k = 0; k < s->conts.n; k++) {
 		struct tr_cont *c = s->conts.v[k].val;
-		const struct tr_train *tt;
-		double slope, sd;
-		int ret;
+		const struct tr_role *r;
+		double slope[TR_NSIG];
+		uint64_t start;
+		size_t slot;
 
-		if (!c->have)
+		if (!c->fresh)
 			continue;
-		c->have = false;
-		ret = push(c, ts, (double)c->rss);
-		if (ret)
-			return ret;
+		c->fresh = false;
+		start = c->last_tick ? c->last_tick : ts - DET_NSEC_PER_SEC;
+		c->last_tick = ts;
+		if (c->n == TR_MAX_POINTS) {
+			c->head = (c->head + 1) % TR_MAX_POINTS;
+			c->n--;
+		}
+		slot = (c->head + c->n++) % TR_MAX_POINTS;
+		c->t[slot] = ts;
+		memcpy(c->ys[slot], c->y, sizeof(c->y));
 		while (c->n && c->t[c->head] + s->window_ns < ts) {
-			c->head = (c->head + 1) % c->cap;
+			c->head = (c->head + 1) % TR_MAX_POINTS;
 			c->n--;
 		}
 		if (c->n < 3 || ts - c->t[c->head] < s->window_ns / 2)
 			continue;
-		slope = theil_sen(s, c);
+		for (int i = 0; i < TR_NSIG; i++)
+			slope[i] = theil_sen(s, c, i);
 		if (s->phase == CADET_PHASE_TRAIN) {
-			struct tr_train *t = det_names_get(&s->train, c->name);
+			struct tr_role *tr = role_get(s, c->name);
 
-			if (!t) {
-				t = calloc(1, sizeof(*t));
-				if (!t || det_names_put(&s->train, c->name, t)) {
-					free(t);
-					return -ENOMEM;
-				}
-			}
-			t->sumsq += slope * slope;
-			t->n++;
-			s->all.sumsq += slope * slope;
-			s->all.n++;
+			if (!tr || det_rows_add(&tr->slopes, slope, s->run))
+				return -ENOMEM;
 			continue;
 		}
-		tt = det_names_get(&s->train, c->name);
-		if (!tt || !tt->n)
-			tt = &s->all;
-		sd = tt->n ? sqrt(tt->sumsq / tt->n) : 0;
-		if (sd < s->min_growth)
-			sd = s->min_growth;
-		if (s->host->score)
-			s->host->score(s->host, s->conts.v[k].key,
-				       c->t[c->head], ts,
-				       slope > 0 ? slope / sd : 0);
+		r = det_names_get(&s->roles, c->name);
+		if (r && r->fitted && s->host->score)
+			s->host->score(s->host, s->conts.v[k].key, start, ts,
+				       tr_score(s, r, c, slope));
 	}
 	return 0;
 }
@@ -268,19 +346,93 @@ static int tr_trace_begin(void *state, const struct cadet_trace_desc *t)
 	return 0;
 }
 
+static int tr_trace_end(void *state, const struct cadet_trace_desc *t)
+{
+	struct tr_state *s = state;
+
+	if (s->phase == CADET_PHASE_TRAIN)
+		s->run++;
+	return 0;
+}
+
+static int role_fit(const struct tr_state *s, struct tr_role *r)
+{
+	static const double inc_floor[TR_NSIG] = {4096, 0.05, 0.05, 4096};
+	int ret;
+
+	ret = det_robust_fit(r->slopes.x, r->slopes.run, r->slopes.n, TR_NSIG,
+			     s->min_growth, r->s_med, r->s_spread);
+	if (!ret)
+		ret = det_robust_fit(r->incs.x, r->incs.run, r->incs.n, TR_NSIG,
+				     inc_floor, r->d_med, r->d_spread);
+	if (ret)
+		return ret;
+	for (int i = 0; i < TR_NSIG; i++) {
+		double mx = s->zmin, cmax = s->h, cu = 0;
+		uint32_t run = UINT32_MAX;
+
+		for (size_t j = 0; j < r->slopes.n; j++)
+			mx = fmax(mx,
+				  (r->slopes.x[j * TR_NSIG + i] - r->s_med[i]) /
+					  r->s_spread[i]);
+		/* The CUSUM over each training run, as it runs in test. */
+		for (size_t j = 0; j < r->incs.n; j++) {
+			double z = (r->incs.x[j * TR_NSIG + i] - r->d_med[i]) /
+				   r->d_spread[i];
+
+			if (r->incs.run[j] != run)
+				cu = 0;
+			run = r->incs.run[j];
+			cu = fmax(0, cu + z - s->k);
+			cmax = fmax(cmax, cu);
+		}
+		r->s_cal[i] = mx;
+		r->c_cal[i] = cmax;
+	}
+	r->fitted = true;
+	return 0;
+}
+
+static int tr_train_end(void *state)
+{
+	struct tr_state *s = state;
+
+	for (size_t i = 0; i < s->roles.n; i++) {
+		struct tr_role *r = s->roles.val[i];
+		int ret;
+
+		if (!r->slopes.n || !r->incs.n)
+			continue;
+		ret = role_fit(s, r);
+		if (ret)
+			return ret;
+		for (int k = 0; k < TR_NSIG; k++)
+			det_log(s->host,
+				"trend: role '%s' %s: slope median %g "
+				"spread %g cal %g; cusum cal %g",
+				s->roles.name[i], tr_sig_names[k], r->s_med[k],
+				r->s_spread[k], r->s_cal[k], r->c_cal[k]);
+	}
+	return 0;
+}
+
 const struct cadet_detector_ops detector_trend_ops = {
 	.sz = sizeof(struct cadet_detector_ops),
 	.abi_major = CADET_DETECTOR_ABI_MAJOR,
 	.abi_minor = CADET_DETECTOR_ABI_MINOR,
 	.name = "trend",
-	.description = "sustained RSS growth per container (Theil-Sen slope "
-		       "over a sliding window): leaks",
-	.params_help = "window=60s: slope window; min_growth=16384: floor of "
-		       "the normal slope spread, bytes/s",
+	.description = "sustained growth per container role of rss, tasks, "
+		       "opens and writes: Theil-Sen slope and CUSUM",
+	.params_help = "window=10s: slope window; warmup=3: start-up records "
+		       "left out; k=0.5: CUSUM drift; h=5: least CUSUM "
+		       "calibration; zmin=3: least slope calibration; "
+		       "min_growth=4096: floor of the slope spread, bytes/s",
 	.init = tr_init,
 	.on_trace_begin = tr_trace_begin,
 	.on_container = tr_container,
 	.on_event = tr_event,
 	.on_tick = tr_tick,
+	.on_trace_end = tr_trace_end,
+	.train_end = tr_train_end,
 	.fini = tr_fini,
 };

@@ -1,23 +1,32 @@
 // SPDX-License-Identifier: MIT
 /*
- * zscore: exponentially weighted mean and variance per container per
- * METRICS feature (the log1p feature vector of detectors.h). At every
- * tick a container with METRICS since the last tick gets the score
- * max over features of |x - mean| / sd, computed before the update, then
- * mean and variance move towards x:
+ * zscore: robust z-scores per container role over the rate features of
+ * features.h (a sliding window of `span` METRICS records).
  *
- *   d = x - mean; mean += alpha d; var = (1 - alpha) (var + alpha d^2)
+ * A role is a container name across runs ("web" in every trace). Training
+ * keeps every feature vector of every role; at train_end each role gets,
+ * per feature f:
+ *   med[f]     the median of its training vectors;
+ *   spread[f]  the largest of 1.4826 MAD within the role, 1.4826 MAD of
+ *              its per-run medians (how far a new run's level moves) and
+ *              the feature's floor: 1.4826 MAD of every role's deviations
+ *              from its own median, pooled (the feature's typical noise in
+ *              this system), never below min_spread;
+ *   cal[f]     the largest |x - med| / spread among the role's training
+ *              vectors, never below zmin: a feature that is noisy for this
+ *              role needs a larger excursion to count.
+ * The score of a vector is max over f of |x - med| / spread / cal: 1 is
+ * the most unusual training vector of the role on its most unusual
+ * feature; the host's threshold (from validation) sits near it.
  *
- * sd is floored at min_sd (log1p units) so that a feature constant in
- * training does not give infinite scores.
+ * The model does not adapt during validation or test: a lasting change
+ * keeps scoring for as long as it lasts.
  *
- * Training: each training container's statistics at the end of its trace
- * become the baseline of its container name (containers of the same name
- * in several training traces are pooled, weighted by their tick counts).
- * Validation and test: a container whose name has a baseline starts from
- * it and scores at once; an unknown name learns for `warmup` ticks first.
- * Either way the statistics keep adapting during validation and test, so
- * a lasting change stops scoring after roughly 1/alpha ticks.
+ * A container whose name no training trace had learns its own model from
+ * its first `learn` vectors (one run, cal = zmin) and scores after that.
+ * The first `warmup` records of every container (a partial first interval
+ * and the start-up burst) are not samples, nor is a teardown record
+ * (features.h).
  */
 #include <errno.h>
 #include <math.h>
@@ -25,28 +34,44 @@
 #include <string.h>
 
 #include "detect/detectors/detectors.h"
+#include "detect/detectors/features.h"
 
-struct zs_stats {
-	uint64_t ticks;
-	double mean[DET_NFEAT];
-	double var[DET_NFEAT];
+struct zs_model {
+	double med[DET_NRF];
+	double spread[DET_NRF];
+	double cal[DET_NRF];
+};
+
+struct zs_role {
+	struct det_rows rows; /* training vectors */
+	struct zs_model m;
+	bool fitted;
 };
 
 struct zs_cont {
-	char *name;     /* first: see det_cont_get() */
-	struct det_macc acc;
+	char *name; /* first: see det_cont_get() */
+	struct det_rwin w;
+	uint64_t records; /* METRICS records, edges left out */
+	bool fresh; /* a record since the last tick */
 	uint64_t last_tick;
-	struct zs_stats st;
+	struct det_rows own; /* an unknown role's first vectors */
+	struct zs_model m;
+	bool own_fitted;
 };
 
 struct zs_state {
 	const struct cadet_host *host;
-	double alpha;
-	double min_sd;
+	uint64_t span;
 	uint64_t warmup;
+	uint64_t learn;
+	double min_spread;
+	double zmin;
 	enum cadet_phase phase;
-	struct det_map conts;           /* cgroup id -> struct zs_cont */
-	struct det_names baselines;     /* name -> struct zs_stats */
+	uint32_t run; /* training traces seen */
+	bool trained;
+	double floor[DET_NRF];
+	struct det_map conts; /* cgroup id -> struct zs_cont */
+	struct det_names roles; /* name -> struct zs_role */
 };
 
 static void cont_free(void *p)
@@ -55,8 +80,19 @@ static void cont_free(void *p)
 
 	if (!c)
 		return;
+	det_rows_release(&c->own);
 	free(c->name);
 	free(c);
+}
+
+static void role_free(void *p)
+{
+	struct zs_role *r = p;
+
+	if (!r)
+		return;
+	det_rows_release(&r->rows);
+	free(r);
 }
 
 static void zs_fini(void *state)
@@ -66,7 +102,7 @@ static void zs_fini(void *state)
 	if (!s)
 		return;
 	det_map_release(&s->conts, cont_free);
-	det_names_release(&s->baselines, free);
+	det_names_release(&s->roles, role_free);
 	free(s);
 }
 
@@ -74,8 +110,9 @@ static int zs_init(void **state, const struct cadet_host *host,
 		   const struct cadet_param *params, size_t nparams,
 		   uint64_t seed)
 {
-	static const char *const known[] = { "alpha", "warmup", "min_sd",
-					     NULL };
+	static const char *const known[] = {"span",	  "warmup", "learn",
+					    "min_spread", "zmin",   NULL};
+	static const char *const d = "zscore";
 	struct zs_state *s = calloc(1, sizeof(*s));
 	int ret;
 
@@ -83,20 +120,28 @@ static int zs_init(void **state, const struct cadet_host *host,
 		return -ENOMEM;
 	s->host = host;
 	s->phase = CADET_PHASE_TEST;
-	ret = det_params_check(host, "zscore", params, nparams, known);
+	ret = det_params_check(host, d, params, nparams, known);
 	if (!ret)
-		ret = det_param_double(host, "zscore", params, nparams, "alpha",
-				       0.05, 1e-6, 1, &s->alpha);
+		ret = det_param_u64(host, d, params, nparams, "span", 4, 1,
+				    DET_RWIN_MAX, &s->span);
 	if (!ret)
-		ret = det_param_u64(host, "zscore", params, nparams, "warmup",
-				    10, 1, 1000000, &s->warmup);
+		ret = det_param_u64(host, d, params, nparams, "warmup", 3, 0,
+				    1000000, &s->warmup);
 	if (!ret)
-		ret = det_param_double(host, "zscore", params, nparams,
-				       "min_sd", 0.1, 1e-9, 1e6, &s->min_sd);
+		ret = det_param_u64(host, d, params, nparams, "learn", 10, 2,
+				    1000000, &s->learn);
+	if (!ret)
+		ret = det_param_double(host, d, params, nparams, "min_spread",
+				       0.05, 1e-9, 1e6, &s->min_spread);
+	if (!ret)
+		ret = det_param_double(host, d, params, nparams, "zmin", 3,
+				       1e-9, 1e6, &s->zmin);
 	if (ret) {
 		zs_fini(s);
 		return ret;
 	}
+	for (int f = 0; f < DET_NRF; f++)
+		s->floor[f] = s->min_spread;
 	*state = s;
 	return 0;
 }
@@ -104,21 +149,13 @@ static int zs_init(void **state, const struct cadet_host *host,
 static struct zs_cont *cont_get(struct zs_state *s, uint64_t cg,
 				const char *name)
 {
-	const struct zs_stats *base;
 	struct zs_cont *c;
 	bool created;
 
 	c = det_cont_get(&s->conts, cg, name, sizeof(*c), cont_free, &created);
-	if (!c || !created)
-		return c;
-	base = s->phase == CADET_PHASE_TRAIN ?
-		       NULL :
-		       det_names_get(&s->baselines, c->name);
-	if (base) {
-		c->st = *base;
-		/* A baseline counts as warmed up, however short. */
-		if (c->st.ticks < s->warmup)
-			c->st.ticks = s->warmup;
+	if (c && created) {
+		det_rwin_init(&c->w, s->span);
+		c->own.dim = DET_NRF;
 	}
 	return c;
 }
@@ -131,13 +168,19 @@ static int zs_container(void *state, const struct cadet_container_desc *d,
 
 	if (!added)
 		return 0;
-	c = det_map_get(&s->conts, d->cgroup_id);
-	if (c && !c->st.ticks && d->name && strcmp(c->name, d->name)) {
-		/* Named after its first METRICS: take the name's baseline. */
-		cont_free(det_map_del(&s->conts, d->cgroup_id));
-		c = NULL;
+	c = cont_get(s, d->cgroup_id, d->name);
+	if (!c)
+		return -ENOMEM;
+	if (d->name && strcmp(c->name, d->name)) {
+		/* Named after its first METRICS. */
+		char *n = strdup(d->name);
+
+		if (!n)
+			return -ENOMEM;
+		free(c->name);
+		c->name = n;
 	}
-	return c || cont_get(s, d->cgroup_id, d->name) ? 0 : -ENOMEM;
+	return 0;
 }
 
 static int zs_event(void *state, const struct cadet_rec *rec)
@@ -151,33 +194,94 @@ static int zs_event(void *state, const struct cadet_rec *rec)
 	c = cont_get(s, rec->cgroup_id, NULL);
 	if (!c)
 		return -ENOMEM;
-	det_macc_add(&c->acc, (const void *)rec);
+	if (det_metrics_is_edge((const void *)rec))
+		return 0;
+	/* Start-up records never enter the window. */
+	if (++c->records <= s->warmup)
+		return 0;
+	det_rwin_push(&c->w, (const void *)rec);
+	c->fresh = true;
 	return 0;
 }
 
-/* Scores @x against @st and then updates @st with it. */
-static double zs_step(const struct zs_state *s, struct zs_stats *st,
-		      const double *x)
+static double model_score(const struct zs_model *m, const double *x)
 {
 	double score = 0;
 
-	for (int i = 0; i < DET_NFEAT; i++) {
-		double d = x[i] - st->mean[i];
-		double sd = sqrt(st->var[i]);
-		double z;
+	for (int f = 0; f < DET_NRF; f++) {
+		double z = fabs(x[f] - m->med[f]) / m->spread[f] / m->cal[f];
 
-		if (!st->ticks) {
-			st->mean[i] = x[i];
-			continue;
-		}
-		z = fabs(d) / (sd > s->min_sd ? sd : s->min_sd);
 		if (z > score)
 			score = z;
-		st->mean[i] += s->alpha * d;
-		st->var[i] = (1 - s->alpha) * (st->var[i] + s->alpha * d * d);
 	}
-	st->ticks++;
 	return score;
+}
+
+/* med and spread of @rows with the detector's floor; cal from @rows. */
+static int model_fit(const struct zs_state *s, const struct det_rows *rows,
+		     struct zs_model *m)
+{
+	int ret = det_robust_fit(rows->x, rows->run, rows->n, DET_NRF, s->floor,
+				 m->med, m->spread);
+
+	if (ret)
+		return ret;
+	for (int f = 0; f < DET_NRF; f++) {
+		double mx = 0;
+
+		for (size_t i = 0; i < rows->n; i++) {
+			double z = fabs(rows->x[i * DET_NRF + f] - m->med[f]) /
+				   m->spread[f];
+
+			if (z > mx)
+				mx = z;
+		}
+		m->cal[f] = mx > s->zmin ? mx : s->zmin;
+	}
+	return 0;
+}
+
+/* The model @c is scored against, NULL while an unknown role learns. */
+static const struct zs_model *cont_model(struct zs_state *s, struct zs_cont *c,
+					 const double *x, int *err)
+{
+	struct zs_role *r = det_names_get(&s->roles, c->name);
+
+	*err = 0;
+	if (r && r->fitted)
+		return &r->m;
+	if (c->own_fitted)
+		return &c->m;
+	if (c->own.n < s->learn) {
+		*err = det_rows_add(&c->own, x, 0);
+		if (*err || c->own.n < s->learn)
+			return NULL;
+	}
+	*err = model_fit(s, &c->own, &c->m);
+	if (*err)
+		return NULL;
+	for (int f = 0; f < DET_NRF; f++)
+		c->m.cal[f] = s->zmin;
+	c->own_fitted = true;
+	det_rows_release(&c->own);
+	return NULL; /* its last learning vector is not scored */
+}
+
+static int zs_train_vec(struct zs_state *s, struct zs_cont *c, const double *x)
+{
+	struct zs_role *r = det_names_get(&s->roles, c->name);
+
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		r->rows.dim = DET_NRF;
+		if (det_names_put(&s->roles, c->name, r)) {
+			free(r);
+			return -ENOMEM;
+		}
+	}
+	return det_rows_add(&r->rows, x, s->run);
 }
 
 static int zs_tick(void *state, uint64_t ts)
@@ -186,21 +290,34 @@ static int zs_tick(void *state, uint64_t ts)
 
 	for (size_t i = 0; i < s->conts.n; i++) {
 		struct zs_cont *c = s->conts.v[i].val;
-		bool warm = c->st.ticks >= s->warmup;
-		double x[DET_NFEAT], score;
+		const struct zs_model *m;
+		double x[DET_NRF];
 		uint64_t start;
+		int err;
 
-		if (!c->acc.n)
+		if (!c->fresh)
 			continue;
-		det_macc_features(&c->acc, x);
-		start = c->last_tick && c->last_tick < ts ? c->last_tick :
-							    c->acc.first_ts;
-		score = zs_step(s, &c->st, x);
-		if (warm && s->phase != CADET_PHASE_TRAIN && s->host->score)
-			s->host->score(s->host, s->conts.v[i].key, start, ts,
-				       score);
-		memset(&c->acc, 0, sizeof(c->acc));
+		c->fresh = false;
+		start = c->last_tick && c->last_tick < ts
+				? c->last_tick
+				: det_rwin_start(&c->w);
 		c->last_tick = ts;
+		/* Only full windows: a periodic job is stable over a full one. */
+		if (c->w.n < c->w.span)
+			continue;
+		det_rwin_features(&c->w, x);
+		if (s->phase == CADET_PHASE_TRAIN) {
+			err = zs_train_vec(s, c, x);
+			if (err)
+				return err;
+			continue;
+		}
+		m = cont_model(s, c, x, &err);
+		if (err)
+			return err;
+		if (m && s->host->score)
+			s->host->score(s->host, s->conts.v[i].key, start, ts,
+				       model_score(m, x));
 	}
 	return 0;
 }
@@ -214,50 +331,82 @@ static int zs_trace_begin(void *state, const struct cadet_trace_desc *t)
 	return 0;
 }
 
-/* Pools @add into @into, weighted by their tick counts. */
-static void stats_pool(struct zs_stats *into, const struct zs_stats *add)
-{
-	double n1 = into->ticks, n2 = add->ticks, n = n1 + n2;
-
-	if (!add->ticks)
-		return;
-	for (int i = 0; i < DET_NFEAT; i++) {
-		double d = add->mean[i] - into->mean[i];
-		double m = into->mean[i] + d * n2 / n;
-
-		into->var[i] = (n1 * into->var[i] + n2 * add->var[i]) / n +
-			       d * d * n1 * n2 / (n * n);
-		into->mean[i] = m;
-	}
-	into->ticks += add->ticks;
-}
-
 static int zs_trace_end(void *state, const struct cadet_trace_desc *t)
 {
 	struct zs_state *s = state;
 
-	if (s->phase != CADET_PHASE_TRAIN)
-		return 0;
-	for (size_t i = 0; i < s->conts.n; i++) {
-		struct zs_cont *c = s->conts.v[i].val;
-		struct zs_stats *b = det_names_get(&s->baselines, c->name);
-
-		if (!c->st.ticks)
-			continue;
-		if (b) {
-			stats_pool(b, &c->st);
-			continue;
-		}
-		b = malloc(sizeof(*b));
-		if (!b)
-			return -ENOMEM;
-		*b = c->st;
-		if (det_names_put(&s->baselines, c->name, b)) {
-			free(b);
-			return -ENOMEM;
-		}
-	}
+	if (s->phase == CADET_PHASE_TRAIN)
+		s->run++;
 	return 0;
+}
+
+/*
+ * The floor of each feature: 1.4826 MAD of every training vector's
+ * deviation from its role's median, pooled over the roles.
+ */
+static int zs_floor(struct zs_state *s)
+{
+	size_t total = 0, k;
+	double *dev, *col, med[DET_NRF], spread[DET_NRF];
+	int ret = 0;
+
+	for (size_t i = 0; i < s->roles.n; i++)
+		total += ((struct zs_role *)s->roles.val[i])->rows.n;
+	if (!total)
+		return 0;
+	dev = malloc(total * DET_NRF * sizeof(*dev));
+	col = malloc(total * sizeof(*col));
+	if (!dev || !col) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	k = 0;
+	for (size_t i = 0; i < s->roles.n && !ret; i++) {
+		const struct det_rows *r =
+			&((struct zs_role *)s->roles.val[i])->rows;
+
+		ret = det_robust_fit(r->x, r->run, r->n, DET_NRF, NULL, med,
+				     spread);
+		for (size_t j = 0; j < r->n && !ret; j++, k++)
+			for (int f = 0; f < DET_NRF; f++)
+				dev[k * DET_NRF + f] =
+					fabs(r->x[j * DET_NRF + f] - med[f]);
+	}
+	for (int f = 0; f < DET_NRF && !ret; f++) {
+		for (size_t j = 0; j < total; j++)
+			col[j] = dev[j * DET_NRF + f];
+		s->floor[f] = DET_MAD_SD * det_median(col, total);
+		if (s->floor[f] < s->min_spread)
+			s->floor[f] = s->min_spread;
+		/* One event in a window moves a rate by log1p(1 / span):
+		 * a single event is not a whole spread's excursion. */
+		if (f != DET_RF_RSS && f != DET_RF_TASKS &&
+		    s->floor[f] < log1p(1.0 / (double)s->span))
+			s->floor[f] = log1p(1.0 / (double)s->span);
+	}
+cleanup:
+	free(dev);
+	free(col);
+	return ret;
+}
+
+static int zs_train_end(void *state)
+{
+	struct zs_state *s = state;
+	int ret = zs_floor(s);
+
+	for (size_t i = 0; i < s->roles.n && !ret; i++) {
+		struct zs_role *r = s->roles.val[i];
+
+		if (!r->rows.n)
+			continue;
+		ret = model_fit(s, &r->rows, &r->m);
+		r->fitted = !ret;
+		det_log(s->host, "zscore: role '%s': %zu training vectors",
+			s->roles.name[i], r->rows.n);
+	}
+	s->trained = true;
+	return ret;
 }
 
 const struct cadet_detector_ops detector_zscore_ops = {
@@ -265,16 +414,18 @@ const struct cadet_detector_ops detector_zscore_ops = {
 	.abi_major = CADET_DETECTOR_ABI_MAJOR,
 	.abi_minor = CADET_DETECTOR_ABI_MINOR,
 	.name = "zscore",
-	.description = "EWMA z-score per container over METRICS features "
-		       "(max |z| per tick)",
-	.params_help = "alpha=0.05: EWMA weight; warmup=10: ticks before "
-		       "scoring an unknown container; min_sd=0.1: sd floor "
-		       "(log1p units)",
+	.description = "robust z-score (median/MAD) per container role over "
+		       "METRICS rates and ratios (max over features)",
+	.params_help = "span=4: METRICS records per window; warmup=3: first "
+		       "records of a container left out; learn=10: vectors "
+		       "an unknown role learns from; min_spread=0.05: least "
+		       "spread (log units); zmin=3: least calibration",
 	.init = zs_init,
 	.on_trace_begin = zs_trace_begin,
 	.on_container = zs_container,
 	.on_event = zs_event,
 	.on_tick = zs_tick,
 	.on_trace_end = zs_trace_end,
+	.train_end = zs_train_end,
 	.fini = zs_fini,
 };

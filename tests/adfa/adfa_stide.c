@@ -228,7 +228,11 @@ int main(int argc, char **argv)
 	for (int a = 2; a < argc; a++) {
 		char nbuf[16];
 		struct cadet_param params[] = {
-			{ "n", nbuf }, { "lfc", "20" }, { "emit", "window" },
+			{ "n", nbuf },
+			{ "lfc", "20" },
+			{ "emit", "window" },
+			/* classic STIDE: the reference has one database */
+			{ "by", "all" },
 		};
 		double *vmax, *amax, *vmean, *amean;
 		size_t nv = 0, na = 0;
@@ -238,7 +242,7 @@ int main(int argc, char **argv)
 		accs = calloc(naccs, sizeof(*accs));
 		for (size_t i = 0; i < naccs; i++)
 			accs[i].split = -1;
-		if (ops->init(&st, &host, params, 3, 1))
+		if (ops->init(&st, &host, params, 4, 1))
 			return 1;
 		if (feed_split(ops, st, argv[1], man, "train",
 			       CADET_PHASE_TRAIN, 0) ||

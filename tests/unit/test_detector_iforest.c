@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * iforest detector: an obvious outlier is isolated (score well above the
- * inliers'), the forest is a function of the seed only, and a saved model
- * scores exactly like the forest it came from.
+ * inliers'), the forest is a function of the seed only, a saved model
+ * scores exactly like the forest it came from, and vectors are judged
+ * against their own role's normal. span=1, warmup=0: one METRICS record
+ * per vector, from the first.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,6 +22,8 @@
 #define SEC 1000000000ull
 
 static const struct cadet_detector_ops *ops = &detector_iforest_ops;
+static const struct cadet_param params[] = { { "span", "1" },
+					     { "warmup", "0" } };
 
 static void tick(void *st, uint64_t cg, uint64_t t, uint64_t cpu,
 		 uint64_t rss, uint64_t tx)
@@ -35,8 +39,9 @@ static void *trained(uint64_t seed)
 {
 	void *st = NULL;
 
-	assert_int_equal(ops->init(&st, &th_host, NULL, 0, seed), 0);
+	assert_int_equal(ops->init(&st, &th_host, params, 2, seed), 0);
 	th_begin(ops, st, CADET_PHASE_TRAIN);
+	th_container(ops, st, 1, "app", 1);
 	for (uint64_t t = 1; t <= 300; t++)
 		tick(st, 1, t, 1000000 + (t * 7919) % 500000,
 		     (50 << 20) + (t * 104729) % (4 << 20),
@@ -52,6 +57,8 @@ static void score_two(void *st, double *in, double *out)
 {
 	th_nscores = 0;
 	th_begin(ops, st, CADET_PHASE_TEST);
+	th_container(ops, st, 2, "app", 1);
+	th_container(ops, st, 3, "app", 1);
 	tick(st, 2, 1, 1200000, 52 << 20, 21000);
 	tick(st, 3, 1, 1000000000, 52 << 20, 200000000);
 	assert_int_equal(th_nscores, 2);
@@ -116,16 +123,16 @@ static void test_model_roundtrip(void **unused)
 	score_two(st, &in1, &out1);
 	assert_int_equal(ops->save_model(st, path), 0);
 	ops->fini(st);
-	assert_int_equal(ops->init(&st2, &th_host, NULL, 0, 99), 0);
+	assert_int_equal(ops->init(&st2, &th_host, params, 2, 99), 0);
 	assert_int_equal(ops->load_model(st2, path), 0);
 	score_two(st2, &in2, &out2);
 	assert_true(in1 == in2 && out1 == out2);
 	ops->fini(st2);
 	/* A damaged model file is refused, not half-loaded. */
 	f = fopen(path, "w");
-	fputs("cadet-iforest 1\nfeatures 13 cpu_ns\n", f);
+	fputs("cadet-iforest 2\nfeatures 24 cpu_ms_s\n", f);
 	fclose(f);
-	assert_int_equal(ops->init(&st2, &th_host, NULL, 0, 99), 0);
+	assert_int_equal(ops->init(&st2, &th_host, params, 2, 99), 0);
 	assert_int_equal(ops->load_model(st2, path), -EINVAL);
 	assert_non_null(strstr(th_lastlog, "not a valid iforest model"));
 	ops->fini(st2);
@@ -137,12 +144,50 @@ static void test_untrained_no_scores(void **unused)
 	void *st = NULL;
 
 	th_reset();
-	assert_int_equal(ops->init(&st, &th_host, NULL, 0, 1), 0);
+	assert_int_equal(ops->init(&st, &th_host, params, 2, 1), 0);
 	assert_int_equal(ops->train_end(st), 0);
 	th_begin(ops, st, CADET_PHASE_TEST);
+	th_container(ops, st, 2, "app", 1);
 	tick(st, 2, 1, 1, 1, 1);
 	assert_int_equal(th_nscores, 0);
 	assert_non_null(strstr(th_lastlog, "not trained"));
+	ops->fini(st);
+}
+
+/*
+ * Two roles an order of magnitude apart in cpu: "small" near 1 ms/s,
+ * "big" near 1 s/s. The same big vector is ordinary for "big" and an
+ * outlier for "small" (its score well above); a role training never saw
+ * is not scored.
+ */
+static void test_per_role(void **unused)
+{
+	void *st = NULL;
+
+	th_reset();
+	assert_int_equal(ops->init(&st, &th_host, params, 2, 5), 0);
+	th_begin(ops, st, CADET_PHASE_TRAIN);
+	th_container(ops, st, 1, "small", 1);
+	th_container(ops, st, 2, "big", 1);
+	for (uint64_t t = 1; t <= 200; t++) {
+		tick(st, 1, t, 1000000 + (t * 7919) % 1000 * 100, 10 << 20, 0);
+		tick(st, 2, t, 1000000000 + (t * 7919) % 1000 * 100000,
+		     10 << 20, 0);
+	}
+	th_end(ops, st, CADET_PHASE_TRAIN);
+	assert_int_equal(ops->train_end(st), 0);
+	th_nscores = 0;
+	th_begin(ops, st, CADET_PHASE_TEST);
+	th_container(ops, st, 11, "small", 1);
+	th_container(ops, st, 12, "big", 1);
+	th_container(ops, st, 13, "new", 1);
+	tick(st, 11, 1, 1050000000, 10 << 20, 0);
+	tick(st, 12, 1, 1050000000, 10 << 20, 0);
+	tick(st, 13, 1, 1050000000, 10 << 20, 0);
+	assert_int_equal(th_nscores, 2);
+	assert_int_equal(th_scores[0].cg, 11);
+	assert_true(th_scores[0].v > 0.6);
+	assert_true(th_scores[1].v < th_scores[0].v - 0.1);
 	ops->fini(st);
 }
 
@@ -153,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_seeded),
 		cmocka_unit_test(test_model_roundtrip),
 		cmocka_unit_test(test_untrained_no_scores),
+		cmocka_unit_test(test_per_role),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,6 +189,83 @@ static void test_everyday_records_quiet(void **unused)
 	ops->fini(st);
 }
 
+static struct cadet_rec *with_comm(const struct cadet_rec *r, const char *c)
+{
+	struct cadet_rec *w = (struct cadet_rec *)r;
+
+	snprintf(w->comm, sizeof(w->comm), "%s", c);
+	return w;
+}
+
+/*
+ * runc's re-executed init is a process called exe that enters the
+ * container from outside (nothing in the container forked or exec'd it):
+ * its mounts and setuid(0) are setup, until it execs the container's
+ * command. A container binary called exe is exec'd inside the container:
+ * the rules apply to it, and to an exe forked from a container process.
+ */
+static void test_runtime_exact(void **unused)
+{
+	void *st = start(NULL, 0);
+	uint64_t t = SEC;
+
+	/* runc: exe from outside, runc init, its stages, then the command. */
+	assert_string_equal(fire(st, with_comm(th_security(t++, CG, 60, "mount",
+							   0, 0),
+					       "exe")),
+			    "");
+	assert_string_equal(fire(st, with_comm(th_exec(t++, CG, 60, "x",
+						       "/dev/fd/6",
+						       "runc init"),
+					       "runc")),
+			    "");
+	assert_string_equal(fire(st, with_comm(th_fork(t++, CG, 60, 61),
+					       "runc:[0:PARENT]")),
+			    "");
+	assert_string_equal(fire(st, with_comm(th_security(t++, CG, 61,
+							   "setuid", 0, 0),
+					       "runc:[2:INIT]")),
+			    "");
+	assert_string_equal(fire(st, with_comm(th_exec(t++, CG, 61, "x",
+						       "/usr/local/bin/app",
+						       "app"),
+					       "app")),
+			    "");
+	/* After its exec the command is the container's own. */
+	assert_string_equal(fire(st, with_comm(th_security(t++, CG, 61,
+							   "setuid", 0, 0),
+					       "app")),
+			    "setuid_root");
+	/* A container binary called exe, exec'd inside. */
+	assert_string_equal(fire(st, with_comm(th_exec(t++, CG, 70, "x",
+						       "/tmp/exe", "exe"),
+					       "exe")),
+			    "drop_and_exec");
+	assert_string_equal(fire(st, with_comm(th_security(t++, CG, 70,
+							   "setuid", 0, 0),
+					       "exe")),
+			    "setuid_root");
+	assert_string_equal(fire(st, with_comm(th_security(t++, CG, 70,
+							   "unshare", 0, 0),
+					       "exe")),
+			    "namespace_change");
+	/* Its child, forked inside, renamed runc:[2:INIT]: not runc. */
+	assert_string_equal(fire(st, with_comm(th_fork(t++, CG, 70, 71),
+					       "exe")),
+			    "");
+	assert_string_equal(fire(st, with_comm(th_security(t++, CG, 71,
+							   "mount", 0, 0),
+					       "runc:[2:INIT]")),
+			    "namespace_change");
+	/* An exec of "runc init" by a container process gains nothing. */
+	assert_string_equal(fire(st, with_comm(th_exec(t++, CG, 71, "x",
+						       "/proc/self/fd/3",
+						       "runc init"),
+					       "runc")),
+			    "fileless_exec");
+	ops->fini(st);
+}
+
 static void test_reverse_shell_tracking(void **unused)
 {
 	void *st = start(NULL, 0);
@@ -408,6 +485,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_set_parses),
 		cmocka_unit_test(test_each_default_rule),
+		cmocka_unit_test(test_runtime_exact),
 		cmocka_unit_test(test_everyday_records_quiet),
 		cmocka_unit_test(test_reverse_shell_tracking),
 		cmocka_unit_test(test_port_scan),

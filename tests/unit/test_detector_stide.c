@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * stide detector: mismatch counts and locality frame scores on a toy
- * sequence, worked out by hand; per-thread streams; model save/load.
+ * sequence, worked out by hand; per-thread streams; databases per process
+ * image; model save/load.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -155,6 +156,65 @@ static void test_model_roundtrip(void **unused)
 	unlink(path);
 }
 
+static void feed_comm(void *st, uint32_t tid, uint64_t t0, const char *comm,
+		      const int *seq, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cadet_rec *r =
+			(struct cadet_rec *)th_syscall(t0 + i * US, CG, tid,
+						       seq[i]);
+
+		snprintf(r->comm, sizeof(r->comm), "%s", comm);
+		assert_int_equal(ops->on_event(st, r), 0);
+	}
+}
+
+/*
+ * by=image, n = 3, lfc = 4: "a" trains on 1 2 3 4 1 2 3 4, "b" on
+ * 7 8 9 7 8 9. In test, "b"'s windows run by "a" are all mismatches for
+ * "a" (scores 1/4 2/4 3/4 4/4); an image training never ran ("c") is not
+ * judged with unknown=skip, and with unknown=union its windows 789 897
+ * are normal (b has them) and 979 is not: 0 0 1/4.
+ */
+static void test_per_image(void **unused)
+{
+	static const int a_seq[] = { 1, 2, 3, 4, 1, 2, 3, 4 };
+	static const int b_seq[] = { 7, 8, 9, 7, 8, 9 };
+	static const int c_seq[] = { 7, 8, 9, 7, 9 };
+	const char *modes[] = { "skip", "union" };
+
+	for (int m = 0; m < 2; m++) {
+		struct cadet_param p[] = { { "n", "3" },
+					   { "lfc", "4" },
+					   { "emit", "window" },
+					   { "unknown", modes[m] } };
+		void *st = NULL;
+
+		th_reset();
+		assert_int_equal(ops->init(&st, &th_host, p, 4, 1), 0);
+		th_begin(ops, st, CADET_PHASE_TRAIN);
+		feed_comm(st, 1, 0, "a", a_seq, 8);
+		feed_comm(st, 2, 0, "b", b_seq, 6);
+		th_end(ops, st, CADET_PHASE_TRAIN);
+		assert_int_equal(ops->train_end(st), 0);
+		assert_non_null(strstr(th_lastlog, "(2 images)"));
+		th_begin(ops, st, CADET_PHASE_TEST);
+		feed_comm(st, 3, 0, "a", b_seq, 6);
+		assert_int_equal(th_nscores, 4);
+		assert_true(th_scores[3].v == 1.0);
+		feed_comm(st, 4, 0, "c", c_seq, 5);
+		if (m == 0) {
+			assert_int_equal(th_nscores, 4);
+		} else {
+			assert_int_equal(th_nscores, 7);
+			assert_true(th_scores[4].v == 0);
+			assert_true(th_scores[5].v == 0);
+			assert_true(th_scores[6].v == 0.25);
+		}
+		ops->fini(st);
+	}
+}
+
 static void test_bad_params(void **unused)
 {
 	struct cadet_param zero[] = { { "n", "0" } };
@@ -176,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_streams_per_thread),
 		cmocka_unit_test(test_container_removal_flushes),
 		cmocka_unit_test(test_model_roundtrip),
+		cmocka_unit_test(test_per_image),
 		cmocka_unit_test(test_bad_params),
 	};
 
