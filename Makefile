@@ -38,7 +38,8 @@ endif
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev \
 	    libpcap-dev libinih-dev libjansson-dev libcmocka-dev libzip-dev libssl-dev libmicrohttpd-dev pkg-config \
 	    libclang-rt-14-dev runc debootstrap iproute2 tshark zstd \
-	    python3 python3-jsonschema python3-sklearn gnuplot-nox wrk prometheus
+	    python3 python3-jsonschema python3-sklearn gnuplot-nox wrk prometheus \
+	    redis-tools postgresql-client
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -57,6 +58,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 PAYLOAD_SRCS := $(wildcard injector/payloads/*.c)
 PAYLOADS := $(patsubst injector/payloads/%.c,$(BUILD)/payloads/%,$(PAYLOAD_SRCS))
+# Applications the profiles run (scenarios/profiles/), beside the payloads.
+PAYLOADS += $(patsubst injector/payloads/%.py,$(BUILD)/payloads/%.py,$(wildcard injector/payloads/*.py))
 PLUGINS := $(patsubst tests/plugins/%.c,$(BUILD)/tests/plugins/%.so,$(wildcard tests/plugins/*.c)) \
 	   $(patsubst examples/detectors/%.c,$(BUILD)/examples/%.so,$(wildcard examples/detectors/*.c))
 
@@ -135,6 +138,10 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/cadet/detector.h $(wildca
 $(BUILD)/examples/%.so: examples/detectors/%.c include/cadet/detector.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -shared -fPIC $< -o $@
+
+$(BUILD)/payloads/%.py: injector/payloads/%.py
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
 
 # Payloads run inside containers: static, no dependency on the rootfs libc.
 $(BUILD)/payloads/%: injector/payloads/%.c injector/payloads/payload.h | $(DEPS_STAMP)

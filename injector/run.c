@@ -36,6 +36,7 @@
 #include "cadet/trace.h"
 #include "injector/cleanup.h"
 #include "injector/container.h"
+#include "injector/profile.h"
 #include "injector/scenario.h"
 #include "injector/workload.h"
 #include "lib/util/args.h"
@@ -77,6 +78,8 @@ struct run_args {
 	int nredact_keep;
 	const char *redact_key;
 	struct redact *rd; /* built from the three above */
+	const char *profiles; /* --profile: NULL, "all" or "a,b" */
+	const char *intensities; /* --intensity: the same */
 };
 
 static const char doc[] =
@@ -117,6 +120,8 @@ enum {
 	OPT_REDACT_KEEP,
 	OPT_REDACT_KEY,
 	OPT_GROUP_READABLE,
+	OPT_PROFILE,
+	OPT_INTENSITY,
 };
 
 static const struct argp_option options[] = {
@@ -129,6 +134,11 @@ static const struct argp_option options[] = {
 	 "Override the run duration, seconds (anomaly scaled to fit)"},
 	{"start", OPT_START, "A-B", 0,
 	 "Override the anomaly onset range, seconds"},
+	{"profile", OPT_PROFILE, "NAME[,NAME]|all", 0,
+	 "Run against these application profiles (scenarios/profiles/NAME.ini; "
+	 "all: the file's profiles = list)"},
+	{"intensity", OPT_INTENSITY, "NAME[,NAME]|all", 0,
+	 "Apply these [intensity NAME] sections (all: every one)"},
 	{"normal", OPT_NORMAL, NULL, 0,
 	 "Run without the anomaly (a normal-only trace)"},
 	{"syscall-seq", OPT_SYSCALL_SEQ, NULL, 0,
@@ -225,6 +235,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_NORMAL:
 		a->normal = true;
+		break;
+	case OPT_PROFILE:
+		a->profiles = arg;
+		break;
+	case OPT_INTENSITY:
+		a->intensities = arg;
 		break;
 	case OPT_SYSCALL_SEQ:
 		a->syscall_seq = true;
@@ -934,9 +950,20 @@ static void print_plan(const struct run *r, FILE *f)
 				"  workload %s: batch in %s, a job of ~%" PRIu64
 				" bytes every ~%g s\n",
 				w->name, t, w->size, w->period);
-		else
+		else if (w->type == SCENARIO_WL_LOG)
 			fprintf(f, "  workload %s: log in %s, ~%g lines/s\n",
 				w->name, t, w->rate);
+		else if (w->type == SCENARIO_WL_CLIENT)
+			fprintf(f,
+				"  workload %s: client -> %s, ~%g requests/s in bursts of 1..%u s, surge chance %g\n    command: %s\n",
+				w->name, t, w->rate, w->burst_s, w->surge,
+				w->command);
+		else
+			for (size_t k = 0; k < w->nactions; k++)
+				fprintf(f,
+					"  workload %s: ops in %s, one action every ~%g s: %s = %s\n",
+					w->name, t, w->period,
+					w->actions[k].key, w->actions[k].value);
 	}
 	if (s->anomaly && !r->args->normal) {
 		char **argv;
@@ -1388,13 +1415,14 @@ static int check_run(const struct run_args *a, const struct scenario *s,
 	return 0;
 }
 
-static int load_one(const char *path, struct scenario **out)
+static int load_one(const char *path, const struct profile_select *sel,
+		    struct scenario **out)
 {
 	char err[8192];
 	struct scenario_opts o = {
 		.sz = sizeof(o), .errbuf = err, .errbuf_sz = sizeof(err)};
 
-	*out = scenario__load(path, &o);
+	*out = scenario__load_variant(path, &o, sel);
 	if (!*out) {
 		fputs(err, stderr);
 		return -EINVAL;
@@ -1446,7 +1474,7 @@ static int do_list(const struct run_args *a)
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		struct scenario *s;
 
-		if (load_one(g.gl_pathv[i], &s)) {
+		if (load_one(g.gl_pathv[i], NULL, &s)) {
 			bad++;
 			continue;
 		}
@@ -1464,6 +1492,8 @@ int cmd_run(int argc, char **argv)
 	struct run_args a = {.outdir = "datasets/runs", .repeat = 1};
 	const struct argp argp = {options, parse_opt, args_doc, doc};
 	struct scenario **scns = NULL;
+	struct profile_job *jobs = NULL;
+	size_t njobs = 0;
 	char payload_buf[PATH_MAX], *cmdline = NULL;
 	const char *payload_dir;
 	unsigned int failed = 0, done = 0, total;
@@ -1499,33 +1529,47 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
-	/* Every file is valid before anything starts. */
-	scns = calloc((size_t)a.nfiles, sizeof(*scns));
+	/* Every file and variant is valid before anything starts. */
+	{
+		char msg[512];
+
+		if (profile_jobs(a.files, (size_t)a.nfiles, a.profiles,
+				 a.intensities, &jobs, &njobs, msg,
+				 sizeof(msg))) {
+			fprintf(stderr, "cadet run: %s", msg);
+			redact__free(a.rd);
+			free(cmdline);
+			return 1;
+		}
+	}
+	scns = calloc(njobs ? njobs : 1, sizeof(*scns));
 	if (!scns) {
+		profile_jobs_free(jobs, njobs);
 		redact__free(a.rd);
 		free(cmdline);
 		return 1;
 	}
-	for (int i = 0; i < a.nfiles; i++) {
+	for (size_t i = 0; i < njobs; i++) {
 		char msg[512], note[512];
 
-		if (load_one(a.files[i], &scns[i])) {
+		if (load_one(jobs[i].path, &jobs[i].sel, &scns[i])) {
 			ret = 2;
 			continue;
 		}
 		if (scenario__override(scns[i], a.duration, a.start, msg,
 				       sizeof(msg), note, sizeof(note))) {
-			fprintf(stderr, "cadet run: %s: %s\n", a.files[i], msg);
+			fprintf(stderr, "cadet run: %s: %s\n", jobs[i].path,
+				msg);
 			ret = 2;
 		} else if (*note) {
-			fprintf(stderr, "cadet run: %s: %s\n", a.files[i],
+			fprintf(stderr, "cadet run: %s: %s\n", jobs[i].path,
 				note);
 		}
 	}
 	if (ret)
 		goto cleanup;
 	payload_dir = find_payload_dir(&a, payload_buf, sizeof(payload_buf));
-	for (int i = 0; i < a.nfiles; i++)
+	for (size_t i = 0; i < njobs; i++)
 		if (check_run(&a, scns[i], payload_dir))
 			ret = 2;
 	if (ret)
@@ -1553,8 +1597,8 @@ int cmd_run(int argc, char **argv)
 				"cadet run: removed %d container(s) left by an earlier run\n",
 				err);
 	}
-	total = (unsigned int)a.nfiles * a.repeat;
-	for (int i = 0; i < a.nfiles && !cleanup_stop_requested(); i++) {
+	total = (unsigned int)njobs * a.repeat;
+	for (size_t i = 0; i < njobs && !cleanup_stop_requested(); i++) {
 		struct scenario *s = scns[i];
 		uint64_t base = a.seed_set ? a.seed : s->seed;
 
@@ -1629,8 +1673,9 @@ int cmd_run(int argc, char **argv)
 cleanup:
 	redact__free(a.rd);
 	free(cmdline);
-	for (int i = 0; scns && i < a.nfiles; i++)
+	for (size_t i = 0; scns && i < njobs; i++)
 		scenario__free(scns[i]);
 	free(scns);
+	profile_jobs_free(jobs, njobs);
 	return cleanup_exit_code(ret);
 }

@@ -53,6 +53,9 @@ struct raw_sec {
 
 struct parser {
 	const char *path;
+	const struct scenario_line_origin *origin; /* merged text, or NULL */
+	size_t norigin;
+	const char *const *origin_files;
 	const char *p; /* reader position */
 	const char *end;
 	int line; /* line last handed to inih */
@@ -74,6 +77,7 @@ static void perr(struct parser *ps, int line, const char *sec, const char *key,
 static void perr(struct parser *ps, int line, const char *sec, const char *key,
 		 const char *fmt, ...)
 {
+	const char *path = ps->path;
 	char msg[512];
 	va_list ap;
 	int n;
@@ -86,8 +90,12 @@ static void perr(struct parser *ps, int line, const char *sec, const char *key,
 	va_end(ap);
 	if (ps->errlen >= ps->errbuf_sz - 1)
 		return;
+	if (ps->origin && line >= 1 && (size_t)line <= ps->norigin) {
+		path = ps->origin_files[ps->origin[line - 1].file];
+		line = ps->origin[line - 1].line;
+	}
 	n = snprintf(ps->errbuf + ps->errlen, ps->errbuf_sz - ps->errlen,
-		     "%s:%d: %s%s%s%s%s\n", ps->path, line, sec ? sec : "",
+		     "%s:%d: %s%s%s%s%s\n", path, line, sec ? sec : "",
 		     sec && key ? " " : "", key ? key : "",
 		     sec || key ? ": " : "", msg);
 	if (n > 0)
@@ -762,6 +770,61 @@ static bool get_target(struct parser *ps, struct raw_sec *sec,
 	return true;
 }
 
+/* type = client: a host command run in bursts at a seeded rate. */
+static void check_client_workload(struct parser *ps, struct raw_sec *sec,
+				  struct scenario_workload *w)
+{
+	const char *v = req_str(ps, sec, "command", NULL);
+	uint64_t u;
+
+	if (v)
+		w->command = dup_or_oom(ps, v);
+	get_double(ps, sec, "rate", 0.01, 100000, 20, "requests/s", &w->rate);
+	get_double(ps, sec, "surge", 0, 1, 0.1, "a probability", &w->surge);
+	if (get_uint(ps, sec, "burst_s", 1, 600, 5, false, &u))
+		w->burst_s = (unsigned int)u;
+}
+
+/*
+ * type = ops: period is the mean pause between actions; every other
+ * key names an action and holds its command (run with /bin/sh -c).
+ */
+static void check_ops_workload(struct parser *ps, struct raw_sec *sec,
+			       struct scenario_workload *w)
+{
+	get_double(ps, sec, "period", 1, 3600, 20, "seconds", &w->period);
+	for (size_t i = 0; i < sec->nkv; i++) {
+		struct raw_kv *kv = &sec->kv[i];
+		struct scenario_param *np;
+
+		if (kv->used)
+			continue;
+		kv->used = true;
+		if (!valid_ident(kv->key, false)) {
+			perr(ps, kv->line, sec->label, kv->key,
+			     "action names must match [a-z0-9_]+");
+			continue;
+		}
+		if (!*kv->value) {
+			perr(ps, kv->line, sec->label, kv->key,
+			     "empty value; an action is a shell command");
+			continue;
+		}
+		np = realloc(w->actions, (w->nactions + 1) * sizeof(*np));
+		if (!np) {
+			ps->oom = true;
+			return;
+		}
+		w->actions = np;
+		np[w->nactions].key = dup_or_oom(ps, kv->key);
+		np[w->nactions].value = dup_or_oom(ps, kv->value);
+		w->nactions++;
+	}
+	if (!w->nactions)
+		perr(ps, sec->line, sec->label, NULL,
+		     "no action; give NAME = COMMAND lines (e.g. healthcheck = curl -fs http://127.0.0.1/)");
+}
+
 static void check_workload(struct parser *ps, struct raw_sec *sec,
 			   const struct scenario *s,
 			   struct scenario_workload *w)
@@ -773,7 +836,9 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 		{"burst_s", "http"},
 		{"period", "batch and log"},
 		{"size", "batch"},
-		{"rate", "log"},
+		{"rate", "log and client"},
+		{"command", "client"},
+		{"surge", "client"},
 	};
 	const char *v;
 	int line;
@@ -791,10 +856,15 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 			w->type = SCENARIO_WL_BATCH;
 		else if (!strcmp(v, "log"))
 			w->type = SCENARIO_WL_LOG;
+		else if (!strcmp(v, "client"))
+			w->type = SCENARIO_WL_CLIENT;
+		else if (!strcmp(v, "ops"))
+			w->type = SCENARIO_WL_OPS;
 		else {
 			typed = false;
 			perr(ps, line, sec->label, "type",
-			     "expected http, batch or log, got '%s'", v);
+			     "expected http, batch, log, client or ops, got '%s'",
+			     v);
 		}
 	}
 	targeted = get_target(ps, sec, s, &w->target);
@@ -839,6 +909,10 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 			   &w->period);
 		get_double(ps, sec, "rate", 0.01, 10000, 20, "lines/s",
 			   &w->rate);
+	} else if (typed && w->type == SCENARIO_WL_CLIENT) {
+		check_client_workload(ps, sec, w);
+	} else if (typed && w->type == SCENARIO_WL_OPS) {
+		check_ops_workload(ps, sec, w);
 	}
 	for (size_t i = 0; i < sec->nkv; i++) {
 		struct raw_kv *kv = &sec->kv[i];
@@ -856,7 +930,7 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 			     typed ? scenario_workload_type_name(w->type) : "");
 		else
 			perr(ps, kv->line, sec->label, kv->key,
-			     "unknown key; [workload NAME] has type, target, connections, threads, port, burst_s, period, size, rate");
+			     "unknown key; [workload NAME] has type, target, connections, threads, port, burst_s, period, size, rate, command, surge");
 	}
 }
 
@@ -1036,6 +1110,13 @@ struct scenario *scenario__load_mem(const char *text, size_t len,
 	if (opts) {
 		ps.errbuf = opts->errbuf;
 		ps.errbuf_sz = opts->errbuf_sz;
+		if (opts->sz >= offsetof(struct scenario_opts, origin_files) +
+					sizeof(opts->origin_files) &&
+		    opts->origin && opts->origin_files) {
+			ps.origin = opts->origin;
+			ps.norigin = opts->norigin;
+			ps.origin_files = opts->origin_files;
+		}
 		if (ps.errbuf && ps.errbuf_sz)
 			ps.errbuf[0] = '\0';
 	}
@@ -1209,8 +1290,17 @@ void scenario__free(struct scenario *s)
 		free(s->containers[i].packages);
 		free(s->containers[i].command);
 	}
-	for (size_t i = 0; i < s->nworkloads; i++)
-		free(s->workloads[i].name);
+	for (size_t i = 0; i < s->nworkloads; i++) {
+		struct scenario_workload *w = &s->workloads[i];
+
+		free(w->name);
+		free(w->command);
+		for (size_t j = 0; j < w->nactions; j++) {
+			free(w->actions[j].key);
+			free(w->actions[j].value);
+		}
+		free(w->actions);
+	}
 	if (s->anomaly) {
 		for (size_t i = 0; i < s->anomaly->nparams; i++) {
 			free(s->anomaly->params[i].key);
@@ -1334,6 +1424,10 @@ const char *scenario_workload_type_name(enum scenario_workload_type t)
 		return "batch";
 	case SCENARIO_WL_LOG:
 		return "log";
+	case SCENARIO_WL_CLIENT:
+		return "client";
+	case SCENARIO_WL_OPS:
+		return "ops";
 	}
 	return "?";
 }

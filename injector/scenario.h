@@ -46,6 +46,13 @@ enum scenario_workload_type {
 	SCENARIO_WL_HTTP,
 	SCENARIO_WL_BATCH,
 	SCENARIO_WL_LOG,
+	SCENARIO_WL_CLIENT, /* a host command in the target's netns */
+	SCENARIO_WL_OPS, /* benign operator actions, runc exec'd */
+};
+
+struct scenario_param {
+	char *key;
+	char *value;
 };
 
 struct scenario_container {
@@ -70,13 +77,12 @@ struct scenario_workload {
 	unsigned int burst_s; /* http */
 	double period; /* batch, log: seconds */
 	uint64_t size; /* batch: bytes per job */
-	double rate; /* log: lines per second */
+	double rate; /* log: lines per second; client: requests per second */
+	char *command; /* client: host shell command, sh -c */
+	double surge; /* client: chance per burst of a 2-3x, 10-20 s surge */
+	struct scenario_param *actions; /* ops: name = command, file order */
+	size_t nactions;
 	int line;
-};
-
-struct scenario_param {
-	char *key;
-	char *value;
 };
 
 struct scenario_anomaly {
@@ -106,11 +112,21 @@ struct scenario {
 	struct scenario_anomaly *anomaly; /* NULL: normal-only run */
 };
 
+/* Where line i + 1 of a merged text was written (injector/profile.h). */
+struct scenario_line_origin {
+	size_t file; /* index into scenario_opts.origin_files */
+	int line;
+};
+
 struct scenario_opts {
 	size_t sz;
 	char *errbuf; /* messages, one line per problem */
 	size_t errbuf_sz;
 	const char *display_path; /* name used in messages; default the path */
+	/* Merged text: messages name the file and line each line came from. */
+	const struct scenario_line_origin *origin;
+	size_t norigin;
+	const char *const *origin_files;
 };
 
 /*

@@ -24,36 +24,13 @@
 #include "injector/cleanup.h"
 #include "injector/container.h"
 #include "injector/workload.h"
+#include "injector/workload_int.h"
 
 /* Longest schedule written into a script; longer runs repeat it. */
 #define MAX_STEPS 1500
 #define LOG_FILE "/var/log/cadet-app.log"
 
 extern char **environ;
-
-struct workload {
-	struct scenario_workload wl;
-	struct container *target;
-	uint64_t seed;
-	uint64_t duration_ms;
-	char wrk[256];
-	char netns[128];
-	int verbose;
-
-	/* http */
-	pthread_t thread;
-	bool thread_started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stopping;
-	pid_t child; /* running wrk (own process group) */
-
-	/* batch, log */
-	pid_t shell; /* host pid of the shell loop */
-
-	unsigned int runs;
-	bool stopped;
-};
 
 static uint64_t now_ms(void)
 {
@@ -322,8 +299,10 @@ struct workload *workload__start(const struct workload_opts *opts)
 	pthread_cond_init(&w->cond, &ca);
 	pthread_condattr_destroy(&ca);
 
-	if (w->wl.type == SCENARIO_WL_HTTP) {
+	if (w->wl.type == SCENARIO_WL_HTTP || w->wl.type == SCENARIO_WL_CLIENT ||
+	    w->wl.type == SCENARIO_WL_OPS) {
 		const char *ns = container__netns_path(w->target);
+		void *(*body)(void *) = http_thread;
 
 		if (!ns || !*ns) {
 			err = ENOENT;
@@ -333,7 +312,11 @@ struct workload *workload__start(const struct workload_opts *opts)
 			goto cleanup;
 		}
 		snprintf(w->netns, sizeof(w->netns), "%s", ns);
-		err = pthread_create(&w->thread, NULL, http_thread, w);
+		if (w->wl.type == SCENARIO_WL_CLIENT)
+			body = workload_client_thread;
+		else if (w->wl.type == SCENARIO_WL_OPS)
+			body = workload_ops_thread;
+		err = pthread_create(&w->thread, NULL, body, w);
 		if (err) {
 			fprintf(stderr,
 				"cadet run: workload %s: cannot start its thread: %s\n",

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside of a running workload, shared by workload.c (http, batch, log)
+ * and workload_host.c (client, ops): the host-side load threads.
+ */
+#ifndef CADET_INJECTOR_WORKLOAD_INT_H
+#define CADET_INJECTOR_WORKLOAD_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "injector/scenario.h"
+
+struct container;
+
+struct workload {
+	struct scenario_workload wl;
+	struct container *target;
+	uint64_t seed;
+	uint64_t duration_ms;
+	char wrk[256];
+	char netns[128];
+	int verbose;
+
+	/* http, client, ops: a host thread */
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stopping;
+	pid_t child; /* running wrk or client (own process group) */
+
+	/* batch, log */
+	pid_t shell; /* host pid of the shell loop */
+
+	unsigned int runs;
+	bool stopped;
+};
+
+
+/* Thread bodies for type = client and type = ops (workload_host.c). */
+void *workload_client_thread(void *arg);
+void *workload_ops_thread(void *arg);
+
+#endif
