@@ -354,6 +354,62 @@ static int load_file(struct ctx *c, const char *path, const char *from,
 		     int from_line, const char *text, size_t len, bool top,
 		     struct plist *out);
 
+/*
+ * `include = FILE#ID`: one more instance of a profile. Its containers
+ * and workloads are renamed NAME-ID and their targets follow, so that a
+ * fleet can run a profile several times side by side.
+ */
+static int rename_instance(struct ctx *c, const char *file, int line,
+			   struct plist *l, const char *id)
+{
+	bool ok = *id != '\0';
+
+	for (const char *q = id; *q; q++)
+		ok = ok && (islower((unsigned char)*q) ||
+			    isdigit((unsigned char)*q) || *q == '_');
+	if (!ok) {
+		cerr(c, file, line,
+		     "include: instance '#%s' must match [a-z0-9_]+ (e.g. profiles/redis.ini#2)",
+		     id);
+		return 0;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		struct psec *s = &l->v[i];
+		char *name, *header;
+
+		if (strcmp(s->kind, "container") && strcmp(s->kind, "workload"))
+			continue;
+		if (asprintf(&name, "%s-%s", s->name, id) < 0)
+			return -ENOMEM;
+		if (asprintf(&header, "[%s %s]", s->kind, name) < 0) {
+			free(name);
+			return -ENOMEM;
+		}
+		free(s->name);
+		s->name = name;
+		free(s->header.text);
+		s->header.text = header;
+		for (size_t j = 0; j < s->nlines; j++) {
+			struct pline *k = &s->lines[j];
+			char *v, *t;
+
+			if (!k->key || strcmp(k->key, "target"))
+				continue;
+			v = line_value(k);
+			if (!v)
+				return -ENOMEM;
+			if (asprintf(&t, "target = %s-%s", v, id) < 0) {
+				free(v);
+				return -ENOMEM;
+			}
+			free(v);
+			free(k->text);
+			k->text = t;
+		}
+	}
+	return 0;
+}
+
 /* Each word of an include value, resolved beside @file. */
 static int load_includes(struct ctx *c, const char *file, const struct pline *l,
 			 bool is_profile, struct plist *inc)
@@ -371,7 +427,10 @@ static int load_includes(struct ctx *c, const char *file, const struct pline *l,
 		char dir[PATH_MAX], target[PATH_MAX * 2];
 		const char *slash = strrchr(file, '/');
 		struct plist one = {0}, merged = {0};
+		char *instance = strchr(tok, '#');
 
+		if (instance)
+			*instance++ = '\0';
 		snprintf(dir, sizeof(dir), "%.*s",
 			 slash ? (int)(slash - file) : 1, slash ? file : ".");
 		if (is_profile) {
@@ -396,8 +455,11 @@ static int load_includes(struct ctx *c, const char *file, const struct pline *l,
 		}
 		ret = load_file(c, target, file, l->line, NULL, 0, false,
 				&one);
+		if (!ret && instance)
+			ret = rename_instance(c, file, l->line, &one, instance);
+		/* Earlier includes keep their place (and win a conflict). */
 		if (!ret)
-			ret = merge_under(&one, inc, &merged);
+			ret = merge_under(inc, &one, &merged);
 		plist_free(&one);
 		if (!ret) {
 			plist_free(inc);

@@ -549,10 +549,10 @@ static void utc_stamp(char *buf, size_t sz)
 }
 
 /* "--duration=D --k=v ..." or the command, for messages and exec. */
-static int payload_argv(const struct scenario *s, const char *payload_dir,
-			char ***argvp, bool in_container)
+static int payload_argv(const struct scenario_anomaly *an,
+			const char *payload_dir, char ***argvp,
+			bool in_container)
 {
-	const struct scenario_anomaly *an = s->anomaly;
 	char **argv = calloc(an->nparams + 4, sizeof(*argv));
 	size_t n = 0;
 
@@ -647,9 +647,10 @@ struct run {
 	uint64_t cgid[SCENARIO_MAX_CONTAINERS];
 	struct workload *wl[SCENARIO_MAX_WORKLOADS];
 
-	struct payload_run pl;
-	pthread_t pl_thread;
-	bool pl_started;
+	/* One per anomaly: several in a fleet (s->nanomalies). */
+	struct payload_run pl[SCENARIO_MAX_ANOMALIES];
+	pthread_t pl_thread[SCENARIO_MAX_ANOMALIES];
+	bool pl_started[SCENARIO_MAX_ANOMALIES];
 
 	unsigned long long t0; /* run start: containers started */
 	unsigned long long t_stop;
@@ -776,9 +777,11 @@ static void payload_window(const struct payload_run *p, uint64_t *start,
 	*from_payload = have_start;
 }
 
-static int add_label(struct run *r, const char *kind, uint64_t cgid,
-		     uint64_t start, uint64_t end, const char *target)
+static int add_label(struct run *r, const struct scenario_anomaly *an,
+		     uint64_t cgid, uint64_t start, uint64_t end,
+		     const char *target)
 {
+	const char *kind = an ? "anomaly" : "normal";
 	const struct scenario *s = r->s;
 	struct cadet_recbuf *b = cadet_recbuf__new();
 	struct cadet_rec_label *l;
@@ -806,13 +809,9 @@ static int add_label(struct run *r, const char *kind, uint64_t cgid,
 	l->start_ts = start;
 	l->end_ts = end;
 	l->seed = r->plan.seed;
-	l->intensity = s->anomaly && !strcmp(kind, "anomaly")
-			       ? s->anomaly->intensity
-			       : 0.0;
+	l->intensity = an ? an->intensity : 0.0;
 	snprintf(l->kind, sizeof(l->kind), "%s", kind);
-	if (!strcmp(kind, "anomaly")) {
-		const struct scenario_anomaly *an = s->anomaly;
-
+	if (an) {
 		if (!strcmp(an->type, "command"))
 			snprintf(params, sizeof(params), "command=%s",
 				 an->command);
@@ -829,10 +828,10 @@ static int add_label(struct run *r, const char *kind, uint64_t cgid,
 	err = cadet_recbuf__put_str(b,
 				    offsetof(struct cadet_rec_label, scenario),
 				    s->name, strlen(s->name));
-	if (!err && !strcmp(kind, "anomaly"))
+	if (!err && an)
 		err = cadet_recbuf__put_str(
-			b, offsetof(struct cadet_rec_label, anomaly),
-			s->anomaly->type, strlen(s->anomaly->type));
+			b, offsetof(struct cadet_rec_label, anomaly), an->type,
+			strlen(an->type));
 	if (!err && target)
 		err = cadet_recbuf__put_str(
 			b, offsetof(struct cadet_rec_label, target), target,
@@ -965,21 +964,25 @@ static void print_plan(const struct run *r, FILE *f)
 					w->name, t, w->period,
 					w->actions[k].key, w->actions[k].value);
 	}
-	if (s->anomaly && !r->args->normal) {
+	for (size_t i = 0; s->anomaly && !r->args->normal &&
+			   i < s->nanomalies;
+	     i++) {
+		const struct scenario_anomaly *an = &s->anomalies[i];
 		char **argv;
 
 		fprintf(f,
-			"  anomaly %s in %s at %.3f s (range %u-%u) for %u s: ",
-			s->anomaly->type,
-			s->containers[s->anomaly->target].name,
-			r->plan.onset_ms / 1000.0, s->anomaly->start_min,
-			s->anomaly->start_max, s->anomaly->duration);
-		if (!payload_argv(s, r->payload_dir, &argv, true)) {
+			"  anomaly %s%s%s in %s at %.3f s (range %u-%u) for %u s: ",
+			an->name ? an->name : "", an->name ? ": " : "",
+			an->type, s->containers[r->plan.targets[i]].name,
+			r->plan.onsets_ms[i] / 1000.0, an->start_min,
+			an->start_max, an->duration);
+		if (!payload_argv(an, r->payload_dir, &argv, true)) {
 			argv_print(f, argv);
 			argv_free(argv);
 		}
 		fputc('\n', f);
-	} else {
+	}
+	if (!s->anomaly || r->args->normal) {
 		fprintf(f, "  no anomaly: labeled normal\n");
 	}
 }
@@ -988,20 +991,22 @@ static void run_teardown(struct run *r)
 {
 	const struct scenario *s = r->s;
 
-	/* Payload first: it is the one thing meant to misbehave. */
-	if (r->pl_started) {
+	/* Payloads first: they are the one thing meant to misbehave. */
+	for (size_t i = 0; i < s->nanomalies; i++) {
 		struct timespec ts;
 
-		if (!r->pl.done)
-			kill_execd(r->pl.target);
+		if (!r->pl_started[i])
+			continue;
+		if (!r->pl[i].done)
+			kill_execd(r->pl[i].target);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 3;
-		if (pthread_timedjoin_np(r->pl_thread, NULL, &ts)) {
+		if (pthread_timedjoin_np(r->pl_thread[i], NULL, &ts)) {
 			/* Destroying its container ends the exec. */
-			container__destroy(r->ctr[s->anomaly->target]);
-			pthread_join(r->pl_thread, NULL);
+			container__destroy(r->ctr[r->plan.targets[i]]);
+			pthread_join(r->pl_thread[i], NULL);
 		}
-		r->pl_started = false;
+		r->pl_started[i] = false;
 	}
 	for (size_t i = 0; i < s->nworkloads; i++) {
 		workload__free(r->wl[i]);
@@ -1086,6 +1091,52 @@ static int wait_cgroups(struct run *r)
 	}
 }
 
+/*
+ * Stop anomaly @i's payload if it still runs and label its window.
+ * Returns 0 or the payload's start error (then no label: nothing was
+ * injected, a label would be a lie).
+ */
+static int finish_anomaly(struct run *r, size_t i, int err, uint64_t *start,
+			  uint64_t *end, bool *from_payload)
+{
+	const struct scenario *s = r->s;
+	const struct scenario_anomaly *an = &s->anomalies[i];
+	const char *target = s->containers[r->plan.targets[i]].name;
+	struct payload_run *pl = &r->pl[i];
+
+	if (r->pl_started[i]) {
+		struct timespec ts;
+
+		if (!pl->done) {
+			int k = kill_execd(pl->target);
+
+			if (!err)
+				fprintf(stderr,
+					"cadet run: %s still running at the end of the run: killed%s\n",
+					an->type,
+					k > 0 ? "" : " (found no process)");
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 3;
+		if (!pthread_timedjoin_np(r->pl_thread[i], NULL, &ts))
+			r->pl_started[i] = false;
+		else
+			pl->t_end = cleanup_now_ns();
+	}
+	if (pl->done && pl->status < 0) {
+		fprintf(stderr,
+			"cadet run: could not start the %s payload in %s: %s; no LABEL written\n",
+			an->type, target, strerror(-pl->status));
+		return pl->status;
+	}
+	if (pl->t_start) {
+		payload_window(pl, start, end, from_payload);
+		add_label(r, an, r->cgid[r->plan.targets[i]], *start, *end,
+			  target);
+	}
+	return 0;
+}
+
 static int run_one(struct run *r)
 {
 	const struct run_args *a = r->args;
@@ -1095,8 +1146,8 @@ static int run_one(struct run *r)
 	struct container_mount mount = {0};
 	char ann_scn[128], ann_seed[64], ann_run[64];
 	const char *annotations[] = {ann_scn, ann_seed, ann_run, NULL};
-	uint64_t win_start = 0, win_end = 0, records, lost, bytes;
-	bool from_payload = false, trace_ok;
+	uint64_t win[SCENARIO_MAX_ANOMALIES][2] = {{0}}, records, lost, bytes;
+	bool from_payload[SCENARIO_MAX_ANOMALIES] = {0}, trace_ok;
 	unsigned long long t_begin = cleanup_now_ns();
 	int err = 0;
 
@@ -1230,31 +1281,44 @@ static int run_one(struct run *r)
 		}
 	}
 
-	if (anomaly) {
-		err = cleanup_sleep_until(r->t0 + r->plan.onset_ms * NS_PER_MS);
+	/* Anomalies in the order of their onsets. */
+	for (size_t n = 0; anomaly && n < s->nanomalies; n++) {
+		const struct scenario_anomaly *an;
+		struct payload_run *pl;
+		size_t i = 0;
+
+		for (size_t j = 0; j < s->nanomalies; j++)
+			if (!r->pl_started[j] &&
+			    (r->pl_started[i] ||
+			     r->plan.onsets_ms[j] < r->plan.onsets_ms[i]))
+				i = j;
+		an = &s->anomalies[i];
+		pl = &r->pl[i];
+		err = cleanup_sleep_until(r->t0 +
+					  r->plan.onsets_ms[i] * NS_PER_MS);
 		if (err)
 			goto cleanup;
-		r->pl.target = r->ctr[s->anomaly->target];
-		r->pl.timeout_ms = ((uint64_t)s->anomaly->duration +
-				    SCENARIO_PAYLOAD_GRACE_S) *
-				   1000;
-		err = payload_argv(s, r->payload_dir, &r->pl.argv, true);
+		pl->target = r->ctr[r->plan.targets[i]];
+		pl->timeout_ms =
+			((uint64_t)an->duration + SCENARIO_PAYLOAD_GRACE_S) *
+			1000;
+		err = payload_argv(an, r->payload_dir, &pl->argv, true);
 		if (err)
 			goto cleanup;
 		if (a->verbose) {
 			fprintf(stderr, "cadet run: %.3f s: injecting in %s: ",
 				(cleanup_now_ns() - r->t0) / 1e9,
-				s->containers[s->anomaly->target].name);
-			argv_print(stderr, r->pl.argv);
+				s->containers[r->plan.targets[i]].name);
+			argv_print(stderr, pl->argv);
 			fputc('\n', stderr);
 		}
 		cleanup_block_signals(true);
-		err = -pthread_create(&r->pl_thread, NULL, payload_thread,
-				      &r->pl);
+		err = -pthread_create(&r->pl_thread[i], NULL, payload_thread,
+				      pl);
 		cleanup_block_signals(false);
 		if (err)
 			goto cleanup;
-		r->pl_started = true;
+		r->pl_started[i] = true;
 	}
 
 	err = cleanup_sleep_until(r->t0 + r->plan.duration_ms * NS_PER_MS);
@@ -1264,51 +1328,29 @@ static int run_one(struct run *r)
 cleanup:
 	if (r->rec && r->rec_started && !r->rec_done) {
 		r->t_stop = cleanup_now_ns();
-		/* Stop the payload now so its window ends where it ended. */
-		if (r->pl_started) {
-			struct timespec ts;
+		for (size_t i = 0; anomaly && i < s->nanomalies; i++) {
+			int ret = finish_anomaly(r, i, err, &win[i][0],
+						 &win[i][1], &from_payload[i]);
 
-			if (!r->pl.done) {
-				int k = kill_execd(r->pl.target);
-
-				if (!err)
-					fprintf(stderr,
-						"cadet run: %s still running at the end of the run: killed%s\n",
-						s->anomaly->type,
-						k > 0 ? ""
-						      : " (found no process)");
-			}
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 3;
-			if (!pthread_timedjoin_np(r->pl_thread, NULL, &ts))
-				r->pl_started = false;
-			else
-				r->pl.t_end = cleanup_now_ns();
+			if (ret && !err)
+				err = ret;
 		}
-		if (anomaly && r->pl.done && r->pl.status < 0) {
-			/* Nothing was injected: a label would be a lie. */
-			fprintf(stderr,
-				"cadet run: could not start the %s payload in %s: %s; no LABEL written\n",
-				s->anomaly->type,
-				s->containers[s->anomaly->target].name,
-				strerror(-r->pl.status));
-			if (!err)
-				err = r->pl.status;
-		} else if (anomaly && r->pl.t_start) {
-			payload_window(&r->pl, &win_start, &win_end,
-				       &from_payload);
-			add_label(r, "anomaly", r->cgid[s->anomaly->target],
-				  win_start, win_end,
-				  s->containers[s->anomaly->target].name);
-		} else if (!anomaly && r->t0) {
-			win_start = r->t0;
-			win_end = r->t_stop;
-			add_label(r, "normal", 0, win_start, win_end, NULL);
-		}
+		if (!anomaly && r->t0)
+			add_label(r, NULL, 0, r->t0, r->t_stop, NULL);
 	}
 	run_teardown(r);
-	if (a->keep && *r->keepdir && r->pl.out)
-		keep_text(r->keepdir, "payload.out", r->pl.out);
+	for (size_t i = 0; a->keep && *r->keepdir && i < s->nanomalies; i++) {
+		char name[160];
+
+		if (!r->pl[i].out)
+			continue;
+		if (s->nanomalies > 1)
+			snprintf(name, sizeof(name), "payload-%s.out",
+				 s->anomalies[i].name);
+		else
+			snprintf(name, sizeof(name), "payload.out");
+		keep_text(r->keepdir, name, r->pl[i].out);
+	}
 
 	if (!is_file(r->trace, false)) {
 		fprintf(stderr, "cadet run: %s: no trace written\n", s->name);
@@ -1320,19 +1362,26 @@ cleanup:
 	       s->name, err ? "stopped early after " : "",
 	       (cleanup_now_ns() - t_begin) / 1e9, records, lost,
 	       bytes / 1048576.0);
-	if (anomaly && win_start && r->t0)
-		printf(", %s window %.3f-%.3f s%s", s->anomaly->type,
-		       ((int64_t)(win_start - r->t0)) / 1e9,
-		       ((int64_t)(win_end - r->t0)) / 1e9,
-		       from_payload
-			       ? ""
-			       : " (runner times: no cadet-payload lines)");
-	else if (anomaly)
-		printf(", no anomaly injected");
-	else
+	for (size_t i = 0; anomaly && i < s->nanomalies; i++) {
+		if (win[i][0] && r->t0)
+			printf(", %s%s%s window %.3f-%.3f s%s",
+			       s->anomalies[i].type,
+			       s->nanomalies > 1 ? " in " : "",
+			       s->nanomalies > 1
+				       ? s->containers[r->plan.targets[i]].name
+				       : "",
+			       ((int64_t)(win[i][0] - r->t0)) / 1e9,
+			       ((int64_t)(win[i][1] - r->t0)) / 1e9,
+			       from_payload[i]
+				       ? ""
+				       : " (runner times: no cadet-payload lines)");
+		else
+			printf(", no %s injected", s->anomalies[i].type);
+		if (r->pl[i].t_end && r->pl[i].status != 0)
+			printf(", payload exit %d", r->pl[i].status);
+	}
+	if (!anomaly)
 		printf(", normal");
-	if (anomaly && r->pl.t_end && r->pl.status != 0)
-		printf(", payload exit %d", r->pl.status);
 	printf("\n");
 	fflush(stdout);
 	if (!trace_ok)
@@ -1389,28 +1438,32 @@ static int check_run(const struct run_args *a, const struct scenario *s,
 			s->path);
 		return -ENOENT;
 	}
-	if (!anomaly || !strcmp(s->anomaly->type, "command"))
-		return 0;
-	if (snprintf(path, sizeof(path), "%s/%s", payload_dir,
-		     s->anomaly->type) >= (int)sizeof(path) ||
-	    !is_file(path, true)) {
-		fprintf(stderr,
-			"cadet run: %s: [anomaly] type %s: no payload %s; build the payloads with make, or pick a type that is there:",
-			s->path, s->anomaly->type, path);
-		{
-			DIR *d = opendir(payload_dir);
-			struct dirent *de;
+	for (size_t i = 0; anomaly && i < s->nanomalies; i++) {
+		const struct scenario_anomaly *an = &s->anomalies[i];
 
-			while (d && (de = readdir(d)))
-				if (de->d_name[0] != '.')
-					fprintf(stderr, " %s", de->d_name);
-			if (d)
-				closedir(d);
-			else
-				fprintf(stderr, " (%s missing)", payload_dir);
+		if (!strcmp(an->type, "command"))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", payload_dir,
+			     an->type) >= (int)sizeof(path) ||
+		    !is_file(path, true)) {
+			fprintf(stderr,
+				"cadet run: %s: [anomaly] type %s: no payload %s; build the payloads with make, or pick a type that is there:",
+				s->path, an->type, path);
+			{
+				DIR *d = opendir(payload_dir);
+				struct dirent *de;
+
+				while (d && (de = readdir(d)))
+					if (de->d_name[0] != '.')
+						fprintf(stderr, " %s", de->d_name);
+				if (d)
+					closedir(d);
+				else
+					fprintf(stderr, " (%s missing)", payload_dir);
+			}
+			fprintf(stderr, " command\n");
+			return -ENOENT;
 		}
-		fprintf(stderr, " command\n");
-		return -ENOENT;
 	}
 	return 0;
 }

@@ -173,7 +173,7 @@ static void section_header(struct parser *ps, const char *text)
 		     k == SEC_CONTAINER ? "web" : "traffic");
 		return;
 	}
-	if ((k == SEC_SCENARIO || k == SEC_ANOMALY) && name) {
+	if (k == SEC_SCENARIO && name) {
 		perr(ps, ps->line, NULL, NULL, "[%s] takes no name, got '%s'",
 		     kind, name);
 		return;
@@ -193,7 +193,7 @@ static void section_header(struct parser *ps, const char *text)
 	for (size_t i = 0; i < ps->nsecs; i++) {
 		struct raw_sec *o = &ps->secs[i];
 
-		if (o->kind == k && (!name || !strcmp(o->name, name))) {
+		if (o->kind == k && (!name || !o->name || !strcmp(o->name, name))) {
 			perr(ps, ps->line, NULL, NULL,
 			     "%s given twice (first at line %d)", o->label,
 			     o->line);
@@ -934,6 +934,40 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 	}
 }
 
+/* `target = NAME [NAME...]`: candidates, one picked per run. */
+static void get_targets(struct parser *ps, struct raw_sec *sec,
+			const struct scenario *s, struct scenario_anomaly *a)
+{
+	char buf[MAX_LINE], names[256], *tok, *save;
+	int line;
+	const char *v = req_str(ps, sec, "target", &line);
+
+	if (!v)
+		return;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, " \t,", &save); tok;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		int idx = find_container(s, tok);
+
+		if (idx < 0) {
+			list_containers(s, names, sizeof(names));
+			perr(ps, line, sec->label, "target",
+			     "no [container %s] in this file (containers: %s)",
+			     tok, *names ? names : "none");
+			continue;
+		}
+		if (a->ntargets == SCENARIO_MAX_TARGETS) {
+			perr(ps, line, sec->label, "target",
+			     "at most %d candidate targets",
+			     SCENARIO_MAX_TARGETS);
+			break;
+		}
+		a->targets[a->ntargets++] = (size_t)idx;
+	}
+	if (a->ntargets)
+		a->target = a->targets[0];
+}
+
 static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 			  struct scenario *s, struct scenario_anomaly *a)
 {
@@ -945,6 +979,7 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 
 	a->line = sec->line;
 	a->intensity = 1.0;
+	a->name = sec->name ? dup_or_oom(ps, sec->name) : NULL;
 	v = req_str(ps, sec, "type", &line);
 	if (v && !valid_ident(v, false))
 		perr(ps, line, sec->label, "type",
@@ -952,7 +987,7 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 		     v);
 	else if (v)
 		a->type = dup_or_oom(ps, v);
-	get_target(ps, sec, s, &a->target);
+	get_targets(ps, sec, s, a);
 	v = req_str(ps, sec, "start", &start_line);
 	if (v) {
 		if (scenario_parse_range(v, &a->start_min, &a->start_max))
@@ -1031,8 +1066,8 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 
 static void validate(struct parser *ps, struct scenario *s)
 {
-	struct raw_sec *scn = NULL, *anom = NULL;
-	size_t nc = 0, nw = 0;
+	struct raw_sec *scn = NULL;
+	size_t nc = 0, nw = 0, na = 0;
 
 	for (size_t i = 0; i < ps->nsecs; i++) {
 		switch (ps->secs[i].kind) {
@@ -1040,7 +1075,7 @@ static void validate(struct parser *ps, struct scenario *s)
 			scn = &ps->secs[i];
 			break;
 		case SEC_ANOMALY:
-			anom = &ps->secs[i];
+			na++;
 			break;
 		case SEC_CONTAINER:
 			nc++;
@@ -1083,13 +1118,29 @@ static void validate(struct parser *ps, struct scenario *s)
 		if (ps->secs[i].kind == SEC_WORKLOAD)
 			check_workload(ps, &ps->secs[i], s,
 				       &s->workloads[s->nworkloads++]);
-	if (anom) {
-		s->anomaly = calloc(1, sizeof(*s->anomaly));
-		if (!s->anomaly) {
+	if (na > SCENARIO_MAX_ANOMALIES) {
+		perr(ps, 1, "[anomaly NAME]", NULL, "%zu anomalies, at most %d",
+		     na, SCENARIO_MAX_ANOMALIES);
+		return;
+	}
+	if (na) {
+		s->anomalies = calloc(na, sizeof(*s->anomalies));
+		if (!s->anomalies) {
 			ps->oom = true;
 			return;
 		}
-		check_anomaly(ps, anom, s, s->anomaly);
+		s->anomaly = &s->anomalies[0];
+	}
+	for (size_t i = 0; i < ps->nsecs; i++) {
+		struct raw_sec *sec = &ps->secs[i];
+
+		if (sec->kind != SEC_ANOMALY)
+			continue;
+		/* Several anomalies must be told apart in messages and labels. */
+		if (na > 1 && !sec->name)
+			perr(ps, sec->line, sec->label, NULL,
+			     "with several anomalies each is [anomaly NAME]");
+		check_anomaly(ps, sec, s, &s->anomalies[s->nanomalies++]);
 	}
 }
 
@@ -1301,16 +1352,19 @@ void scenario__free(struct scenario *s)
 		}
 		free(w->actions);
 	}
-	if (s->anomaly) {
-		for (size_t i = 0; i < s->anomaly->nparams; i++) {
-			free(s->anomaly->params[i].key);
-			free(s->anomaly->params[i].value);
+	for (size_t j = 0; j < s->nanomalies; j++) {
+		struct scenario_anomaly *a = &s->anomalies[j];
+
+		for (size_t i = 0; i < a->nparams; i++) {
+			free(a->params[i].key);
+			free(a->params[i].value);
 		}
-		free(s->anomaly->params);
-		free(s->anomaly->type);
-		free(s->anomaly->command);
-		free(s->anomaly);
+		free(a->params);
+		free(a->name);
+		free(a->type);
+		free(a->command);
 	}
+	free(s->anomalies);
 	free(s->containers);
 	free(s->workloads);
 	free(s->path);
@@ -1319,37 +1373,12 @@ void scenario__free(struct scenario *s)
 	free(s);
 }
 
-int scenario__override(struct scenario *s, unsigned int duration,
-		       const char *start, char *err, size_t err_sz, char *note,
-		       size_t note_sz)
+/* scenario__override() for one anomaly; @old is the file's duration. */
+static int override_anomaly(struct scenario *s, struct scenario_anomaly *a,
+			    unsigned int old, unsigned int duration,
+			    const char *start, unsigned int lo, unsigned int hi,
+			    char *err, size_t err_sz, char *note, size_t note_sz)
 {
-	struct scenario_anomaly *a = s->anomaly;
-	unsigned int old = s->duration, lo, hi;
-
-	if (note && note_sz)
-		note[0] = '\0';
-	if (duration && (duration < SCENARIO_DURATION_MIN ||
-			 duration > SCENARIO_DURATION_MAX)) {
-		snprintf(err, err_sz, "--duration %u is out of range %d..%d s",
-			 duration, SCENARIO_DURATION_MIN,
-			 SCENARIO_DURATION_MAX);
-		return -EINVAL;
-	}
-	if (start && !a) {
-		snprintf(err, err_sz,
-			 "--start: %s has no [anomaly] (a normal-only run)",
-			 s->path);
-		return -EINVAL;
-	}
-	if (start && scenario_parse_range(start, &lo, &hi)) {
-		snprintf(err, err_sz,
-			 "--start: expected N or A-B seconds, got '%s'", start);
-		return -EINVAL;
-	}
-	if (duration)
-		s->duration = duration;
-	if (!a)
-		return 0;
 	if (start) {
 		if (hi >= s->duration) {
 			snprintf(
@@ -1398,6 +1427,47 @@ int scenario__override(struct scenario *s, unsigned int duration,
 				"anomaly scaled to the %u s run: start %u-%u s, duration %u s",
 				duration, a->start_min, a->start_max,
 				a->duration);
+	}
+	return 0;
+}
+
+
+int scenario__override(struct scenario *s, unsigned int duration,
+		       const char *start, char *err, size_t err_sz, char *note,
+		       size_t note_sz)
+{
+	struct scenario_anomaly *a = s->anomaly;
+	unsigned int old = s->duration, lo = 0, hi = 0;
+
+	if (note && note_sz)
+		note[0] = '\0';
+	if (duration && (duration < SCENARIO_DURATION_MIN ||
+			 duration > SCENARIO_DURATION_MAX)) {
+		snprintf(err, err_sz, "--duration %u is out of range %d..%d s",
+			 duration, SCENARIO_DURATION_MIN,
+			 SCENARIO_DURATION_MAX);
+		return -EINVAL;
+	}
+	if (start && !a) {
+		snprintf(err, err_sz,
+			 "--start: %s has no [anomaly] (a normal-only run)",
+			 s->path);
+		return -EINVAL;
+	}
+	if (start && scenario_parse_range(start, &lo, &hi)) {
+		snprintf(err, err_sz,
+			 "--start: expected N or A-B seconds, got '%s'", start);
+		return -EINVAL;
+	}
+	if (duration)
+		s->duration = duration;
+	for (size_t i = 0; i < s->nanomalies; i++) {
+		int ret = override_anomaly(s, &s->anomalies[i], old, duration,
+					   start, lo, hi, err, err_sz, note,
+					   note_sz);
+
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -1484,4 +1554,19 @@ void scenario__plan(const struct scenario *s, uint64_t seed,
 	}
 	for (size_t i = 0; i < SCENARIO_MAX_WORKLOADS; i++)
 		plan->workload_seed[i] = scenario_rng_next(&rng);
+	/* Drawn after the above, so that adding them changed no plan. */
+	plan->onsets_ms[0] = plan->onset_ms;
+	for (size_t i = 0; i < s->nanomalies; i++) {
+		const struct scenario_anomaly *a = &s->anomalies[i];
+
+		if (i)
+			plan->onsets_ms[i] = scenario_rng_range(
+				&rng, (uint64_t)a->start_min * 1000,
+				(uint64_t)a->start_max * 1000);
+		plan->targets[i] =
+			a->ntargets > 1
+				? a->targets[scenario_rng_range(
+					  &rng, 0, a->ntargets - 1)]
+				: a->target;
+	}
 }

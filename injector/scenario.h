@@ -32,8 +32,11 @@
 /* A payload still running this long after its duration is killed. */
 #define SCENARIO_PAYLOAD_GRACE_S 5
 #define SCENARIO_MAX_PORTS 8
-#define SCENARIO_MAX_CONTAINERS 8
-#define SCENARIO_MAX_WORKLOADS 16
+#define SCENARIO_MAX_CONTAINERS 24
+#define SCENARIO_MAX_WORKLOADS 64
+/* [anomaly NAME] sections of one run (a fleet) and targets of one. */
+#define SCENARIO_MAX_ANOMALIES 4
+#define SCENARIO_MAX_TARGETS 8
 #define SCENARIO_MAX_PARAMS 32
 
 enum scenario_category {
@@ -86,8 +89,12 @@ struct scenario_workload {
 };
 
 struct scenario_anomaly {
+	char *name; /* NAME of [anomaly NAME]; NULL for [anomaly] */
 	char *type; /* "mem_leak", ..., "command" */
-	size_t target; /* index into scenario->containers */
+	size_t target; /* index into scenario->containers: the first */
+	/* `target = a b c`: the run's plan picks one from its seed */
+	size_t targets[SCENARIO_MAX_TARGETS];
+	size_t ntargets;
 	unsigned int start_min; /* s after the run starts */
 	unsigned int start_max;
 	unsigned int duration; /* s */
@@ -110,6 +117,9 @@ struct scenario {
 	struct scenario_workload *workloads;
 	size_t nworkloads;
 	struct scenario_anomaly *anomaly; /* NULL: normal-only run */
+	/* All of them: [anomaly] alone, or several [anomaly NAME] (a fleet). */
+	struct scenario_anomaly *anomalies; /* anomaly == &anomalies[0] */
+	size_t nanomalies;
 };
 
 /* Where line i + 1 of a merged text was written (injector/profile.h). */
@@ -186,6 +196,9 @@ struct scenario_plan {
 	uint64_t anomaly_ms; /* anomaly duration */
 	uint64_t duration_ms; /* whole run */
 	uint64_t workload_seed[SCENARIO_MAX_WORKLOADS]; /* one per workload */
+	/* Per anomaly: onset (onsets_ms[0] == onset_ms) and target index. */
+	uint64_t onsets_ms[SCENARIO_MAX_ANOMALIES];
+	size_t targets[SCENARIO_MAX_ANOMALIES];
 };
 
 /*
