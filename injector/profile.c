@@ -298,54 +298,55 @@ close_file:
 
 /*
  * Merge @inc (what a file includes) under @own (the file's sections):
- * own keys replace the included ones in place, new own keys follow
- * them, sections only the includes have are appended. @own is consumed.
+ * @own's sections that no include has come first, in their order, then
+ * the included ones in theirs. An own section that an include has too
+ * takes that section's place: its keys replace the included ones in
+ * place and its new keys follow them. Both lists are consumed.
  */
 static int merge_under(struct plist *own, struct plist *inc, struct plist *out)
 {
+	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < own->n; i++) {
 		struct psec *o = &own->v[i];
-		struct psec *base = find_sec(inc, o->kind, o->name);
+		struct psec *base = *o->kind ? find_sec(inc, o->kind, o->name)
+					     : NULL;
 
-		if (base && *o->kind) {
-			for (size_t j = 0; j < o->nlines; j++) {
-				struct pline *k = o->lines[j].key
-							  ? find_key(base,
-								     o->lines[j].key)
-							  : NULL;
-
-				if (k) {
-					pline_free(k);
-					*k = o->lines[j];
-				} else if (psec_push(base, &o->lines[j])) {
-					return -ENOMEM;
-				}
-			}
-			free(o->lines);
-			o->lines = base->lines;
-			o->nlines = base->nlines;
-			base->lines = NULL;
-			base->nlines = 0;
-			/* Marks the included section as taken. */
-			free(base->kind);
-			base->kind = strdup("-");
-			if (!base->kind)
-				return -ENOMEM;
-		}
-	}
-	*out = *own;
-	own->v = NULL;
-	own->n = 0;
-	for (size_t i = 0; i < inc->n; i++) {
-		struct psec *s = &inc->v[i], *d;
-
-		if (!strcmp(s->kind, "-") || !*s->kind)
+		if (!base)
 			continue;
-		d = plist_add(out);
-		if (!d)
+		for (size_t j = 0; j < o->nlines; j++) {
+			struct pline *k = o->lines[j].key
+						  ? find_key(base, o->lines[j].key)
+						  : NULL;
+
+			if (k) {
+				pline_free(k);
+				*k = o->lines[j];
+			} else if (psec_push(base, &o->lines[j])) {
+				return -ENOMEM;
+			}
+			memset(&o->lines[j], 0, sizeof(o->lines[j]));
+		}
+		o->nlines = 0;
+		/* Marks the own section as merged. */
+		free(o->kind);
+		o->kind = strdup("-");
+		if (!o->kind)
 			return -ENOMEM;
-		*d = *s;
-		memset(s, 0, sizeof(*s));
+	}
+	for (size_t pass = 0; pass < 2; pass++) {
+		struct plist *from = pass ? inc : own;
+
+		for (size_t i = 0; i < from->n; i++) {
+			struct psec *s = &from->v[i], *d;
+
+			if (!strcmp(s->kind, "-") || (pass && !*s->kind))
+				continue;
+			d = plist_add(out);
+			if (!d)
+				return -ENOMEM;
+			*d = *s;
+			memset(s, 0, sizeof(*s));
+		}
 	}
 	return 0;
 }

@@ -193,7 +193,8 @@ static void section_header(struct parser *ps, const char *text)
 	for (size_t i = 0; i < ps->nsecs; i++) {
 		struct raw_sec *o = &ps->secs[i];
 
-		if (o->kind == k && (!name || !o->name || !strcmp(o->name, name))) {
+		if (o->kind == k && ((!name && !o->name) ||
+				     (name && o->name && !strcmp(o->name, name)))) {
 			perr(ps, ps->line, NULL, NULL,
 			     "%s given twice (first at line %d)", o->label,
 			     o->line);
