@@ -180,6 +180,29 @@ static struct pline *find_key(struct psec *s, const char *key)
 	return NULL;
 }
 
+/*
+ * Move @src's lines into @dst: a key @dst has is replaced in place, a
+ * new one is appended. @src keeps empty lines behind.
+ */
+static int override_keys(struct psec *dst, struct psec *src)
+{
+	for (size_t j = 0; j < src->nlines; j++) {
+		struct pline *k = src->lines[j].key
+					  ? find_key(dst, src->lines[j].key)
+					  : NULL;
+
+		if (k) {
+			pline_free(k);
+			*k = src->lines[j];
+		} else if (psec_push(dst, &src->lines[j])) {
+			return -ENOMEM;
+		}
+		memset(&src->lines[j], 0, sizeof(src->lines[j]));
+	}
+	src->nlines = 0;
+	return 0;
+}
+
 /* The value of a key line: after the first '=' or ':', trimmed. */
 static char *line_value(const struct pline *l)
 {
@@ -313,20 +336,8 @@ static int merge_under(struct plist *own, struct plist *inc, struct plist *out)
 
 		if (!base)
 			continue;
-		for (size_t j = 0; j < o->nlines; j++) {
-			struct pline *k = o->lines[j].key
-						  ? find_key(base, o->lines[j].key)
-						  : NULL;
-
-			if (k) {
-				pline_free(k);
-				*k = o->lines[j];
-			} else if (psec_push(base, &o->lines[j])) {
-				return -ENOMEM;
-			}
-			memset(&o->lines[j], 0, sizeof(o->lines[j]));
-		}
-		o->nlines = 0;
+		if (override_keys(base, o))
+			return -ENOMEM;
 		/* Marks the own section as merged. */
 		free(o->kind);
 		o->kind = strdup("-");
@@ -631,19 +642,8 @@ static int apply_intensity(struct ctx *c, const char *path, struct plist *l)
 		     pick->name);
 		return -EINVAL;
 	}
-	for (size_t j = 0; pick && j < pick->nlines; j++) {
-		struct pline *k = pick->lines[j].key
-					  ? find_key(anomaly, pick->lines[j].key)
-					  : NULL;
-
-		if (k) {
-			pline_free(k);
-			*k = pick->lines[j];
-		} else if (psec_push(anomaly, &pick->lines[j])) {
-			return -ENOMEM;
-		}
-		memset(&pick->lines[j], 0, sizeof(pick->lines[j]));
-	}
+	if (pick && override_keys(anomaly, pick))
+		return -ENOMEM;
 	for (size_t i = 0; i < l->n; i++)
 		if (!strcmp(l->v[i].kind, "intensity") ||
 		    !strcmp(l->v[i].kind, "profile")) {

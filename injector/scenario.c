@@ -1333,6 +1333,15 @@ cleanup:
 	return s;
 }
 
+static void params_free(struct scenario_param *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].key);
+		free(p[i].value);
+	}
+	free(p);
+}
+
 void scenario__free(struct scenario *s)
 {
 	if (!s)
@@ -1347,20 +1356,12 @@ void scenario__free(struct scenario *s)
 
 		free(w->name);
 		free(w->command);
-		for (size_t j = 0; j < w->nactions; j++) {
-			free(w->actions[j].key);
-			free(w->actions[j].value);
-		}
-		free(w->actions);
+		params_free(w->actions, w->nactions);
 	}
 	for (size_t j = 0; j < s->nanomalies; j++) {
 		struct scenario_anomaly *a = &s->anomalies[j];
 
-		for (size_t i = 0; i < a->nparams; i++) {
-			free(a->params[i].key);
-			free(a->params[i].value);
-		}
-		free(a->params);
+		params_free(a->params, a->nparams);
 		free(a->name);
 		free(a->type);
 		free(a->command);

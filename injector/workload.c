@@ -172,30 +172,7 @@ static void *http_thread(void *arg)
 	posix_spawn_file_actions_t fa;
 
 	scenario_rng_seed(&rng, w->seed);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-						POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	{
-		sigset_t none, def;
-
-		sigemptyset(&none);
-		posix_spawnattr_setsigmask(&attr, &none);
-		sigemptyset(&def);
-		sigaddset(&def, SIGINT);
-		sigaddset(&def, SIGTERM);
-		sigaddset(&def, SIGPIPE);
-		posix_spawnattr_setsigdefault(&attr, &def);
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (!w->verbose) {
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
-						 0);
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-						 0);
-	}
+	workload_spawn_attrs(&attr, &fa, w->verbose);
 
 	for (;;) {
 		uint64_t now = now_ms(), burst_ms, pause_ms;
@@ -203,7 +180,6 @@ static void *http_thread(void *arg)
 		char *argv[] = {"nsenter",   net,  "--",    w->wrk, "-c",
 				conns,	     "-t", threads, "-d",   dur,
 				"--timeout", "2s", url,	    NULL};
-		struct timespec until;
 		pid_t pid;
 		int status;
 
@@ -233,35 +209,14 @@ static void *http_thread(void *arg)
 				w->wl.name, strerror(errno));
 			break;
 		}
-		w->child = pid;
-		w->runs++;
-		/* An emergency exit of the runner kills it too. */
-		cleanup_register_pgid(pid);
-		pthread_mutex_unlock(&w->lock);
-
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		cleanup_unregister_pgid(pid);
-		pthread_mutex_lock(&w->lock);
-		w->child = 0;
+		status = workload_wait_child(w, pid);
 		if (w->verbose)
 			fprintf(stderr,
 				"cadet run: workload %s: wrk burst %llu s, exit %d, pause %llu ms\n",
 				w->wl.name, (unsigned long long)burst_ms / 1000,
 				WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 				(unsigned long long)pause_ms);
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += (time_t)(pause_ms / 1000);
-		until.tv_nsec += (long)(pause_ms % 1000) * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		while (!w->stopping &&
-		       pthread_cond_timedwait(&w->cond, &w->lock, &until) !=
-			       ETIMEDOUT)
-			;
-		if (w->stopping) {
+		if (workload_pause(w, pause_ms)) {
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
@@ -371,6 +326,11 @@ int workload__stop(struct workload *w)
 		pthread_mutex_unlock(&w->lock);
 		pthread_join(w->thread, NULL);
 		w->thread_started = false;
+		/* What the host paid for this load (wrk, clients): -vv. */
+		if (w->verbose && w->wl.type != SCENARIO_WL_OPS)
+			fprintf(stderr,
+				"cadet run: workload %s: %u runs, %.2f s of host CPU\n",
+				w->wl.name, w->runs, w->host_cpu_ns / 1e9);
 	}
 	if (w->shell > 0) {
 		/* Its current sleep or job ends on its own within a period;

@@ -50,11 +50,7 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/*
- * Sleep @ms unless the workload is stopped first. Called and returns
- * with w->lock held. True when stopping.
- */
-static bool pause_or_stop(struct workload *w, uint64_t ms)
+bool workload_pause(struct workload *w, uint64_t ms)
 {
 	struct timespec until;
 
@@ -120,8 +116,8 @@ static char **burst_env(const struct burst *b, char store[4][64])
 	return env;
 }
 
-static void spawn_attrs(posix_spawnattr_t *attr,
-			posix_spawn_file_actions_t *fa, int verbose)
+void workload_spawn_attrs(posix_spawnattr_t *attr,
+			  posix_spawn_file_actions_t *fa, int verbose)
 {
 	sigset_t none, def;
 
@@ -147,6 +143,28 @@ static void spawn_attrs(posix_spawnattr_t *attr,
 	}
 }
 
+int workload_wait_child(struct workload *w, pid_t pid)
+{
+	struct rusage ru;
+	int status = -1;
+
+	w->child = pid;
+	w->runs++;
+	/* An emergency exit of the runner kills it too. */
+	cleanup_register_pgid(pid);
+	pthread_mutex_unlock(&w->lock);
+	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
+		;
+	cleanup_unregister_pgid(pid);
+	pthread_mutex_lock(&w->lock);
+	w->child = 0;
+	w->host_cpu_ns +=
+		(uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+			1000000000ull +
+		(uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+	return status;
+}
+
 void *workload_client_thread(void *arg)
 {
 	struct workload *w = arg;
@@ -158,7 +176,7 @@ void *workload_client_thread(void *arg)
 
 	scenario_rng_seed(&rng, w->seed);
 	level = 0.7 + 0.6 * scenario_rng_double(&rng);
-	spawn_attrs(&attr, &fa, w->verbose);
+	workload_spawn_attrs(&attr, &fa, w->verbose);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
 		uint64_t now = mono_ms(), pause_ms;
@@ -190,16 +208,7 @@ void *workload_client_thread(void *arg)
 			break;
 		}
 		free(env);
-		w->child = pid;
-		w->runs++;
-		/* An emergency exit of the runner kills it too. */
-		cleanup_register_pgid(pid);
-		pthread_mutex_unlock(&w->lock);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		cleanup_unregister_pgid(pid);
-		pthread_mutex_lock(&w->lock);
-		w->child = 0;
+		status = workload_wait_child(w, pid);
 		if (w->verbose)
 			fprintf(stderr,
 				"cadet run: workload %s: %u s at %u/s%s, exit %d, pause %llu ms\n",
@@ -207,7 +216,7 @@ void *workload_client_thread(void *arg)
 				b.surge ? " (surge)" : "",
 				WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 				(unsigned long long)pause_ms);
-		if (pause_or_stop(w, pause_ms))
+		if (workload_pause(w, pause_ms))
 			break;
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -243,7 +252,7 @@ void *workload_ops_thread(void *arg)
 		if (mono_ms() + (uint64_t)(p * 1000) + 1000 >
 		    start + w->duration_ms)
 			break;
-		if (pause_or_stop(w, (uint64_t)(p * 1000)))
+		if (workload_pause(w, (uint64_t)(p * 1000)))
 			break;
 		w->runs++;
 		pthread_mutex_unlock(&w->lock);

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "injector/scenario.h"
@@ -36,9 +37,28 @@ struct workload {
 	pid_t shell; /* host pid of the shell loop */
 
 	unsigned int runs;
+	uint64_t host_cpu_ns; /* user + system of the host-side clients */
 	bool stopped;
 };
 
+
+/* Shared by the host-side threads (workload_host.c). */
+#include <spawn.h>
+
+/* A client's own process group, stdin (and without -vv output) null. */
+void workload_spawn_attrs(posix_spawnattr_t *attr,
+			  posix_spawn_file_actions_t *fa, int verbose);
+/*
+ * Wait for the client @pid, with w->lock held on entry and return (it
+ * is dropped while waiting, so that workload__stop() can kill it); its
+ * CPU time goes to w->host_cpu_ns. Returns the wait status.
+ */
+int workload_wait_child(struct workload *w, pid_t pid);
+/*
+ * Sleep @ms unless the workload is stopped first; w->lock held on entry
+ * and return. True when stopping.
+ */
+bool workload_pause(struct workload *w, uint64_t ms);
 
 /* Thread bodies for type = client and type = ops (workload_host.c). */
 void *workload_client_thread(void *arg);
