@@ -7,7 +7,10 @@ LABEL record (ground truth: anomaly type, target container, window) and
 runs the check of that anomaly type: its signal must show inside the
 window for the target container and not, or much weaker, outside it.
 A normal-only trace (label kind=normal) passes when every container has
-metrics and no anomaly label is present.
+metrics and no anomaly label is present. A trace with several anomaly
+labels (a fleet) prints one line per label and passes when all do.
+Thresholds follow the label's params where an intensity changes what
+the payload can show (fewer ports, a slower leak, less CPU).
 
 Usage:
   scenario_signals.py TRACE [--cadet build/cadet] [--expect TYPE]
@@ -562,9 +565,10 @@ def main(argv=None):
         print("ERROR %s: %s" % (args.trace or args.json_lines, e))
         return 2
     if len(t.anomaly_labels) > 1:
-        # A fleet: every anomaly is checked against its own window; the
-        # others' windows do not count as "outside" for it only in so
-        # far as they hit other containers (checks select the target).
+        # A fleet: each anomaly is checked in its own window, on its own
+        # target; the fleet scenario puts them in different containers
+        # or at different times, so one is never "outside" noise of
+        # another.
         bad = 0
         for label in t.anomaly_labels:
             t.use_label(label)
