@@ -367,6 +367,42 @@ static int load_file(struct ctx *c, const char *path, const char *from,
 		     struct plist *out);
 
 /*
+ * Rewrite the `target = V` lines of @s: with @suffix to V-SUFFIX (one
+ * more instance of a profile), else `@service` to the profile's service
+ * container.
+ */
+static int rewrite_targets(struct ctx *c, struct psec *s, const char *suffix)
+{
+	for (size_t i = 0; i < s->nlines; i++) {
+		struct pline *l = &s->lines[i];
+		char *v, *t = NULL;
+		int n = 0;
+
+		if (!l->key || strcmp(l->key, "target"))
+			continue;
+		v = line_value(l);
+		if (!v)
+			return -ENOMEM;
+		if (suffix)
+			n = asprintf(&t, "target = %s-%s", v, suffix);
+		else if (!strcmp(v, "@service") && c->service)
+			n = asprintf(&t, "target = %s", c->service);
+		else if (!strcmp(v, "@service"))
+			cerr(c, c->files[l->file], l->line,
+			     "[%s] target: @service, but no profile names a service ([profile] service = NAME)",
+			     s->kind);
+		free(v);
+		if (n < 0)
+			return -ENOMEM;
+		if (t) {
+			free(l->text);
+			l->text = t;
+		}
+	}
+	return 0;
+}
+
+/*
  * `include = FILE#ID`: one more instance of a profile. Its containers
  * and workloads are renamed NAME-ID and their targets follow, so that a
  * fleet can run a profile several times side by side.
@@ -401,23 +437,8 @@ static int rename_instance(struct ctx *c, const char *file, int line,
 		s->name = name;
 		free(s->header.text);
 		s->header.text = header;
-		for (size_t j = 0; j < s->nlines; j++) {
-			struct pline *k = &s->lines[j];
-			char *v, *t;
-
-			if (!k->key || strcmp(k->key, "target"))
-				continue;
-			v = line_value(k);
-			if (!v)
-				return -ENOMEM;
-			if (asprintf(&t, "target = %s-%s", v, id) < 0) {
-				free(v);
-				return -ENOMEM;
-			}
-			free(v);
-			free(k->text);
-			k->text = t;
-		}
+		if (rewrite_targets(c, s, id))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -655,37 +676,6 @@ static int apply_intensity(struct ctx *c, const char *path, struct plist *l)
 	return 0;
 }
 
-/* `target = @service` -> the profile's service container. */
-static int resolve_service(struct ctx *c, struct psec *s)
-{
-	for (size_t i = 0; i < s->nlines; i++) {
-		struct pline *l = &s->lines[i];
-		char *v, *t;
-
-		if (!l->key || strcmp(l->key, "target"))
-			continue;
-		v = line_value(l);
-		if (!v)
-			return -ENOMEM;
-		if (strcmp(v, "@service")) {
-			free(v);
-			continue;
-		}
-		free(v);
-		if (!c->service) {
-			cerr(c, c->files[l->file], l->line,
-			     "[%s] target: @service, but no profile names a service ([profile] service = NAME)",
-			     s->kind);
-			continue;
-		}
-		if (asprintf(&t, "target = %s", c->service) < 0)
-			return -ENOMEM;
-		free(l->text);
-		l->text = t;
-	}
-	return 0;
-}
-
 /* name = NAME becomes NAME_PROFILE_INTENSITY for a selected variant. */
 static int rename_variant(struct ctx *c, struct psec *scn)
 {
@@ -806,7 +796,7 @@ int profile_expand(const char *path, const char *text, size_t len,
 	for (size_t i = 0; !ret && i < l.n; i++)
 		if (!strcmp(l.v[i].kind, "anomaly") ||
 		    !strcmp(l.v[i].kind, "workload"))
-			ret = resolve_service(&c, &l.v[i]);
+			ret = rewrite_targets(&c, &l.v[i], NULL);
 	if (!ret)
 		ret = rename_variant(&c, find_sec(&l, "scenario", ""));
 	if (!ret && c.failed)

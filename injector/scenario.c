@@ -771,6 +771,29 @@ static bool get_target(struct parser *ps, struct raw_sec *sec,
 	return true;
 }
 
+/* Append @kv to a key = value list: 0, or -ENOMEM (ps->oom set). */
+static int param_push(struct parser *ps, struct scenario_param **v, size_t *n,
+		      const struct raw_kv *kv)
+{
+	struct scenario_param *np = realloc(*v, (*n + 1) * sizeof(*np));
+
+	if (!np) {
+		ps->oom = true;
+		return -ENOMEM;
+	}
+	*v = np;
+	np[*n].key = strdup(kv->key);
+	np[*n].value = strdup(kv->value);
+	if (!np[*n].key || !np[*n].value) {
+		free(np[*n].key);
+		free(np[*n].value);
+		ps->oom = true;
+		return -ENOMEM;
+	}
+	(*n)++;
+	return 0;
+}
+
 /* type = client: a host command run in bursts at a seeded rate. */
 static void check_client_workload(struct parser *ps, struct raw_sec *sec,
 				  struct scenario_workload *w)
@@ -796,7 +819,6 @@ static void check_ops_workload(struct parser *ps, struct raw_sec *sec,
 	get_double(ps, sec, "period", 1, 3600, 20, "seconds", &w->period);
 	for (size_t i = 0; i < sec->nkv; i++) {
 		struct raw_kv *kv = &sec->kv[i];
-		struct scenario_param *np;
 
 		if (kv->used)
 			continue;
@@ -811,15 +833,8 @@ static void check_ops_workload(struct parser *ps, struct raw_sec *sec,
 			     "empty value; an action is a shell command");
 			continue;
 		}
-		np = realloc(w->actions, (w->nactions + 1) * sizeof(*np));
-		if (!np) {
-			ps->oom = true;
+		if (param_push(ps, &w->actions, &w->nactions, kv))
 			return;
-		}
-		w->actions = np;
-		np[w->nactions].key = dup_or_oom(ps, kv->key);
-		np[w->nactions].value = dup_or_oom(ps, kv->value);
-		w->nactions++;
 	}
 	if (!w->nactions)
 		perr(ps, sec->line, sec->label, NULL,
@@ -1027,7 +1042,6 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 	/* Every other key is an intensity key for the payload. */
 	for (size_t i = 0; i < sec->nkv; i++) {
 		struct raw_kv *p = &sec->kv[i];
-		struct scenario_param *np;
 
 		if (p->used)
 			continue;
@@ -1047,21 +1061,8 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 			     "at most %d intensity keys", SCENARIO_MAX_PARAMS);
 			break;
 		}
-		np = realloc(a->params, (a->nparams + 1) * sizeof(*np));
-		if (!np) {
-			ps->oom = true;
+		if (param_push(ps, &a->params, &a->nparams, p))
 			return;
-		}
-		a->params = np;
-		np[a->nparams].key = strdup(p->key);
-		np[a->nparams].value = strdup(p->value);
-		if (!np[a->nparams].key || !np[a->nparams].value) {
-			free(np[a->nparams].key);
-			free(np[a->nparams].value);
-			ps->oom = true;
-			return;
-		}
-		a->nparams++;
 	}
 }
 
