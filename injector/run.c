@@ -550,8 +550,8 @@ static void utc_stamp(char *buf, size_t sz)
 
 /* "--duration=D --k=v ..." or the command, for messages and exec. */
 static int payload_argv(const struct scenario_anomaly *an,
-			const char *payload_dir, char ***argvp,
-			bool in_container)
+			uint64_t duration_ms, const char *payload_dir,
+			char ***argvp, bool in_container)
 {
 	char **argv = calloc(an->nparams + 4, sizeof(*argv));
 	size_t n = 0;
@@ -568,7 +568,8 @@ static int payload_argv(const struct scenario_anomaly *an,
 					  : payload_dir,
 			     an->type) < 0)
 			argv[n - 1] = NULL;
-		if (asprintf(&argv[n++], "--duration=%u", an->duration) < 0)
+		if (asprintf(&argv[n++], "--duration=%llu",
+			     (unsigned long long)(duration_ms / 1000)) < 0)
 			argv[n - 1] = NULL;
 		for (size_t i = 0; i < an->nparams; i++)
 			if (asprintf(&argv[n++], "--%s=%s", an->params[i].key,
@@ -971,12 +972,14 @@ static void print_plan(const struct run *r, FILE *f)
 		char **argv;
 
 		fprintf(f,
-			"  anomaly %s%s%s in %s at %.3f s (range %u-%u) for %u s: ",
+			"  anomaly %s%s%s in %s at %.3f s (range %u-%u) for %llu s: ",
 			an->name ? an->name : "", an->name ? ": " : "",
 			an->type, s->containers[r->plan.targets[i]].name,
 			r->plan.onsets_ms[i] / 1000.0, an->start_min,
-			an->start_max, an->duration);
-		if (!payload_argv(an, r->payload_dir, &argv, true)) {
+			an->start_max,
+			(unsigned long long)(r->plan.durations_ms[i] / 1000));
+		if (!payload_argv(an, r->plan.durations_ms[i], r->payload_dir,
+				  &argv, true)) {
 			argv_print(f, argv);
 			argv_free(argv);
 		}
@@ -1299,10 +1302,10 @@ static int run_one(struct run *r)
 		if (err)
 			goto cleanup;
 		pl->target = r->ctr[r->plan.targets[i]];
-		pl->timeout_ms =
-			((uint64_t)an->duration + SCENARIO_PAYLOAD_GRACE_S) *
-			1000;
-		err = payload_argv(an, r->payload_dir, &pl->argv, true);
+		pl->timeout_ms = r->plan.durations_ms[i] +
+				 SCENARIO_PAYLOAD_GRACE_S * 1000;
+		err = payload_argv(an, r->plan.durations_ms[i], r->payload_dir,
+				   &pl->argv, true);
 		if (err)
 			goto cleanup;
 		if (a->verbose) {

@@ -990,7 +990,6 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 	struct raw_kv *kv;
 	const char *v;
 	int line, start_line = sec->line;
-	uint64_t u;
 	bool have_start = false, have_dur = false;
 
 	a->line = sec->line;
@@ -1013,11 +1012,18 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 		else
 			have_start = true;
 	}
-	if (get_uint(ps, sec, "duration", 1, SCENARIO_DURATION_MAX, 0, true,
-		     &u)) {
-		a->duration = (unsigned int)u;
+	kv = kv_get(sec, "duration");
+	if (!kv)
+		perr(ps, sec->line, sec->label, "duration",
+		     "required key missing");
+	else if (scenario_parse_range(kv->value, &a->duration_min,
+				      &a->duration) ||
+		 a->duration_min < 1)
+		perr(ps, kv->line, sec->label, "duration",
+		     "expected N or A-B seconds (1 <= A <= B <= %d), got '%s'",
+		     SCENARIO_DURATION_MAX, kv->value);
+	else
 		have_dur = true;
-	}
 	get_double(ps, sec, "intensity", 0, 1e9, 1.0, NULL, &a->intensity);
 	kv = kv_get(sec, "command");
 	if (a->type && !strcmp(a->type, "command")) {
@@ -1417,6 +1423,7 @@ static int override_anomaly(struct scenario *s, struct scenario_anomaly *a,
 		a->start_min = (unsigned int)(a->start_min * f);
 		a->start_max = (unsigned int)(a->start_max * f);
 		a->duration = (unsigned int)(a->duration * f);
+		a->duration_min = (unsigned int)(a->duration_min * f);
 		if (a->duration < 1)
 			a->duration = 1;
 		while (a->start_max + a->duration > duration &&
@@ -1572,4 +1579,15 @@ void scenario__plan(const struct scenario *s, uint64_t seed,
 					  &rng, 0, a->ntargets - 1)]
 				: a->target;
 	}
+	for (size_t i = 0; i < s->nanomalies; i++) {
+		const struct scenario_anomaly *a = &s->anomalies[i];
+		unsigned int lo = a->duration_min ? a->duration_min : 1;
+
+		if (lo > a->duration)
+			lo = a->duration;
+		plan->durations_ms[i] =
+			scenario_rng_range(&rng, lo, a->duration) * 1000;
+	}
+	if (s->nanomalies)
+		plan->anomaly_ms = plan->durations_ms[0];
 }

@@ -97,7 +97,8 @@ struct scenario_anomaly {
 	size_t ntargets;
 	unsigned int start_min; /* s after the run starts */
 	unsigned int start_max;
-	unsigned int duration; /* s */
+	unsigned int duration; /* s; the longest with `duration = A-B` */
+	unsigned int duration_min; /* `duration = A-B`: each run draws one */
 	char *command; /* type=command only */
 	double intensity; /* stored in the LABEL record */
 	struct scenario_param *params; /* intensity keys, file order */
@@ -196,9 +197,11 @@ struct scenario_plan {
 	uint64_t anomaly_ms; /* anomaly duration */
 	uint64_t duration_ms; /* whole run */
 	uint64_t workload_seed[SCENARIO_MAX_WORKLOADS]; /* one per workload */
-	/* Per anomaly: onset (onsets_ms[0] == onset_ms) and target index. */
+	/* Per anomaly: onset (onsets_ms[0] == onset_ms), target index and
+	 * duration (whole seconds, within duration_min..duration). */
 	uint64_t onsets_ms[SCENARIO_MAX_ANOMALIES];
 	size_t targets[SCENARIO_MAX_ANOMALIES];
+	uint64_t durations_ms[SCENARIO_MAX_ANOMALIES];
 };
 
 /*

@@ -627,6 +627,7 @@ static void test_instances_and_anomalies(void **state)
 	struct scenario *s = load_variant("ok_instances.ini", NULL, NULL);
 	struct scenario_plan p1, p2;
 	bool seen[2] = {false, false};
+	uint64_t dmin = UINT64_MAX, dmax = 0;
 
 	if (!s)
 		fail_msg("ok_instances.ini: %s", errbuf);
@@ -660,8 +661,18 @@ static void test_instances_and_anomalies(void **state)
 				     4));
 		seen[!strcmp(s->containers[p1.targets[1]].name, "srv-b")] =
 			true;
+		/* duration = 5-15: whole seconds in range; 10: always 10. */
+		assert_int_equal(p1.durations_ms[0], 10000);
+		assert_int_equal(p1.durations_ms[1] % 1000, 0);
+		if (p1.durations_ms[1] < dmin)
+			dmin = p1.durations_ms[1];
+		if (p1.durations_ms[1] > dmax)
+			dmax = p1.durations_ms[1];
 	}
 	assert_true(seen[0] && seen[1]);
+	assert_true(dmin >= 5000 && dmax <= 15000 && dmin < dmax);
+	assert_int_equal(s->anomalies[1].duration_min, 5);
+	assert_int_equal(s->anomalies[1].duration, 15);
 	/* --duration scales every anomaly. */
 	{
 		char msg[256], note[256];
