@@ -10,13 +10,14 @@
 #include "injector/catalogue.h"
 #include "injector/host.h"
 
-int scenario_load_reporting(const char *path, struct scenario **out)
+int scenario_load_reporting(const char *path, const struct profile_select *sel,
+			    struct scenario **out)
 {
 	char err[8192];
 	struct scenario_opts o = {
 		.sz = sizeof(o), .errbuf = err, .errbuf_sz = sizeof(err)};
 
-	*out = scenario__load(path, &o);
+	*out = scenario__load_variant(path, &o, sel);
 	if (!*out) {
 		fputs(err, stderr);
 		return -EINVAL;
@@ -67,7 +68,7 @@ int scenario_catalogue_list(const char *dir)
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		struct scenario *s;
 
-		if (scenario_load_reporting(g.gl_pathv[i], &s)) {
+		if (scenario_load_reporting(g.gl_pathv[i], NULL, &s)) {
 			bad++;
 			continue;
 		}

@@ -6,10 +6,15 @@
 #ifndef CADET_INJECTOR_CATALOGUE_H
 #define CADET_INJECTOR_CATALOGUE_H
 
+#include "injector/profile.h"
 #include "injector/scenario.h"
 
-/* scenario__load() printing what is wrong to stderr. 0 or -EINVAL. */
-int scenario_load_reporting(const char *path, struct scenario **out);
+/*
+ * scenario__load_variant() (@sel NULL: the file as written, its own
+ * `profile =` included) printing what is wrong to stderr. 0 or -EINVAL.
+ */
+int scenario_load_reporting(const char *path, const struct profile_select *sel,
+			    struct scenario **out);
 /*
  * Print name, category, anomaly and description of every DIR/\*.ini
  * (@dir NULL: scenarios/ here, else beside the binary). Returns the

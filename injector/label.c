@@ -13,7 +13,8 @@
 int label_add(struct recorder *rec, const struct scenario *s, uint64_t seed,
 	      const struct run_label *lw)
 {
-	const char *kind = lw->kind, *target = lw->target;
+	const struct scenario_anomaly *an = lw->anomaly;
+	const char *kind = an ? "anomaly" : "normal", *target = lw->target;
 	struct cadet_recbuf *b = cadet_recbuf__new();
 	struct cadet_rec_label *l;
 	char params[2048] = "";
@@ -40,13 +41,9 @@ int label_add(struct recorder *rec, const struct scenario *s, uint64_t seed,
 	l->start_ts = lw->start;
 	l->end_ts = lw->end;
 	l->seed = seed;
-	l->intensity = s->anomaly && !strcmp(kind, "anomaly")
-			       ? s->anomaly->intensity
-			       : 0.0;
+	l->intensity = an ? an->intensity : 0.0;
 	snprintf(l->kind, sizeof(l->kind), "%s", kind);
-	if (!strcmp(kind, "anomaly")) {
-		const struct scenario_anomaly *an = s->anomaly;
-
+	if (an) {
 		if (!strcmp(an->type, "command"))
 			snprintf(params, sizeof(params), "command=%s",
 				 an->command);
@@ -63,10 +60,10 @@ int label_add(struct recorder *rec, const struct scenario *s, uint64_t seed,
 	err = cadet_recbuf__put_str(b,
 				    offsetof(struct cadet_rec_label, scenario),
 				    s->name, strlen(s->name));
-	if (!err && !strcmp(kind, "anomaly"))
+	if (!err && an)
 		err = cadet_recbuf__put_str(
-			b, offsetof(struct cadet_rec_label, anomaly),
-			s->anomaly->type, strlen(s->anomaly->type));
+			b, offsetof(struct cadet_rec_label, anomaly), an->type,
+			strlen(an->type));
 	if (!err && target)
 		err = cadet_recbuf__put_str(
 			b, offsetof(struct cadet_rec_label, target), target,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ground truth of a run: one LABEL record (docs/trace-format.md)
- * with the anomaly's window, target and parameters, or the window of a
- * normal-only run, handed to the recorder for the trace.
+ * per anomaly with its window, target and parameters, or the window of
+ * a normal-only run, handed to the recorder for the trace.
  */
 #ifndef CADET_INJECTOR_LABEL_H
 #define CADET_INJECTOR_LABEL_H
@@ -13,7 +13,8 @@
 #include "recorder/recorder.h"
 
 struct run_label {
-	const char *kind;               /* "anomaly" or "normal" */
+	/* The anomaly labeled (one of s->anomalies); NULL: normal. */
+	const struct scenario_anomaly *anomaly;
 	uint64_t cgroup_id;             /* the target's; 0 for normal */
 	uint64_t start, end;            /* the window, trace clock */
 	const char *target;             /* container name, or NULL */

@@ -10,10 +10,9 @@
 #include "injector/cleanup.h"
 #include "injector/payload.h"
 
-int payload_argv(const struct scenario *s, const char *payload_dir,
-		 char ***argvp, bool in_container)
+int payload_argv(const struct scenario_anomaly *an, uint64_t duration_ms,
+		 const char *payload_dir, char ***argvp, bool in_container)
 {
-	const struct scenario_anomaly *an = s->anomaly;
 	char **argv = calloc(an->nparams + 4, sizeof(*argv));
 	size_t n = 0;
 
@@ -29,7 +28,8 @@ int payload_argv(const struct scenario *s, const char *payload_dir,
 					  : payload_dir,
 			     an->type) < 0)
 			argv[n - 1] = NULL;
-		if (asprintf(&argv[n++], "--duration=%u", an->duration) < 0)
+		if (asprintf(&argv[n++], "--duration=%llu",
+			     (unsigned long long)(duration_ms / 1000)) < 0)
 			argv[n - 1] = NULL;
 		for (size_t i = 0; i < an->nparams; i++)
 			if (asprintf(&argv[n++], "--%s=%s", an->params[i].key,

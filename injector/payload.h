@@ -29,12 +29,14 @@ struct payload_run {
 };
 
 /*
- * The payload's argv ("<dir>/<type> --duration=D --k=v ...", or
- * /bin/sh -c for a command), @dir being PAYLOAD_DIR_IN_CONTAINER with
- * @in_container. Free it with payload_argv_free(). 0 or -ENOMEM.
+ * The argv of anomaly @an's payload ("<dir>/<type> --duration=D
+ * --k=v ...", D being @duration_ms in whole seconds as the run's plan
+ * drew it, or /bin/sh -c for a command), @dir being
+ * PAYLOAD_DIR_IN_CONTAINER with @in_container. Free it with
+ * payload_argv_free(). 0 or -ENOMEM.
  */
-int payload_argv(const struct scenario *s, const char *payload_dir,
-		 char ***argvp, bool in_container);
+int payload_argv(const struct scenario_anomaly *an, uint64_t duration_ms,
+		 const char *payload_dir, char ***argvp, bool in_container);
 void payload_argv_free(char **argv);
 /* argv joined by spaces, for messages. */
 void payload_argv_print(FILE *f, char **argv);

@@ -43,6 +43,21 @@ int run_preflight(void)
 	return 0;
 }
 
+/* The payloads there are, after a message about a missing one. */
+static void list_payloads(const char *payload_dir)
+{
+	DIR *d = opendir(payload_dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			fprintf(stderr, " %s", de->d_name);
+	if (d)
+		closedir(d);
+	else
+		fprintf(stderr, " (%s missing)", payload_dir);
+}
+
 int run_check_scenario(const struct scenario *s, bool normal,
 		       const char *payload_dir)
 {
@@ -58,26 +73,19 @@ int run_check_scenario(const struct scenario *s, bool normal,
 			s->path);
 		return -ENOENT;
 	}
-	if (!anomaly || !strcmp(s->anomaly->type, "command"))
-		return 0;
-	if (snprintf(path, sizeof(path), "%s/%s", payload_dir,
-		     s->anomaly->type) >= (int)sizeof(path) ||
-	    !host_is_file(path, true)) {
+	for (size_t i = 0; anomaly && i < s->nanomalies; i++) {
+		const struct scenario_anomaly *an = &s->anomalies[i];
+
+		if (!strcmp(an->type, "command"))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", payload_dir,
+			     an->type) < (int)sizeof(path) &&
+		    host_is_file(path, true))
+			continue;
 		fprintf(stderr,
 			"cadet run: %s: [anomaly] type %s: no payload %s; build the payloads with make, or pick a type that is there:",
-			s->path, s->anomaly->type, path);
-		{
-			DIR *d = opendir(payload_dir);
-			struct dirent *de;
-
-			while (d && (de = readdir(d)))
-				if (de->d_name[0] != '.')
-					fprintf(stderr, " %s", de->d_name);
-			if (d)
-				closedir(d);
-			else
-				fprintf(stderr, " (%s missing)", payload_dir);
-		}
+			s->path, an->type, path);
+		list_payloads(payload_dir);
 		fprintf(stderr, " command\n");
 		return -ENOENT;
 	}

@@ -6,7 +6,7 @@
  * One run: validate, check the host, build or reuse the images, start the
  * recorder (a thread), create the containers (created, not started, so
  * the recorder knows their cgroups before their first instruction), start
- * them and the normal load, inject the anomaly at the seeded onset, then
+ * them and the normal load, inject each anomaly at its seeded onset, then
  * tear everything down in reverse order and finish the trace. Every step
  * that can fail or be interrupted leads to the same teardown.
  */
@@ -67,20 +67,22 @@ static void run_teardown(struct run *r)
 {
 	const struct scenario *s = r->s;
 
-	/* Payload first: it is the one thing meant to misbehave. */
-	if (r->pl_started) {
+	/* Payloads first: they are the one thing meant to misbehave. */
+	for (size_t i = 0; i < s->nanomalies; i++) {
 		struct timespec ts;
 
-		if (!r->pl.done)
-			payload_kill_execd(r->pl.target);
+		if (!r->pl_started[i])
+			continue;
+		if (!r->pl[i].done)
+			payload_kill_execd(r->pl[i].target);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 3;
-		if (pthread_timedjoin_np(r->pl_thread, NULL, &ts)) {
+		if (pthread_timedjoin_np(r->pl_thread[i], NULL, &ts)) {
 			/* Destroying its container ends the exec. */
-			container__destroy(r->ctr[s->anomaly->target]);
-			pthread_join(r->pl_thread, NULL);
+			container__destroy(r->ctr[r->plan.targets[i]]);
+			pthread_join(r->pl_thread[i], NULL);
 		}
-		r->pl_started = false;
+		r->pl_started[i] = false;
 	}
 	for (size_t i = 0; i < s->nworkloads; i++) {
 		workload__free(r->wl[i]);
@@ -344,99 +346,163 @@ static int start_workloads(struct run *r)
 	return 0;
 }
 
-/* At the seeded onset: the payload starts in its own thread. */
-static int inject_anomaly(struct run *r)
+/* At its seeded onset: anomaly @i's payload starts in its own thread. */
+static int inject_anomaly(struct run *r, size_t i)
 {
 	const struct scenario *s = r->s;
+	const struct scenario_anomaly *an = &s->anomalies[i];
+	struct payload_run *pl = &r->pl[i];
+	size_t target = r->plan.targets[i];
 	int err;
 
-	err = cleanup_sleep_until(r->t0 + r->plan.onset_ms * NS_PER_MS);
+	err = cleanup_sleep_until(r->t0 + r->plan.onsets_ms[i] * NS_PER_MS);
 	if (err)
 		return err;
-	r->pl.target = r->ctr[s->anomaly->target];
-	r->pl.timeout_ms =
-		((uint64_t)s->anomaly->duration + SCENARIO_PAYLOAD_GRACE_S) *
-		1000;
-	err = payload_argv(s, r->payload_dir, &r->pl.argv, true);
+	pl->target = r->ctr[target];
+	pl->timeout_ms =
+		r->plan.durations_ms[i] + SCENARIO_PAYLOAD_GRACE_S * 1000;
+	err = payload_argv(an, r->plan.durations_ms[i], r->payload_dir,
+			   &pl->argv, true);
 	if (err)
 		return err;
 	if (r->opts->verbose) {
 		fprintf(stderr, "cadet run: %.3f s: injecting in %s: ",
 			(cleanup_now_ns() - r->t0) / 1e9,
-			s->containers[s->anomaly->target].name);
-		payload_argv_print(stderr, r->pl.argv);
+			s->containers[target].name);
+		payload_argv_print(stderr, pl->argv);
 		fputc('\n', stderr);
 	}
 	cleanup_block_signals(true);
-	err = -pthread_create(&r->pl_thread, NULL, payload_thread, &r->pl);
+	err = -pthread_create(&r->pl_thread[i], NULL, payload_thread, pl);
 	cleanup_block_signals(false);
 	if (err)
 		return err;
-	r->pl_started = true;
+	r->pl_started[i] = true;
 	return 0;
 }
 
-/* Stop the payload now so that its window ends where it ended. */
-static void stop_payload(struct run *r, int err)
+/* Every anomaly, in the order of their onsets (a fleet has several). */
+static int inject_anomalies(struct run *r)
 {
+	const struct scenario *s = r->s;
+	bool done[SCENARIO_MAX_ANOMALIES] = {0};
+
+	for (size_t n = 0; n < s->nanomalies; n++) {
+		size_t next = s->nanomalies;
+		int err;
+
+		for (size_t j = 0; j < s->nanomalies; j++)
+			if (!done[j] &&
+			    (next == s->nanomalies ||
+			     r->plan.onsets_ms[j] < r->plan.onsets_ms[next]))
+				next = j;
+		done[next] = true;
+		err = inject_anomaly(r, next);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Stop payload @i now so that its window ends where it ended. */
+static void stop_payload(struct run *r, size_t i, int err)
+{
+	struct payload_run *pl = &r->pl[i];
 	struct timespec ts;
 
-	if (!r->pl.done) {
-		int k = payload_kill_execd(r->pl.target);
+	if (!pl->done) {
+		int k = payload_kill_execd(pl->target);
 
 		if (!err)
 			fprintf(stderr,
 				"cadet run: %s still running at the end of the run: killed%s\n",
-				r->s->anomaly->type,
+				r->s->anomalies[i].type,
 				k > 0 ? "" : " (found no process)");
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 3;
-	if (!pthread_timedjoin_np(r->pl_thread, NULL, &ts))
-		r->pl_started = false;
+	if (!pthread_timedjoin_np(r->pl_thread[i], NULL, &ts))
+		r->pl_started[i] = false;
 	else
-		r->pl.t_end = cleanup_now_ns();
+		pl->t_end = cleanup_now_ns();
 }
 
 /*
- * The end of the recorded run, whatever ended it: stop the payload and
- * label what happened. Returns @err, or the payload's failure to start.
+ * Stop anomaly @i's payload if it still runs and label its window.
+ * Returns 0 or the payload's failure to start (then no label: nothing
+ * was injected, a label would be a lie).
+ */
+static int finish_anomaly(struct run *r, size_t i, int err)
+{
+	const struct scenario *s = r->s;
+	const struct scenario_anomaly *an = &s->anomalies[i];
+	size_t target = r->plan.targets[i];
+	struct payload_run *pl = &r->pl[i];
+	struct run_label l = {.anomaly = an};
+
+	if (r->pl_started[i])
+		stop_payload(r, i, err);
+	if (pl->done && pl->status < 0) {
+		fprintf(stderr,
+			"cadet run: could not start the %s payload in %s: %s; no LABEL written\n",
+			an->type, s->containers[target].name,
+			strerror(-pl->status));
+		return pl->status;
+	}
+	if (!pl->t_start)
+		return 0;
+	payload_window(pl, &r->win_start[i], &r->win_end[i],
+		       &r->from_payload[i]);
+	l.cgroup_id = r->cgid[target];
+	l.target = s->containers[target].name;
+	l.start = r->win_start[i];
+	l.end = r->win_end[i];
+	label_add(r->rec, s, r->plan.seed, &l);
+	return 0;
+}
+
+/*
+ * The end of the recorded run, whatever ended it: stop the payloads and
+ * label what happened, one LABEL per anomaly. Returns @err, or the
+ * first payload's failure to start.
  */
 static int finish_run(struct run *r, int err)
 {
 	const struct scenario *s = r->s;
 	bool anomaly = s->anomaly && !r->opts->normal;
-	struct run_label l = {0};
 
 	r->t_stop = cleanup_now_ns();
-	if (r->pl_started)
-		stop_payload(r, err);
-	if (anomaly && r->pl.done && r->pl.status < 0) {
-		/* Nothing was injected: a label would be a lie. */
-		fprintf(stderr,
-			"cadet run: could not start the %s payload in %s: %s; no LABEL written\n",
-			s->anomaly->type,
-			s->containers[s->anomaly->target].name,
-			strerror(-r->pl.status));
-		return err ? err : r->pl.status;
+	for (size_t i = 0; anomaly && i < s->nanomalies; i++) {
+		int ret = finish_anomaly(r, i, err);
+
+		if (ret && !err)
+			err = ret;
 	}
-	if (anomaly && r->pl.t_start) {
-		payload_window(&r->pl, &r->win_start, &r->win_end,
-			       &r->from_payload);
-		l.kind = "anomaly";
-		l.cgroup_id = r->cgid[s->anomaly->target];
-		l.target = s->containers[s->anomaly->target].name;
-	} else if (!anomaly && r->t0) {
-		r->win_start = r->t0;
-		r->win_end = r->t_stop;
-		l.kind = "normal";
-	} else {
-		return err;
+	if (!anomaly && r->t0) {
+		struct run_label l = {.start = r->t0, .end = r->t_stop};
+
+		label_add(r->rec, s, r->plan.seed, &l);
 	}
-	l.start = r->win_start;
-	l.end = r->win_end;
-	label_add(r->rec, s, r->plan.seed, &l);
 	return err;
+}
+
+/* --keep: each payload's output, payload-NAME.out in a fleet. */
+static void keep_payload_output(struct run *r)
+{
+	const struct scenario *s = r->s;
+
+	for (size_t i = 0; i < s->nanomalies; i++) {
+		char name[160];
+
+		if (!r->pl[i].out)
+			continue;
+		if (s->nanomalies > 1)
+			snprintf(name, sizeof(name), "payload-%s.out",
+				 s->anomalies[i].name);
+		else
+			snprintf(name, sizeof(name), "payload.out");
+		run_keep_text(r->keepdir, name, r->pl[i].out);
+	}
 }
 
 static int run_one(struct run *r)
@@ -458,15 +524,15 @@ static int run_one(struct run *r)
 	if (!err)
 		err = start_workloads(r);
 	if (!err && s->anomaly && !a->normal)
-		err = inject_anomaly(r);
+		err = inject_anomalies(r);
 	if (!err)
 		err = cleanup_sleep_until(r->t0 +
 					  r->plan.duration_ms * NS_PER_MS);
 	if (r->rec && r->rec_started && !r->rec_done)
 		err = finish_run(r, err);
 	run_teardown(r);
-	if (a->keep && *r->keepdir && r->pl.out)
-		run_keep_text(r->keepdir, "payload.out", r->pl.out);
+	if (a->keep && *r->keepdir)
+		keep_payload_output(r);
 	if (!host_is_file(r->trace, false)) {
 		fprintf(stderr, "cadet run: %s: no trace written\n", s->name);
 		return err ? err : -EIO;

@@ -43,20 +43,22 @@ struct run {
 	uint64_t cgid[SCENARIO_MAX_CONTAINERS];
 	struct workload *wl[SCENARIO_MAX_WORKLOADS];
 
-	struct payload_run pl;
-	pthread_t pl_thread;
-	bool pl_started;
+	/* One per anomaly: several in a fleet (s->nanomalies). */
+	struct payload_run pl[SCENARIO_MAX_ANOMALIES];
+	pthread_t pl_thread[SCENARIO_MAX_ANOMALIES];
+	bool pl_started[SCENARIO_MAX_ANOMALIES];
 
 	unsigned long long t_begin; /* run_one() entered */
 	unsigned long long t0; /* run start: containers started */
 	unsigned long long t_stop;
-	/* The anomaly's window as labeled (0: none), and whether the
+	/* Each anomaly's window as labeled (0: none), and whether its
 	 * payload reported it itself. */
-	uint64_t win_start, win_end;
-	bool from_payload;
+	uint64_t win_start[SCENARIO_MAX_ANOMALIES];
+	uint64_t win_end[SCENARIO_MAX_ANOMALIES];
+	bool from_payload[SCENARIO_MAX_ANOMALIES];
 };
 
-/* The plan of @r: containers, workloads, the anomaly and its onset. */
+/* The plan of @r: containers, workloads, the anomalies and onsets. */
 void run_print_plan(const struct run *r, FILE *f);
 /* The trace's path and one line of figures, on stdout, after a run. */
 void run_print_summary(const struct run *r, int err);

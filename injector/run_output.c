@@ -125,26 +125,42 @@ void run_print_plan(const struct run *r, FILE *f)
 				"  workload %s: batch in %s, a job of ~%" PRIu64
 				" bytes every ~%g s\n",
 				w->name, t, w->size, w->period);
-		else
+		else if (w->type == SCENARIO_WL_LOG)
 			fprintf(f, "  workload %s: log in %s, ~%g lines/s\n",
 				w->name, t, w->rate);
+		else if (w->type == SCENARIO_WL_CLIENT)
+			fprintf(f,
+				"  workload %s: client -> %s, ~%g requests/s in bursts of 1..%u s, surge chance %g\n    command: %s\n",
+				w->name, t, w->rate, w->burst_s, w->surge,
+				w->command);
+		else
+			for (size_t k = 0; k < w->nactions; k++)
+				fprintf(f,
+					"  workload %s: ops in %s, one action every ~%g s: %s = %s\n",
+					w->name, t, w->period,
+					w->actions[k].key, w->actions[k].value);
 	}
-	if (s->anomaly && !r->opts->normal) {
+	if (!s->anomaly || r->opts->normal) {
+		fprintf(f, "  no anomaly: labeled normal\n");
+		return;
+	}
+	for (size_t i = 0; i < s->nanomalies; i++) {
+		const struct scenario_anomaly *an = &s->anomalies[i];
 		char **argv;
 
 		fprintf(f,
-			"  anomaly %s in %s at %.3f s (range %u-%u) for %u s: ",
-			s->anomaly->type,
-			s->containers[s->anomaly->target].name,
-			r->plan.onset_ms / 1000.0, s->anomaly->start_min,
-			s->anomaly->start_max, s->anomaly->duration);
-		if (!payload_argv(s, r->payload_dir, &argv, true)) {
+			"  anomaly %s%s%s in %s at %.3f s (range %u-%u) for %llu s: ",
+			an->name ? an->name : "", an->name ? ": " : "",
+			an->type, s->containers[r->plan.targets[i]].name,
+			r->plan.onsets_ms[i] / 1000.0, an->start_min,
+			an->start_max,
+			(unsigned long long)(r->plan.durations_ms[i] / 1000));
+		if (!payload_argv(an, r->plan.durations_ms[i], r->payload_dir,
+				  &argv, true)) {
 			payload_argv_print(f, argv);
 			payload_argv_free(argv);
 		}
 		fputc('\n', f);
-	} else {
-		fprintf(f, "  no anomaly: labeled normal\n");
 	}
 }
 
@@ -161,19 +177,28 @@ void run_print_summary(const struct run *r, int err)
 	       s->name, err ? "stopped early after " : "",
 	       (cleanup_now_ns() - r->t_begin) / 1e9, records, lost,
 	       bytes / 1048576.0);
-	if (anomaly && r->win_start && r->t0)
-		printf(", %s window %.3f-%.3f s%s", s->anomaly->type,
-		       ((int64_t)(r->win_start - r->t0)) / 1e9,
-		       ((int64_t)(r->win_end - r->t0)) / 1e9,
-		       r->from_payload
-			       ? ""
-			       : " (runner times: no cadet-payload lines)");
-	else if (anomaly)
-		printf(", no anomaly injected");
-	else
+	/* A fleet's windows also say where each anomaly was. */
+	for (size_t i = 0; anomaly && i < s->nanomalies; i++) {
+		const char *type = s->anomalies[i].type;
+		bool fleet = s->nanomalies > 1;
+
+		if (r->win_start[i] && r->t0)
+			printf(", %s%s%s window %.3f-%.3f s%s", type,
+			       fleet ? " in " : "",
+			       fleet ? s->containers[r->plan.targets[i]].name
+				     : "",
+			       ((int64_t)(r->win_start[i] - r->t0)) / 1e9,
+			       ((int64_t)(r->win_end[i] - r->t0)) / 1e9,
+			       r->from_payload[i]
+				       ? ""
+				       : " (runner times: no cadet-payload lines)");
+		else
+			printf(", no %s injected", type);
+		if (r->pl[i].t_end && r->pl[i].status != 0)
+			printf(", payload exit %d", r->pl[i].status);
+	}
+	if (!anomaly)
 		printf(", normal");
-	if (anomaly && r->pl.t_end && r->pl.status != 0)
-		printf(", payload exit %d", r->pl.status);
 	printf("\n");
 	fflush(stdout);
 	if (!trace_ok)

@@ -31,6 +31,13 @@ struct scenario *scenario__load_mem(const char *text, size_t len,
 	if (opts) {
 		ps.errbuf = opts->errbuf;
 		ps.errbuf_sz = opts->errbuf_sz;
+		if (opts->sz >= offsetof(struct scenario_opts, origin_files) +
+					sizeof(opts->origin_files) &&
+		    opts->origin && opts->origin_files) {
+			ps.origin = opts->origin;
+			ps.norigin = opts->norigin;
+			ps.origin_files = opts->origin_files;
+		}
 		if (ps.errbuf && ps.errbuf_sz)
 			ps.errbuf[0] = '\0';
 	}
@@ -187,6 +194,15 @@ cleanup:
 	return s;
 }
 
+static void params_free(struct scenario_param *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].key);
+		free(p[i].value);
+	}
+	free(p);
+}
+
 void scenario__free(struct scenario *s)
 {
 	if (!s)
@@ -196,18 +212,22 @@ void scenario__free(struct scenario *s)
 		free(s->containers[i].packages);
 		free(s->containers[i].command);
 	}
-	for (size_t i = 0; i < s->nworkloads; i++)
-		free(s->workloads[i].name);
-	if (s->anomaly) {
-		for (size_t i = 0; i < s->anomaly->nparams; i++) {
-			free(s->anomaly->params[i].key);
-			free(s->anomaly->params[i].value);
-		}
-		free(s->anomaly->params);
-		free(s->anomaly->type);
-		free(s->anomaly->command);
-		free(s->anomaly);
+	for (size_t i = 0; i < s->nworkloads; i++) {
+		struct scenario_workload *w = &s->workloads[i];
+
+		free(w->name);
+		free(w->command);
+		params_free(w->actions, w->nactions);
 	}
+	for (size_t j = 0; j < s->nanomalies; j++) {
+		struct scenario_anomaly *a = &s->anomalies[j];
+
+		params_free(a->params, a->nparams);
+		free(a->name);
+		free(a->type);
+		free(a->command);
+	}
+	free(s->anomalies);
 	free(s->containers);
 	free(s->workloads);
 	free(s->path);
@@ -217,37 +237,12 @@ void scenario__free(struct scenario *s)
 	free(s);
 }
 
-int scenario__override(struct scenario *s, unsigned int duration,
-		       const char *start, char *err, size_t err_sz, char *note,
-		       size_t note_sz)
+/* scenario__override() for one anomaly; @old is the file's duration. */
+static int override_anomaly(struct scenario *s, struct scenario_anomaly *a,
+			    unsigned int old, unsigned int duration,
+			    const char *start, unsigned int lo, unsigned int hi,
+			    char *err, size_t err_sz, char *note, size_t note_sz)
 {
-	struct scenario_anomaly *a = s->anomaly;
-	unsigned int old = s->duration, lo, hi;
-
-	if (note && note_sz)
-		note[0] = '\0';
-	if (duration && (duration < SCENARIO_DURATION_MIN ||
-			 duration > SCENARIO_DURATION_MAX)) {
-		snprintf(err, err_sz, "--duration %u is out of range %d..%d s",
-			 duration, SCENARIO_DURATION_MIN,
-			 SCENARIO_DURATION_MAX);
-		return -EINVAL;
-	}
-	if (start && !a) {
-		snprintf(err, err_sz,
-			 "--start: %s has no [anomaly] (a normal-only run)",
-			 s->path);
-		return -EINVAL;
-	}
-	if (start && scenario_parse_range(start, &lo, &hi)) {
-		snprintf(err, err_sz,
-			 "--start: expected N or A-B seconds, got '%s'", start);
-		return -EINVAL;
-	}
-	if (duration)
-		s->duration = duration;
-	if (!a)
-		return 0;
 	if (start) {
 		if (hi >= s->duration) {
 			snprintf(
@@ -283,6 +278,7 @@ int scenario__override(struct scenario *s, unsigned int duration,
 		a->start_min = (unsigned int)(a->start_min * f);
 		a->start_max = (unsigned int)(a->start_max * f);
 		a->duration = (unsigned int)(a->duration * f);
+		a->duration_min = (unsigned int)(a->duration_min * f);
 		if (a->duration < 1)
 			a->duration = 1;
 		while (a->start_max + a->duration > duration &&
@@ -296,6 +292,46 @@ int scenario__override(struct scenario *s, unsigned int duration,
 				"anomaly scaled to the %u s run: start %u-%u s, duration %u s",
 				duration, a->start_min, a->start_max,
 				a->duration);
+	}
+	return 0;
+}
+
+int scenario__override(struct scenario *s, unsigned int duration,
+		       const char *start, char *err, size_t err_sz, char *note,
+		       size_t note_sz)
+{
+	struct scenario_anomaly *a = s->anomaly;
+	unsigned int old = s->duration, lo = 0, hi = 0;
+
+	if (note && note_sz)
+		note[0] = '\0';
+	if (duration && (duration < SCENARIO_DURATION_MIN ||
+			 duration > SCENARIO_DURATION_MAX)) {
+		snprintf(err, err_sz, "--duration %u is out of range %d..%d s",
+			 duration, SCENARIO_DURATION_MIN,
+			 SCENARIO_DURATION_MAX);
+		return -EINVAL;
+	}
+	if (start && !a) {
+		snprintf(err, err_sz,
+			 "--start: %s has no [anomaly] (a normal-only run)",
+			 s->path);
+		return -EINVAL;
+	}
+	if (start && scenario_parse_range(start, &lo, &hi)) {
+		snprintf(err, err_sz,
+			 "--start: expected N or A-B seconds, got '%s'", start);
+		return -EINVAL;
+	}
+	if (duration)
+		s->duration = duration;
+	for (size_t i = 0; i < s->nanomalies; i++) {
+		int ret = override_anomaly(s, &s->anomalies[i], old, duration,
+					   start, lo, hi, err, err_sz, note,
+					   note_sz);
+
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -322,6 +358,10 @@ const char *scenario_workload_type_name(enum scenario_workload_type t)
 		return "batch";
 	case SCENARIO_WL_LOG:
 		return "log";
+	case SCENARIO_WL_CLIENT:
+		return "client";
+	case SCENARIO_WL_OPS:
+		return "ops";
 	}
 	return "?";
 }

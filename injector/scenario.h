@@ -32,8 +32,11 @@
 /* A payload still running this long after its duration is killed. */
 #define SCENARIO_PAYLOAD_GRACE_S 5
 #define SCENARIO_MAX_PORTS 8
-#define SCENARIO_MAX_CONTAINERS 8
-#define SCENARIO_MAX_WORKLOADS 16
+#define SCENARIO_MAX_CONTAINERS 24
+#define SCENARIO_MAX_WORKLOADS 64
+/* [anomaly NAME] sections of one run (a fleet) and targets of one. */
+#define SCENARIO_MAX_ANOMALIES 4
+#define SCENARIO_MAX_TARGETS 8
 #define SCENARIO_MAX_PARAMS 32
 
 enum scenario_category {
@@ -46,6 +49,13 @@ enum scenario_workload_type {
 	SCENARIO_WL_HTTP,
 	SCENARIO_WL_BATCH,
 	SCENARIO_WL_LOG,
+	SCENARIO_WL_CLIENT, /* a host command in the target's netns */
+	SCENARIO_WL_OPS, /* benign operator actions, runc exec'd */
+};
+
+struct scenario_param {
+	char *key;
+	char *value;
 };
 
 struct scenario_container {
@@ -70,21 +80,25 @@ struct scenario_workload {
 	unsigned int burst_s; /* http */
 	double period; /* batch, log: seconds */
 	uint64_t size; /* batch: bytes per job */
-	double rate; /* log: lines per second */
+	double rate; /* log: lines per second; client: requests per second */
+	char *command; /* client: host shell command, sh -c */
+	double surge; /* client: chance per burst of a 2-3x, 10-20 s surge */
+	struct scenario_param *actions; /* ops: name = command, file order */
+	size_t nactions;
 	int line;
 };
 
-struct scenario_param {
-	char *key;
-	char *value;
-};
-
 struct scenario_anomaly {
+	char *name; /* NAME of [anomaly NAME]; NULL for [anomaly] */
 	char *type; /* "mem_leak", ..., "command" */
-	size_t target; /* index into scenario->containers */
+	size_t target; /* index into scenario->containers: the first */
+	/* `target = a b c`: the run's plan picks one from its seed */
+	size_t targets[SCENARIO_MAX_TARGETS];
+	size_t ntargets;
 	unsigned int start_min; /* s after the run starts */
 	unsigned int start_max;
-	unsigned int duration; /* s */
+	unsigned int duration; /* s; the longest with `duration = A-B` */
+	unsigned int duration_min; /* `duration = A-B`: each run draws one */
 	char *command; /* type=command only */
 	double intensity; /* stored in the LABEL record */
 	struct scenario_param *params; /* intensity keys, file order */
@@ -105,6 +119,15 @@ struct scenario {
 	size_t nworkloads;
 	struct scenario_anomaly *anomaly; /* NULL: normal-only run */
 	char *launcher; /* "runc" or "docker"; NULL: runc or --launcher */
+	/* All of them: [anomaly] alone, or several [anomaly NAME] (a fleet). */
+	struct scenario_anomaly *anomalies; /* anomaly == &anomalies[0] */
+	size_t nanomalies;
+};
+
+/* Where line i + 1 of a merged text was written (injector/profile.h). */
+struct scenario_line_origin {
+	size_t file; /* index into scenario_opts.origin_files */
+	int line;
 };
 
 struct scenario_opts {
@@ -112,6 +135,10 @@ struct scenario_opts {
 	char *errbuf; /* messages, one line per problem */
 	size_t errbuf_sz;
 	const char *display_path; /* name used in messages; default the path */
+	/* Merged text: messages name the file and line each line came from. */
+	const struct scenario_line_origin *origin;
+	size_t norigin;
+	const char *const *origin_files;
 };
 
 /*
@@ -171,6 +198,11 @@ struct scenario_plan {
 	uint64_t anomaly_ms; /* anomaly duration */
 	uint64_t duration_ms; /* whole run */
 	uint64_t workload_seed[SCENARIO_MAX_WORKLOADS]; /* one per workload */
+	/* Per anomaly: onset (onsets_ms[0] == onset_ms), target index and
+	 * duration (whole seconds, within duration_min..duration). */
+	uint64_t onsets_ms[SCENARIO_MAX_ANOMALIES];
+	size_t targets[SCENARIO_MAX_ANOMALIES];
+	uint64_t durations_ms[SCENARIO_MAX_ANOMALIES];
 };
 
 /*

@@ -46,6 +46,9 @@ struct raw_sec {
 
 struct parser {
 	const char *path;
+	const struct scenario_line_origin *origin; /* merged text, or NULL */
+	size_t norigin;
+	const char *const *origin_files;
 	const char *p; /* reader position */
 	const char *end;
 	int line; /* line last handed to inih */

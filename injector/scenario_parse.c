@@ -27,6 +27,7 @@
 void scn_perr(struct parser *ps, int line, const char *sec, const char *key,
 	      const char *fmt, ...)
 {
+	const char *path = ps->path;
 	char msg[512];
 	va_list ap;
 	int n;
@@ -39,8 +40,12 @@ void scn_perr(struct parser *ps, int line, const char *sec, const char *key,
 	va_end(ap);
 	if (ps->errlen >= ps->errbuf_sz - 1)
 		return;
+	if (ps->origin && line >= 1 && (size_t)line <= ps->norigin) {
+		path = ps->origin_files[ps->origin[line - 1].file];
+		line = ps->origin[line - 1].line;
+	}
 	n = snprintf(ps->errbuf + ps->errlen, ps->errbuf_sz - ps->errlen,
-		     "%s:%d: %s%s%s%s%s\n", ps->path, line, sec ? sec : "",
+		     "%s:%d: %s%s%s%s%s\n", path, line, sec ? sec : "",
 		     sec && key ? " " : "", key ? key : "",
 		     sec || key ? ": " : "", msg);
 	if (n > 0)
@@ -119,7 +124,7 @@ static void section_header(struct parser *ps, const char *text)
 			 k == SEC_CONTAINER ? "web" : "traffic");
 		return;
 	}
-	if ((k == SEC_SCENARIO || k == SEC_ANOMALY) && name) {
+	if (k == SEC_SCENARIO && name) {
 		scn_perr(ps, ps->line, NULL, NULL,
 			 "[%s] takes no name, got '%s'", kind, name);
 		return;
@@ -140,7 +145,9 @@ static void section_header(struct parser *ps, const char *text)
 	for (size_t i = 0; i < ps->nsecs; i++) {
 		struct raw_sec *o = &ps->secs[i];
 
-		if (o->kind == k && (!name || !strcmp(o->name, name))) {
+		if (o->kind == k &&
+		    ((!name && !o->name) ||
+		     (name && o->name && !strcmp(o->name, name)))) {
 			scn_perr(ps, ps->line, NULL, NULL,
 				 "%s given twice (first at line %d)", o->label,
 				 o->line);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * A scenario's random draws: the seeded PRNG (xoshiro256** of
- * lib/util/rng.h) and the plan of one run (onset, workload seeds).
+ * lib/util/rng.h) and the plan of one run (onsets, workload seeds,
+ * targets and durations of the anomalies).
  */
 #include <string.h>
 
@@ -57,4 +58,30 @@ void scenario__plan(const struct scenario *s, uint64_t seed,
 	}
 	for (size_t i = 0; i < SCENARIO_MAX_WORKLOADS; i++)
 		plan->workload_seed[i] = scenario_rng_next(&rng);
+	/* Drawn after the above, so that adding them changed no plan. */
+	plan->onsets_ms[0] = plan->onset_ms;
+	for (size_t i = 0; i < s->nanomalies; i++) {
+		const struct scenario_anomaly *a = &s->anomalies[i];
+
+		if (i)
+			plan->onsets_ms[i] = scenario_rng_range(
+				&rng, (uint64_t)a->start_min * 1000,
+				(uint64_t)a->start_max * 1000);
+		plan->targets[i] = a->ntargets > 1
+					   ? a->targets[scenario_rng_range(
+						     &rng, 0, a->ntargets - 1)]
+					   : a->target;
+	}
+	/* Durations last: `duration = A-B` moved no onset or target. */
+	for (size_t i = 0; i < s->nanomalies; i++) {
+		const struct scenario_anomaly *a = &s->anomalies[i];
+		unsigned int lo = a->duration_min ? a->duration_min : 1;
+
+		if (lo > a->duration)
+			lo = a->duration;
+		plan->durations_ms[i] =
+			scenario_rng_range(&rng, lo, a->duration) * 1000;
+	}
+	if (s->nanomalies)
+		plan->anomaly_ms = plan->durations_ms[0];
 }

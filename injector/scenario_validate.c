@@ -353,6 +353,77 @@ static bool get_target(struct parser *ps, struct raw_sec *sec,
 	return true;
 }
 
+/* Append @kv to a key = value list: 0, or -ENOMEM (ps->oom set). */
+static int param_push(struct parser *ps, struct scenario_param **v, size_t *n,
+		      const struct raw_kv *kv)
+{
+	struct scenario_param *np = realloc(*v, (*n + 1) * sizeof(*np));
+
+	if (!np) {
+		ps->oom = true;
+		return -ENOMEM;
+	}
+	*v = np;
+	np[*n].key = strdup(kv->key);
+	np[*n].value = strdup(kv->value);
+	if (!np[*n].key || !np[*n].value) {
+		free(np[*n].key);
+		free(np[*n].value);
+		ps->oom = true;
+		return -ENOMEM;
+	}
+	(*n)++;
+	return 0;
+}
+
+/* type = client: a host command run in bursts at a seeded rate. */
+static void check_client_workload(struct parser *ps, struct raw_sec *sec,
+				  struct scenario_workload *w)
+{
+	const char *v = req_str(ps, sec, "command", NULL);
+	uint64_t u;
+
+	if (v)
+		w->command = dup_or_oom(ps, v);
+	get_double(ps, sec, "rate", 0.01, 100000, 20, "requests/s", &w->rate);
+	get_double(ps, sec, "surge", 0, 1, 0.1, "a probability", &w->surge);
+	if (get_uint(ps, sec, "burst_s", 1, 600, 5, false, &u))
+		w->burst_s = (unsigned int)u;
+}
+
+/*
+ * type = ops: period is the mean pause between actions; every other
+ * key names an action and holds its command (run with /bin/sh -c).
+ */
+static void check_ops_workload(struct parser *ps, struct raw_sec *sec,
+			       struct scenario_workload *w)
+{
+	get_double(ps, sec, "period", 1, 3600, 20, "seconds", &w->period);
+	for (size_t i = 0; i < sec->nkv; i++) {
+		struct raw_kv *kv = &sec->kv[i];
+
+		if (kv->used)
+			continue;
+		kv->used = true;
+		if (!scn_valid_ident(kv->key, false)) {
+			scn_perr(ps, kv->line, sec->label, kv->key,
+				 "action names must match [a-z0-9_]+");
+			continue;
+		}
+		if (!*kv->value) {
+			scn_perr(ps, kv->line, sec->label, kv->key,
+				 "empty value; an action is a shell command");
+			continue;
+		}
+		if (param_push(ps, &w->actions, &w->nactions, kv))
+			return;
+	}
+	if (!w->nactions)
+		scn_perr(
+			ps, sec->line, sec->label, NULL,
+			"no action; give NAME = COMMAND lines (e.g. healthcheck = curl -fs http://127.0.0.1/)");
+}
+
 static void check_workload(struct parser *ps, struct raw_sec *sec,
 			   const struct scenario *s,
 			   struct scenario_workload *w)
@@ -364,7 +435,9 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 		{"burst_s", "http"},
 		{"period", "batch and log"},
 		{"size", "batch"},
-		{"rate", "log"},
+		{"rate", "log and client"},
+		{"command", "client"},
+		{"surge", "client"},
 	};
 	const char *v;
 	int line;
@@ -382,10 +455,16 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 			w->type = SCENARIO_WL_BATCH;
 		else if (!strcmp(v, "log"))
 			w->type = SCENARIO_WL_LOG;
+		else if (!strcmp(v, "client"))
+			w->type = SCENARIO_WL_CLIENT;
+		else if (!strcmp(v, "ops"))
+			w->type = SCENARIO_WL_OPS;
 		else {
 			typed = false;
-			scn_perr(ps, line, sec->label, "type",
-				 "expected http, batch or log, got '%s'", v);
+			scn_perr(
+				ps, line, sec->label, "type",
+				"expected http, batch, log, client or ops, got '%s'",
+				v);
 		}
 	}
 	targeted = get_target(ps, sec, s, &w->target);
@@ -432,6 +511,10 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 			   &w->period);
 		get_double(ps, sec, "rate", 0.01, 10000, 20, "lines/s",
 			   &w->rate);
+	} else if (typed && w->type == SCENARIO_WL_CLIENT) {
+		check_client_workload(ps, sec, w);
+	} else if (typed && w->type == SCENARIO_WL_OPS) {
+		check_ops_workload(ps, sec, w);
 	}
 	for (size_t i = 0; i < sec->nkv; i++) {
 		struct raw_kv *kv = &sec->kv[i];
@@ -451,8 +534,43 @@ static void check_workload(struct parser *ps, struct raw_sec *sec,
 		else
 			scn_perr(
 				ps, kv->line, sec->label, kv->key,
-				"unknown key; [workload NAME] has type, target, connections, threads, port, burst_s, period, size, rate");
+				"unknown key; [workload NAME] has type, target, connections, threads, port, burst_s, period, size, rate, command, surge");
 	}
+}
+
+/* `target = NAME [NAME...]`: candidates, one picked per run. */
+static void get_targets(struct parser *ps, struct raw_sec *sec,
+			const struct scenario *s, struct scenario_anomaly *a)
+{
+	char buf[MAX_LINE], names[256], *tok, *save;
+	int line;
+	const char *v = req_str(ps, sec, "target", &line);
+
+	if (!v)
+		return;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, " \t,", &save); tok;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		int idx = find_container(s, tok);
+
+		if (idx < 0) {
+			list_containers(s, names, sizeof(names));
+			scn_perr(
+				ps, line, sec->label, "target",
+				"no [container %s] in this file (containers: %s)",
+				tok, *names ? names : "none");
+			continue;
+		}
+		if (a->ntargets == SCENARIO_MAX_TARGETS) {
+			scn_perr(ps, line, sec->label, "target",
+				 "at most %d candidate targets",
+				 SCENARIO_MAX_TARGETS);
+			break;
+		}
+		a->targets[a->ntargets++] = (size_t)idx;
+	}
+	if (a->ntargets)
+		a->target = a->targets[0];
 }
 
 static void check_anomaly(struct parser *ps, struct raw_sec *sec,
@@ -461,11 +579,11 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 	struct raw_kv *kv;
 	const char *v;
 	int line, start_line = sec->line;
-	uint64_t u;
 	bool have_start = false, have_dur = false;
 
 	a->line = sec->line;
 	a->intensity = 1.0;
+	a->name = sec->name ? dup_or_oom(ps, sec->name) : NULL;
 	v = req_str(ps, sec, "type", &line);
 	if (v && !scn_valid_ident(v, false))
 		scn_perr(
@@ -474,7 +592,7 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 			v);
 	else if (v)
 		a->type = dup_or_oom(ps, v);
-	get_target(ps, sec, s, &a->target);
+	get_targets(ps, sec, s, a);
 	v = req_str(ps, sec, "start", &start_line);
 	if (v) {
 		if (scenario_parse_range(v, &a->start_min, &a->start_max))
@@ -485,11 +603,20 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 		else
 			have_start = true;
 	}
-	if (get_uint(ps, sec, "duration", 1, SCENARIO_DURATION_MAX, 0, true,
-		     &u)) {
-		a->duration = (unsigned int)u;
+	/* `duration = A-B`: each run draws one (scenario__plan()). */
+	kv = kv_get(sec, "duration");
+	if (!kv)
+		scn_perr(ps, sec->line, sec->label, "duration",
+			 "required key missing");
+	else if (scenario_parse_range(kv->value, &a->duration_min,
+				      &a->duration) ||
+		 a->duration_min < 1)
+		scn_perr(
+			ps, kv->line, sec->label, "duration",
+			"expected N or A-B seconds (1 <= A <= B <= %d), got '%s'",
+			SCENARIO_DURATION_MAX, kv->value);
+	else
 		have_dur = true;
-	}
 	get_double(ps, sec, "intensity", 0, 1e9, 1.0, NULL, &a->intensity);
 	kv = kv_get(sec, "command");
 	if (a->type && !strcmp(a->type, "command")) {
@@ -517,7 +644,6 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 	/* Every other key is an intensity key for the payload. */
 	for (size_t i = 0; i < sec->nkv; i++) {
 		struct raw_kv *p = &sec->kv[i];
-		struct scenario_param *np;
 
 		if (p->used)
 			continue;
@@ -539,28 +665,15 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 				 SCENARIO_MAX_PARAMS);
 			break;
 		}
-		np = realloc(a->params, (a->nparams + 1) * sizeof(*np));
-		if (!np) {
-			ps->oom = true;
+		if (param_push(ps, &a->params, &a->nparams, p))
 			return;
-		}
-		a->params = np;
-		np[a->nparams].key = strdup(p->key);
-		np[a->nparams].value = strdup(p->value);
-		if (!np[a->nparams].key || !np[a->nparams].value) {
-			free(np[a->nparams].key);
-			free(np[a->nparams].value);
-			ps->oom = true;
-			return;
-		}
-		a->nparams++;
 	}
 }
 
 void scn_validate(struct parser *ps, struct scenario *s)
 {
-	struct raw_sec *scn = NULL, *anom = NULL;
-	size_t nc = 0, nw = 0;
+	struct raw_sec *scn = NULL;
+	size_t nc = 0, nw = 0, na = 0;
 
 	for (size_t i = 0; i < ps->nsecs; i++) {
 		switch (ps->secs[i].kind) {
@@ -568,7 +681,7 @@ void scn_validate(struct parser *ps, struct scenario *s)
 			scn = &ps->secs[i];
 			break;
 		case SEC_ANOMALY:
-			anom = &ps->secs[i];
+			na++;
 			break;
 		case SEC_CONTAINER:
 			nc++;
@@ -615,12 +728,30 @@ void scn_validate(struct parser *ps, struct scenario *s)
 		if (ps->secs[i].kind == SEC_WORKLOAD)
 			check_workload(ps, &ps->secs[i], s,
 				       &s->workloads[s->nworkloads++]);
-	if (anom) {
-		s->anomaly = calloc(1, sizeof(*s->anomaly));
-		if (!s->anomaly) {
+	if (na > SCENARIO_MAX_ANOMALIES) {
+		scn_perr(ps, 1, "[anomaly NAME]", NULL,
+			 "%zu anomalies, at most %d", na,
+			 SCENARIO_MAX_ANOMALIES);
+		return;
+	}
+	if (na) {
+		s->anomalies = calloc(na, sizeof(*s->anomalies));
+		if (!s->anomalies) {
 			ps->oom = true;
 			return;
 		}
-		check_anomaly(ps, anom, s, s->anomaly);
+		s->anomaly = &s->anomalies[0];
+	}
+	for (size_t i = 0; i < ps->nsecs; i++) {
+		struct raw_sec *sec = &ps->secs[i];
+
+		if (sec->kind != SEC_ANOMALY)
+			continue;
+		/* Several anomalies must be told apart in messages and labels. */
+		if (na > 1 && !sec->name)
+			scn_perr(
+				ps, sec->line, sec->label, NULL,
+				"with several anomalies each is [anomaly NAME]");
+		check_anomaly(ps, sec, s, &s->anomalies[s->nanomalies++]);
 	}
 }

@@ -24,36 +24,13 @@
 #include "injector/cleanup.h"
 #include "injector/container.h"
 #include "injector/workload.h"
+#include "injector/workload_int.h"
 
 /* Longest schedule written into a script; longer runs repeat it. */
 #define MAX_STEPS 1500
 #define LOG_FILE "/var/log/cadet-app.log"
 
 extern char **environ;
-
-struct workload {
-	struct scenario_workload wl;
-	struct container *target;
-	uint64_t seed;
-	uint64_t duration_ms;
-	char wrk[256];
-	char netns[128];
-	int verbose;
-
-	/* http */
-	pthread_t thread;
-	bool thread_started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stopping;
-	pid_t child; /* running wrk (own process group) */
-
-	/* batch, log */
-	pid_t shell; /* host pid of the shell loop */
-
-	unsigned int runs;
-	bool stopped;
-};
 
 static uint64_t now_ms(void)
 {
@@ -195,30 +172,7 @@ static void *http_thread(void *arg)
 	posix_spawn_file_actions_t fa;
 
 	scenario_rng_seed(&rng, w->seed);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-						POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	{
-		sigset_t none, def;
-
-		sigemptyset(&none);
-		posix_spawnattr_setsigmask(&attr, &none);
-		sigemptyset(&def);
-		sigaddset(&def, SIGINT);
-		sigaddset(&def, SIGTERM);
-		sigaddset(&def, SIGPIPE);
-		posix_spawnattr_setsigdefault(&attr, &def);
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (!w->verbose) {
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
-						 0);
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-						 0);
-	}
+	workload_spawn_attrs(&attr, &fa, w->verbose);
 
 	for (;;) {
 		uint64_t now = now_ms(), burst_ms, pause_ms;
@@ -226,7 +180,6 @@ static void *http_thread(void *arg)
 		char *argv[] = {"nsenter",   net,  "--",    w->wrk, "-c",
 				conns,	     "-t", threads, "-d",   dur,
 				"--timeout", "2s", url,	    NULL};
-		struct timespec until;
 		pid_t pid;
 		int status;
 
@@ -256,35 +209,14 @@ static void *http_thread(void *arg)
 				w->wl.name, strerror(errno));
 			break;
 		}
-		w->child = pid;
-		w->runs++;
-		/* An emergency exit of the runner kills it too. */
-		cleanup_register_pgid(pid);
-		pthread_mutex_unlock(&w->lock);
-
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		cleanup_unregister_pgid(pid);
-		pthread_mutex_lock(&w->lock);
-		w->child = 0;
+		status = workload_wait_child(w, pid);
 		if (w->verbose)
 			fprintf(stderr,
 				"cadet run: workload %s: wrk burst %llu s, exit %d, pause %llu ms\n",
 				w->wl.name, (unsigned long long)burst_ms / 1000,
 				WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 				(unsigned long long)pause_ms);
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += (time_t)(pause_ms / 1000);
-		until.tv_nsec += (long)(pause_ms % 1000) * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
-		while (!w->stopping &&
-		       pthread_cond_timedwait(&w->cond, &w->lock, &until) !=
-			       ETIMEDOUT)
-			;
-		if (w->stopping) {
+		if (workload_pause(w, pause_ms)) {
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
@@ -322,8 +254,10 @@ struct workload *workload__start(const struct workload_opts *opts)
 	pthread_cond_init(&w->cond, &ca);
 	pthread_condattr_destroy(&ca);
 
-	if (w->wl.type == SCENARIO_WL_HTTP) {
+	if (w->wl.type == SCENARIO_WL_HTTP || w->wl.type == SCENARIO_WL_CLIENT ||
+	    w->wl.type == SCENARIO_WL_OPS) {
 		const char *ns = container__netns_path(w->target);
+		void *(*body)(void *) = http_thread;
 
 		if (!ns || !*ns) {
 			err = ENOENT;
@@ -333,7 +267,11 @@ struct workload *workload__start(const struct workload_opts *opts)
 			goto cleanup;
 		}
 		snprintf(w->netns, sizeof(w->netns), "%s", ns);
-		err = pthread_create(&w->thread, NULL, http_thread, w);
+		if (w->wl.type == SCENARIO_WL_CLIENT)
+			body = workload_client_thread;
+		else if (w->wl.type == SCENARIO_WL_OPS)
+			body = workload_ops_thread;
+		err = pthread_create(&w->thread, NULL, body, w);
 		if (err) {
 			fprintf(stderr,
 				"cadet run: workload %s: cannot start its thread: %s\n",
@@ -388,6 +326,11 @@ int workload__stop(struct workload *w)
 		pthread_mutex_unlock(&w->lock);
 		pthread_join(w->thread, NULL);
 		w->thread_started = false;
+		/* What the host paid for this load (wrk, clients): -vv. */
+		if (w->verbose && w->wl.type != SCENARIO_WL_OPS)
+			fprintf(stderr,
+				"cadet run: workload %s: %u runs, %.2f s of host CPU\n",
+				w->wl.name, w->runs, w->host_cpu_ns / 1e9);
 	}
 	if (w->shell > 0) {
 		/* Its current sleep or job ends on its own within a period;

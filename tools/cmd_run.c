@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * cadet run: the command line of the scenario runner (injector/run.h).
- * Every scenario file is loaded, validated and overridden before
+ * Every scenario file, in every variant --profile and --intensity ask
+ * for (injector/profile.h), is loaded, validated and overridden before
  * anything starts.
  */
 #include <argp.h>
@@ -13,6 +14,7 @@
 
 #include "injector/catalogue.h"
 #include "injector/cleanup.h"
+#include "injector/profile.h"
 #include "injector/run.h"
 #include "injector/scenario.h"
 #include "lib/util/args.h"
@@ -33,6 +35,8 @@ struct run_args {
 	const char *redact_keep[REDACT_MAX_KEEP + 1];
 	int nredact_keep;
 	const char *redact_key;
+	const char *profiles; /* --profile: NULL, "all" or "a,b" */
+	const char *intensities; /* --intensity: the same */
 };
 
 static const char doc[] =
@@ -47,6 +51,8 @@ static const char doc[] =
 	"  cadet run scenarios/*.ini --repeat 5 --seed 7 -o datasets/runs/\n"
 	"  cadet run scenarios/port_scan.ini --duration 20 --start 5 -v\n"
 	"  cadet run scenarios/memleak.ini --normal     same load, no anomaly\n"
+	"  cadet run scenarios/cpu_hog.ini --profile all --intensity all\n"
+	"        one run per application profile and intensity\n"
 	"  cadet run scenarios/*.ini --dry-run          validate, print the plan\n"
 	"  cadet run --list                             the catalogue\n"
 	"  cadet run scenarios/*.ini --redact --redact-keep /var/log --redact-key ds.key\n"
@@ -75,6 +81,8 @@ enum {
 	OPT_GROUP_READABLE,
 	OPT_SHARD,
 	OPT_LAUNCHER,
+	OPT_PROFILE,
+	OPT_INTENSITY,
 };
 
 static const struct argp_option options[] = {
@@ -87,6 +95,11 @@ static const struct argp_option options[] = {
 	 "Override the run duration, seconds (anomaly scaled to fit)"},
 	{"start", OPT_START, "A-B", 0,
 	 "Override the anomaly onset range, seconds"},
+	{"profile", OPT_PROFILE, "NAME[,NAME]|all", 0,
+	 "Run against these application profiles (scenarios/profiles/NAME.ini; "
+	 "all: the file's profiles = list)"},
+	{"intensity", OPT_INTENSITY, "NAME[,NAME]|all", 0,
+	 "Apply these [intensity NAME] sections (all: every one)"},
 	{"normal", OPT_NORMAL, NULL, 0,
 	 "Run without the anomaly (a normal-only trace)"},
 	{"syscall-seq", OPT_SYSCALL_SEQ, NULL, 0,
@@ -191,6 +204,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NORMAL:
 		a->run.normal = true;
 		break;
+	case OPT_PROFILE:
+		a->profiles = arg;
+		break;
+	case OPT_INTENSITY:
+		a->intensities = arg;
+		break;
 	case OPT_SYSCALL_SEQ:
 		a->run.syscall_seq = true;
 		break;
@@ -285,25 +304,31 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* Every file valid and overridden before anything starts; 0 or 2. */
-static int load_scenarios(const struct run_args *a, struct scenario **scns)
+/*
+ * Every file and variant valid and overridden before anything starts;
+ * 0 or 2.
+ */
+static int load_scenarios(const struct run_args *a,
+			  const struct profile_job *jobs, size_t njobs,
+			  struct scenario **scns)
 {
 	int ret = 0;
 
-	for (int i = 0; i < a->nfiles; i++) {
+	for (size_t i = 0; i < njobs; i++) {
 		char msg[512], note[512];
 
-		if (scenario_load_reporting(a->files[i], &scns[i])) {
+		if (scenario_load_reporting(jobs[i].path, &jobs[i].sel,
+					    &scns[i])) {
 			ret = 2;
 			continue;
 		}
 		if (scenario__override(scns[i], a->duration, a->start, msg,
 				       sizeof(msg), note, sizeof(note))) {
-			fprintf(stderr, "cadet run: %s: %s\n", a->files[i],
+			fprintf(stderr, "cadet run: %s: %s\n", jobs[i].path,
 				msg);
 			ret = 2;
 		} else if (*note) {
-			fprintf(stderr, "cadet run: %s: %s\n", a->files[i],
+			fprintf(stderr, "cadet run: %s: %s\n", jobs[i].path,
 				note);
 		}
 	}
@@ -317,7 +342,9 @@ int cmd_run(int argc, char **argv)
 				     .shard = SHARD_ALL}};
 	const struct argp argp = {options, parse_opt, args_doc, doc};
 	struct scenario **scns = NULL;
-	char *cmdline = NULL;
+	struct profile_job *jobs = NULL;
+	size_t njobs = 0;
+	char *cmdline = NULL, msg[512];
 	int ret;
 
 	/* For the trace header, before argp reorders argv. */
@@ -349,19 +376,28 @@ int cmd_run(int argc, char **argv)
 			return 2;
 		}
 	}
-	scns = calloc((size_t)a.nfiles, sizeof(*scns));
-	if (!scns) {
-		redact__free(a.run.redact);
-		free(cmdline);
-		return 1;
+	/* One job per file and chosen profile and intensity. */
+	if (profile_jobs(a.files, (size_t)a.nfiles, a.profiles, a.intensities,
+			 &jobs, &njobs, msg, sizeof(msg))) {
+		/* Only memory runs out here; names are checked at load. */
+		fprintf(stderr, "cadet run: %s", msg);
+		ret = 1;
+		goto cleanup;
 	}
-	ret = load_scenarios(&a, scns);
+	scns = calloc(njobs ? njobs : 1, sizeof(*scns));
+	if (!scns) {
+		ret = 1;
+		goto cleanup;
+	}
+	ret = load_scenarios(&a, jobs, njobs, scns);
 	if (!ret)
-		ret = run_series(&a.run, scns, (size_t)a.nfiles, cmdline);
+		ret = run_series(&a.run, scns, njobs, cmdline);
+cleanup:
 	redact__free(a.run.redact);
 	free(cmdline);
-	for (int i = 0; i < a.nfiles; i++)
+	for (size_t i = 0; scns && i < njobs; i++)
 		scenario__free(scns[i]);
 	free(scns);
+	profile_jobs_free(jobs, njobs);
 	return cleanup_exit_code(ret);
 }

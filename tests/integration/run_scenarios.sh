@@ -51,11 +51,12 @@ if [ -z "$outdir" ]; then
 	[ $keep = 1 ] || trap 'rm -rf "$outdir"' EXIT
 fi
 
-# The anomaly type a scenario file injects ("normal" without [anomaly]).
+# The anomaly type a scenario file injects ("normal" without [anomaly],
+# "several" with more than one [anomaly NAME], as in a fleet).
 anomaly_type() {
-	awk '/^\[/ { sec = $0 }
-	     sec == "[anomaly]" && $1 == "type" { print $3; found = 1; exit }
-	     END { if (!found) print "normal" }' "$1"
+	awk '/^\[/ { sec = $0; if (sec ~ /^\[anomaly[] ]/) n++ }
+	     sec ~ /^\[anomaly[] ]/ && $1 == "type" && type == "" { type = $3 }
+	     END { print (n > 1 ? "several" : (n ? type : "normal")) }' "$1"
 }
 
 failed=0
@@ -88,8 +89,11 @@ for n in "${names[@]}"; do
 		failed=$((failed + 1))
 		continue
 	fi
+	# A fleet's labels each name their own anomaly.
+	expect=(--expect "$type")
+	[ "$type" = several ] && expect=()
 	line=$(python3 tests/integration/scenario_signals.py --cadet "$CADET" \
-		--expect "$type" "$trace")
+		"${expect[@]}" "$trace")
 	rc=$?
 	# "PASS mem_leak: ..." -> "PASS memleak: ..."
 	echo "$line" | sed "s/^\(PASS\|FAIL\|ERROR\) [a-z_?]*:/\1 $name:/"

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "injector/profile.h"
 #include "injector/scenario.h"
 #include "injector/workload.h"
 
@@ -474,6 +475,219 @@ static void test_workload_script(void **state)
 	scenario__free(s);
 }
 
+/* ---- profiles, includes, intensities, several anomalies ---- */
+
+#define INCLUDES FIXTURES "/include"
+
+static struct scenario *load_variant(const char *name, const char *profile,
+				     const char *intensity)
+{
+	char path[512];
+	struct scenario_opts o = {
+		.sz = sizeof(o), .errbuf = errbuf, .errbuf_sz = sizeof(errbuf)};
+	struct profile_select sel = {.profile = profile,
+				     .intensity = intensity};
+
+	snprintf(path, sizeof(path), INCLUDES "/%s", name);
+	errbuf[0] = '\0';
+	return scenario__load_variant(path, &o, &sel);
+}
+
+static int container_index(const struct scenario *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncontainers; i++)
+		if (!strcmp(s->containers[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static void test_profile_include(void **state)
+{
+	struct scenario *s = load_variant("ok_profile.ini", NULL, NULL);
+	int srv, worker;
+
+	if (!s)
+		fail_msg("ok_profile.ini: %s", errbuf);
+	assert_string_equal(s->name, "leak");
+	assert_int_equal(s->ncontainers, 2);
+	/* The profile's own sections first, then its include's. */
+	assert_string_equal(s->containers[0].name, "srv");
+	srv = container_index(s, "srv");
+	worker = container_index(s, "worker");
+	assert_true(srv >= 0 && worker >= 0);
+	assert_int_equal(s->containers[srv].memory, 64 << 20);
+	/* The scenario overrides one key and keeps the others. */
+	assert_int_equal(s->containers[worker].memory, 128 << 20);
+	assert_true(s->containers[worker].cpus == 0.5);
+	assert_int_equal(s->nworkloads, 2);
+	assert_int_equal(s->workloads[0].type, SCENARIO_WL_CLIENT);
+	assert_string_equal(s->workloads[0].command, "true");
+	assert_true(s->workloads[0].rate == 50);
+	/* target = @service is the profile's service container. */
+	assert_non_null(s->anomaly);
+	assert_int_equal(s->anomaly->target, srv);
+	assert_int_equal(s->anomaly->nparams, 1);
+	assert_string_equal(s->anomaly->params[0].value, "4M");
+	scenario__free(s);
+}
+
+static void test_profile_variants(void **state)
+{
+	struct scenario *s = load_variant("ok_profile.ini", NULL, "high");
+	struct profile_job *jobs;
+	char *files[] = {INCLUDES "/ok_profile.ini"};
+	char err[256];
+	size_t n;
+
+	if (!s)
+		fail_msg("high: %s", errbuf);
+	assert_string_equal(s->name, "leak_high");
+	assert_true(s->anomaly->intensity == 1.0);
+	assert_int_equal(s->anomaly->nparams, 2);
+	assert_string_equal(s->anomaly->params[0].key, "rate");
+	assert_string_equal(s->anomaly->params[0].value, "8M");
+	assert_string_equal(s->anomaly->params[1].key, "max");
+	scenario__free(s);
+
+	s = load_variant("ok_profile.ini", "other", "low");
+	if (!s)
+		fail_msg("other/low: %s", errbuf);
+	assert_string_equal(s->name, "leak_other_low");
+	assert_int_equal(container_index(s, "srv"), -1);
+	assert_int_equal(s->containers[container_index(s, "worker")].memory,
+			 128 << 20);
+	assert_string_equal(s->containers[s->anomaly->target].name, "db");
+	assert_true(s->anomaly->intensity == 0.25);
+	assert_int_equal(s->workloads[0].type, SCENARIO_WL_OPS);
+	assert_int_equal(s->workloads[0].nactions, 2);
+	assert_string_equal(s->workloads[0].actions[1].key, "vacuum");
+	scenario__free(s);
+
+	/* --profile all --intensity all: 2 profiles x 2 intensities. */
+	assert_int_equal(profile_jobs(files, 1, "all", "all", &jobs, &n, err,
+				      sizeof(err)),
+			 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(jobs[0].sel.profile, "app");
+	assert_string_equal(jobs[3].sel.profile, "other");
+	assert_string_equal(jobs[3].sel.intensity, "high");
+	profile_jobs_free(jobs, n);
+	assert_int_equal(profile_jobs(files, 1, NULL, "low", &jobs, &n, err,
+				      sizeof(err)),
+			 0);
+	assert_int_equal(n, 1);
+	assert_null(jobs[0].sel.profile);
+	profile_jobs_free(jobs, n);
+}
+
+static void expect_error(const char *file, const char *profile,
+			 const char *intensity, const char *want)
+{
+	struct scenario *s = load_variant(file, profile, intensity);
+
+	if (s)
+		fail_msg("%s parsed but must not", file);
+	assert_int_equal(errno, EINVAL);
+	if (!strstr(errbuf, want))
+		fail_msg("%s: expected message\n  %s\ngot:\n%s", file, want,
+			 errbuf);
+}
+
+static void test_profile_errors(void **state)
+{
+	expect_error("bad_missing.ini", NULL, NULL,
+		     INCLUDES "/bad_missing.ini:6: cannot read included "
+		     INCLUDES "/nothere.ini: no such file");
+	expect_error("bad_cycle.ini", NULL, NULL,
+		     INCLUDES "/cycle_b.ini:2: include cycle: " INCLUDES
+		     "/bad_cycle.ini includes itself (through 2 files)");
+	/* A bad value in a profile names the profile's file and line. */
+	expect_error("bad_profile_key.ini", NULL, NULL,
+		     INCLUDES "/profiles/badkey.ini:6: [container srv] cpus: "
+		     "expected a number of CPUs, got 'lots'");
+	expect_error("bad_profile_section.ini", NULL, NULL,
+		     INCLUDES "/profiles/badsec.ini:4: [anomaly] in a profile");
+	expect_error("ok_profile.ini", "nope", NULL,
+		     INCLUDES "/ok_profile.ini:7: cannot read included "
+		     INCLUDES "/profiles/nope.ini");
+	expect_error("ok_profile.ini", NULL, "medium",
+		     "--intensity medium: no [intensity medium] section in "
+		     "this file (it has: low, high)");
+	expect_error("ok_instances.ini", "app", NULL,
+		     "--profile app: this scenario names no profile");
+	expect_error("bad_unnamed_anomalies.ini", NULL, NULL,
+		     "bad_unnamed_anomalies.ini:8: [anomaly]: with several "
+		     "anomalies each is [anomaly NAME]");
+	expect_error("bad_unnamed_anomalies.ini", NULL, NULL,
+		     "[anomaly two] target: no [container nope] in this file");
+}
+
+static void test_instances_and_anomalies(void **state)
+{
+	struct scenario *s = load_variant("ok_instances.ini", NULL, NULL);
+	struct scenario_plan p1, p2;
+	bool seen[2] = {false, false};
+	uint64_t dmin = UINT64_MAX, dmax = 0;
+
+	if (!s)
+		fail_msg("ok_instances.ini: %s", errbuf);
+	assert_int_equal(s->ncontainers, 4);
+	assert_true(container_index(s, "srv-a") >= 0);
+	assert_true(container_index(s, "worker-b") >= 0);
+	assert_true(s->containers[container_index(s, "srv-b")].cpus == 0.25);
+	assert_true(s->containers[container_index(s, "srv-a")].cpus == 1.0);
+	assert_int_equal(s->nworkloads, 4);
+	for (size_t i = 0; i < s->nworkloads; i++)
+		if (!strcmp(s->workloads[i].name, "jobs-b"))
+			assert_string_equal(
+				s->containers[s->workloads[i].target].name,
+				"worker-b");
+	assert_int_equal(s->nanomalies, 2);
+	assert_ptr_equal(s->anomaly, &s->anomalies[0]);
+	assert_string_equal(s->anomalies[1].name, "two");
+	assert_int_equal(s->anomalies[1].ntargets, 2);
+
+	/* Seeded: same seed same plan; targets among the candidates. */
+	for (uint64_t seed = 1; seed < 40; seed++) {
+		scenario__plan(s, seed, &p1);
+		scenario__plan(s, seed, &p2);
+		assert_memory_equal(&p1, &p2, sizeof(p1));
+		assert_int_equal(p1.onsets_ms[0], p1.onset_ms);
+		assert_true(p1.onsets_ms[1] >= 60000 &&
+			    p1.onsets_ms[1] <= 90000);
+		assert_true(!strncmp(s->containers[p1.targets[0]].name,
+				     "worker-", 7));
+		assert_true(!strncmp(s->containers[p1.targets[1]].name, "srv-",
+				     4));
+		seen[!strcmp(s->containers[p1.targets[1]].name, "srv-b")] =
+			true;
+		/* duration = 5-15: whole seconds in range; 10: always 10. */
+		assert_int_equal(p1.durations_ms[0], 10000);
+		assert_int_equal(p1.durations_ms[1] % 1000, 0);
+		if (p1.durations_ms[1] < dmin)
+			dmin = p1.durations_ms[1];
+		if (p1.durations_ms[1] > dmax)
+			dmax = p1.durations_ms[1];
+	}
+	assert_true(seen[0] && seen[1]);
+	assert_true(dmin >= 5000 && dmax <= 15000 && dmin < dmax);
+	assert_int_equal(s->anomalies[1].duration_min, 5);
+	assert_int_equal(s->anomalies[1].duration, 15);
+	/* --duration scales every anomaly. */
+	{
+		char msg[256], note[256];
+
+		assert_int_equal(scenario__override(s, 60, NULL, msg,
+						    sizeof(msg), note,
+						    sizeof(note)),
+				 0);
+		assert_true(s->anomalies[1].start_max +
+				    s->anomalies[1].duration <=
+			    60);
+	}
+	scenario__free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +701,10 @@ int main(void)
 		cmocka_unit_test(test_plan_seeded),
 		cmocka_unit_test(test_rng),
 		cmocka_unit_test(test_workload_script),
+		cmocka_unit_test(test_profile_include),
+		cmocka_unit_test(test_profile_variants),
+		cmocka_unit_test(test_profile_errors),
+		cmocka_unit_test(test_instances_and_anomalies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
