@@ -43,10 +43,15 @@ int label_add(struct recorder *rec, const struct scenario *s, uint64_t seed,
 	l->seed = seed;
 	l->intensity = an ? an->intensity : 0.0;
 	snprintf(l->kind, sizeof(l->kind), "%s", kind);
+	/* The scenario keeps its own name; a variant is told by its params. */
+	if (s->variant)
+		off = (size_t)snprintf(params, sizeof(params), "variant=%s",
+				       s->variant);
 	if (an) {
 		if (!strcmp(an->type, "command"))
-			snprintf(params, sizeof(params), "command=%s",
-				 an->command);
+			off += (size_t)snprintf(
+				params + off, sizeof(params) - off,
+				"%scommand=%s", off ? " " : "", an->command);
 		for (size_t i = 0; i < an->nparams && off < sizeof(params);
 		     i++) {
 			int n = snprintf(params + off, sizeof(params) - off,

@@ -258,7 +258,8 @@ static int split(const char *text, size_t len, size_t file, struct plist *out)
 
 			snprintf(buf, sizeof(buf), "%.*s",
 				 close ? (int)(close - t - 1) : 0, t + 1);
-			if (!close || sscanf(buf, "%63s %63s", kind, name) < 1) {
+			if (!close ||
+			    sscanf(buf, "%63s %63s", kind, name) < 1) {
 				snprintf(kind, sizeof(kind), "?");
 				snprintf(name, sizeof(name), "%zu:%d", file,
 					 line);
@@ -331,8 +332,8 @@ static int merge_under(struct plist *own, struct plist *inc, struct plist *out)
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < own->n; i++) {
 		struct psec *o = &own->v[i];
-		struct psec *base = *o->kind ? find_sec(inc, o->kind, o->name)
-					     : NULL;
+		struct psec *base =
+			*o->kind ? find_sec(inc, o->kind, o->name) : NULL;
 
 		if (!base)
 			continue;
@@ -486,8 +487,7 @@ static int load_includes(struct ctx *c, const char *file, const struct pline *l,
 		} else {
 			snprintf(target, sizeof(target), "%s/%s", dir, tok);
 		}
-		ret = load_file(c, target, file, l->line, NULL, 0, false,
-				&one);
+		ret = load_file(c, target, file, l->line, NULL, 0, false, &one);
 		if (!ret && instance)
 			ret = rename_instance(c, file, l->line, &one, instance);
 		/* Earlier includes keep their place (and win a conflict). */
@@ -524,8 +524,8 @@ static int take_includes(struct ctx *c, const char *file, struct psec *s,
 			/* --profile replaces the file's choice. */
 			free(l->text);
 			l->text = NULL;
-			if (asprintf(&l->text, "profile = %s", c->sel->profile) <
-			    0) {
+			if (asprintf(&l->text, "profile = %s",
+				     c->sel->profile) < 0) {
 				l->text = NULL;
 				ret = -ENOMEM;
 			}
@@ -561,10 +561,11 @@ static int load_file(struct ctx *c, const char *path, const char *from,
 	if (!text) {
 		ret = read_text(path, &buf, &len);
 		if (ret) {
-			cerr(c, from, from_line,
-			     "cannot read included %s: %s", path,
-			     ret == -ENOENT ? "no such file (includes are relative to the including file; profile = NAME reads profiles/NAME.ini beside the scenario)"
-					    : strerror(-ret));
+			cerr(c, from, from_line, "cannot read included %s: %s",
+			     path,
+			     ret == -ENOENT
+				     ? "no such file (includes are relative to the including file; profile = NAME reads profiles/NAME.ini beside the scenario)"
+				     : strerror(-ret));
 			return -EINVAL;
 		}
 		text = buf;
@@ -676,34 +677,37 @@ static int apply_intensity(struct ctx *c, const char *path, struct plist *l)
 	return 0;
 }
 
-/* name = NAME becomes NAME_PROFILE_INTENSITY for a selected variant. */
-static int rename_variant(struct ctx *c, struct psec *scn)
+/*
+ * A selected variant adds variant = PROFILE_INTENSITY to [scenario]: the
+ * trace file is named NAME_VARIANT, while the LABEL keeps the scenario's
+ * own name, so that results group by scenario across profiles and
+ * intensities (the variant goes into the LABEL's params).
+ */
+static int add_variant(struct ctx *c, struct psec *scn)
 {
-	struct pline *l = scn ? find_key(scn, "name") : NULL;
-	char *v, *t, *cut;
+	struct pline *name = scn ? find_key(scn, "name") : NULL;
+	struct pline l = {0};
+	int err;
 
-	if (!l || !c->sel || (!c->sel->profile && !c->sel->intensity))
+	if (!name || !c->sel || (!c->sel->profile && !c->sel->intensity))
 		return 0;
-	v = line_value(l);
-	if (!v)
-		return -ENOMEM;
-	cut = strstr(v, " ;");
-	if (cut)
-		*cut = '\0';
-	if (asprintf(&t, "name = %s%s%s%s%s", v, c->sel->profile ? "_" : "",
+	if (asprintf(&l.text, "variant = %s%s%s",
 		     c->sel->profile ? c->sel->profile : "",
-		     c->sel->intensity ? "_" : "",
-		     c->sel->intensity ? c->sel->intensity : "") < 0) {
-		free(v);
+		     c->sel->profile && c->sel->intensity ? "_" : "",
+		     c->sel->intensity ? c->sel->intensity : "") < 0)
 		return -ENOMEM;
-	}
-	free(v);
-	for (char *p = t; *p; p++)
+	for (char *p = l.text + strlen("variant = "); *p; p++)
 		if (*p == '-')
 			*p = '_';
-	free(l->text);
-	l->text = t;
-	return 0;
+	l.key = strdup("variant");
+	l.file = name->file;
+	l.line = name->line;
+	err = l.key ? psec_push(scn, &l) : -ENOMEM;
+	if (err) {
+		free(l.text);
+		free(l.key);
+	}
+	return err;
 }
 
 static int emit_line(struct profile_source *out, const struct pline *l,
@@ -798,7 +802,7 @@ int profile_expand(const char *path, const char *text, size_t len,
 		    !strcmp(l.v[i].kind, "workload"))
 			ret = rewrite_targets(&c, &l.v[i], NULL);
 	if (!ret)
-		ret = rename_variant(&c, find_sec(&l, "scenario", ""));
+		ret = add_variant(&c, find_sec(&l, "scenario", ""));
 	if (!ret && c.failed)
 		ret = -EINVAL;
 	if (!ret)
@@ -939,8 +943,7 @@ struct scenario *scenario__load_variant(const char *path,
 		free(text);
 		return scenario__load(path, opts);
 	}
-	ret = profile_expand(path, text, len, sel, &src, o.errbuf,
-			     o.errbuf_sz);
+	ret = profile_expand(path, text, len, sel, &src, o.errbuf, o.errbuf_sz);
 	free(text);
 	if (ret) {
 		errno = -ret;

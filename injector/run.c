@@ -236,7 +236,7 @@ static int create_containers(struct run *r)
 	char ann_scn[128], ann_seed[64], ann_run[64];
 	const char *annotations[] = {ann_scn, ann_seed, ann_run, NULL};
 
-	snprintf(ann_scn, sizeof(ann_scn), "cadet.scenario=%s", s->name);
+	snprintf(ann_scn, sizeof(ann_scn), "cadet.scenario=%s", s->run_name);
 	snprintf(ann_seed, sizeof(ann_seed), "cadet.seed=%" PRIu64,
 		 r->plan.seed);
 	snprintf(ann_run, sizeof(ann_run), "cadet.run=%u", r->rep);
@@ -534,7 +534,7 @@ static int run_one(struct run *r)
 	if (a->keep && *r->keepdir)
 		keep_payload_output(r);
 	if (!host_is_file(r->trace, false)) {
-		fprintf(stderr, "cadet run: %s: no trace written\n", s->name);
+		fprintf(stderr, "cadet run: %s: no trace written\n", s->run_name);
 		return err ? err : -EIO;
 	}
 	run_print_summary(r, err);
@@ -579,7 +579,7 @@ static int plan_run(struct run *r, uint64_t seed)
 	utc_stamp(stamp, sizeof(stamp));
 	run_token(r->id_prefix, sizeof(r->id_prefix));
 	snprintf(r->trace, sizeof(r->trace),
-		 "%s/%s%s-s%" PRIu64 "-r%u-%s.cadet", o->outdir, s->name,
+		 "%s/%s%s-s%" PRIu64 "-r%u-%s.cadet", o->outdir, s->run_name,
 		 o->normal ? "-normal" : "", r->plan.seed, r->rep, stamp);
 	for (size_t c = 0; c < s->ncontainers && !err; c++) {
 		if (o->rootfs)
@@ -640,7 +640,7 @@ int run_series(const struct run_opts *o, struct scenario *const *scns, size_t n,
 				fprintf(stderr,
 					"cadet run: [%u/%u] %s seed %" PRIu64
 					", %u s%s\n",
-					done + 1, total, s->name, r.plan.seed,
+					done + 1, total, s->run_name, r.plan.seed,
 					s->duration,
 					s->anomaly && !o->normal ? ""
 								 : ", normal");
@@ -651,7 +651,7 @@ int run_series(const struct run_opts *o, struct scenario *const *scns, size_t n,
 				fprintf(stderr,
 					"cadet run: %s seed %" PRIu64
 					" failed\n",
-					s->name, r.plan.seed);
+					s->run_name, r.plan.seed);
 				failed++;
 			}
 		}

@@ -88,7 +88,7 @@ void run_print_plan(const struct run *r, FILE *f)
 
 	fprintf(f, "%s: seed %" PRIu64 ", run %u -> %s\n", s->path,
 		r->plan.seed, r->rep, r->trace);
-	fprintf(f, "  %s (%s): %s\n", s->name,
+	fprintf(f, "  %s (%s): %s\n", s->run_name,
 		scenario_category_name(s->category), s->description);
 	fprintf(f, "  duration %u s (hard deadline %u s)\n", s->duration,
 		s->duration + SCENARIO_DEADLINE_SLACK_S);
@@ -174,7 +174,7 @@ void run_print_summary(const struct run *r, int err)
 	trace_counts(r->trace, &records, &lost, &bytes, &trace_ok);
 	printf("%s\n", r->trace);
 	printf("%s: %s%.1f s, %" PRIu64 " records, %" PRIu64 " lost, %.1f MiB",
-	       s->name, err ? "stopped early after " : "",
+	       s->run_name, err ? "stopped early after " : "",
 	       (cleanup_now_ns() - r->t_begin) / 1e9, records, lost,
 	       bytes / 1048576.0);
 	/* A fleet's windows also say where each anomaly was. */

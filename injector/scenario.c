@@ -81,6 +81,12 @@ struct scenario *scenario__load_mem(const char *text, size_t len,
 			&ps, ret, NULL, NULL,
 			"syntax error: expected 'key = value', '[section]' or a comment");
 	scn_validate(&ps, s);
+	if (!ps.nerrors && s->name &&
+	    asprintf(&s->run_name, "%s%s%s", s->name, s->variant ? "_" : "",
+		     s->variant ? s->variant : "") < 0) {
+		s->run_name = NULL;
+		ps.oom = true;
+	}
 	if (ps.oom) {
 		err = ENOMEM;
 		goto cleanup;
@@ -128,10 +134,12 @@ struct scenario *scenario__load(const char *path,
 	if (!f) {
 		err = errno;
 		if (o.errbuf && o.errbuf_sz)
-			snprintf(o.errbuf, o.errbuf_sz, "%s: cannot read: %s\n",
-				 path,
-				 err == ENOENT ? "no such file; give the path of a scenario .ini file (cadet run --list shows the catalogue)"
-					       : strerror(err));
+			snprintf(
+				o.errbuf, o.errbuf_sz, "%s: cannot read: %s\n",
+				path,
+				err == ENOENT
+					? "no such file; give the path of a scenario .ini file (cadet run --list shows the catalogue)"
+					: strerror(err));
 		errno = err;
 		return NULL;
 	}
@@ -139,9 +147,10 @@ struct scenario *scenario__load(const char *path,
 	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
 		fclose(f);
 		if (o.errbuf && o.errbuf_sz)
-			snprintf(o.errbuf, o.errbuf_sz,
-				 "%s: is a directory; give a scenario .ini file (e.g. %s/NAME.ini)\n",
-				 path, path);
+			snprintf(
+				o.errbuf, o.errbuf_sz,
+				"%s: is a directory; give a scenario .ini file (e.g. %s/NAME.ini)\n",
+				path, path);
 		errno = EISDIR;
 		return NULL;
 	}
@@ -234,6 +243,8 @@ void scenario__free(struct scenario *s)
 	free(s->name);
 	free(s->description);
 	free(s->launcher);
+	free(s->variant);
+	free(s->run_name);
 	free(s);
 }
 
@@ -241,7 +252,8 @@ void scenario__free(struct scenario *s)
 static int override_anomaly(struct scenario *s, struct scenario_anomaly *a,
 			    unsigned int old, unsigned int duration,
 			    const char *start, unsigned int lo, unsigned int hi,
-			    char *err, size_t err_sz, char *note, size_t note_sz)
+			    char *err, size_t err_sz, char *note,
+			    size_t note_sz)
 {
 	if (start) {
 		if (hi >= s->duration) {

@@ -119,6 +119,10 @@ struct scenario {
 	size_t nworkloads;
 	struct scenario_anomaly *anomaly; /* NULL: normal-only run */
 	char *launcher; /* "runc" or "docker"; NULL: runc or --launcher */
+	/* PROFILE_INTENSITY of a --profile/--intensity run, else NULL. */
+	char *variant;
+	/* name, or name_variant: what traces and messages call the run. */
+	char *run_name;
 	/* All of them: [anomaly] alone, or several [anomaly NAME] (a fleet). */
 	struct scenario_anomaly *anomalies; /* anomaly == &anomalies[0] */
 	size_t nanomalies;

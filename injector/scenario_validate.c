@@ -197,9 +197,17 @@ static void check_scenario(struct parser *ps, struct raw_sec *sec,
 			 "expected runc or docker, got '%s'", kv->value);
 	else if (kv)
 		s->launcher = dup_or_oom(ps, kv->value);
+	/* Written by --profile/--intensity (injector/profile.c). */
+	kv = kv_get(sec, "variant");
+	if (kv && !scn_valid_ident(kv->value, false))
+		scn_perr(ps, kv->line, sec->label, "variant",
+			 "'%s' must match [a-z0-9_]+ (at most 63 characters)",
+			 kv->value);
+	else if (kv)
+		s->variant = dup_or_oom(ps, kv->value);
 	unknown_keys(
 		ps, sec,
-		"[scenario] has name, description, category, duration, seed, launcher");
+		"[scenario] has name, description, category, duration, seed, launcher, variant");
 }
 
 /*

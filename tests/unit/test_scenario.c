@@ -541,7 +541,9 @@ static void test_profile_variants(void **state)
 
 	if (!s)
 		fail_msg("high: %s", errbuf);
-	assert_string_equal(s->name, "leak_high");
+	assert_string_equal(s->name, "leak");
+	assert_string_equal(s->variant, "high");
+	assert_string_equal(s->run_name, "leak_high");
 	assert_true(s->anomaly->intensity == 1.0);
 	assert_int_equal(s->anomaly->nparams, 2);
 	assert_string_equal(s->anomaly->params[0].key, "rate");
@@ -552,7 +554,8 @@ static void test_profile_variants(void **state)
 	s = load_variant("ok_profile.ini", "other", "low");
 	if (!s)
 		fail_msg("other/low: %s", errbuf);
-	assert_string_equal(s->name, "leak_other_low");
+	assert_string_equal(s->name, "leak");
+	assert_string_equal(s->run_name, "leak_other_low");
 	assert_int_equal(container_index(s, "srv"), -1);
 	assert_int_equal(s->containers[container_index(s, "worker")].memory,
 			 128 << 20);
