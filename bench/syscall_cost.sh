@@ -1,7 +1,8 @@
 #!/bin/bash
 # ns added per syscall by each way of watching a cgroup, side by side:
 # a syscall loop (bench/syscall_loop.c) in a cgroup v2 directory, one
-# round = every mode once, in order, ROUNDS rounds; the figure of a mode
+# round = every mode once (in order, reversed in even rounds), ROUNDS
+# rounds; the figure of a mode
 # is the median over rounds of (its ns/call - the no-recorder ns/call of
 # the same round). SYSCALLS picks the loops, each run under the same
 # watcher in turn: getppid (default; no work in the kernel), write
@@ -122,8 +123,13 @@ stop() {
 }
 
 : >"$OUT"
+# Even rounds run the modes in reverse order, so that none of them always
+# runs late in a round (load from other work drifts within a round).
+reversed=$(tr ' ' '\n' <<<"$MODES" | grep . | tac | tr '\n' ' ')
 for ((r = 1; r <= ROUNDS; r++)); do
-	for mode in $MODES; do
+	order=$MODES
+	((r % 2 == 0)) && order=$reversed
+	for mode in $order; do
 		start "$mode"
 		outs=()
 		for sc in $SYSCALLS; do
@@ -165,7 +171,7 @@ for sc in calls:
     base = {r["round"]: r["ns"] for r in rs_sc if r["mode"] == "none"}
     wbase = {r["round"]: r["wall"] for r in rs_sc if r["mode"] == "none"}
     modes = []
-    for r in rs_sc:
+    for r in sorted(rs_sc, key=lambda r: r["round"] % 2 == 0):
         if r["mode"] not in modes:
             modes.append(r["mode"])
     what = sc if sc == "getppid" else "%s of %s bytes" % (sc, sys.argv[2])
