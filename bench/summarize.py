@@ -65,7 +65,9 @@ def main():
 
     # 1. ns per syscall, deltas paired with the baseline of the same round.
     # CPU time of the loop's thread (BPF programs included), not wall time.
-    sysr = by.get("syscall", [])
+    # The getppid loop only (syscall_cost.sh SYSCALLS may add others).
+    sysr = [r for r in by.get("syscall", [])
+            if r.get("syscall", "getppid") == "getppid"]
     if sysr:
         base = {r["round"]: r["ns"] for r in sysr if r["mode"] == "none"}
         wbase = {r["round"]: r["wall"] for r in sysr if r["mode"] == "none"}

@@ -1,12 +1,18 @@
 #!/bin/bash
 # ns added per syscall by each way of watching a cgroup, side by side:
-# getppid(2) loop (bench/syscall_loop.c) in a cgroup v2 directory, one
-# round = every mode once, in order, ROUNDS rounds; the figure of a mode
+# a syscall loop (bench/syscall_loop.c) in a cgroup v2 directory, one
+# round = every mode once (in order, reversed in even rounds), ROUNDS
+# rounds; the figure of a mode
 # is the median over rounds of (its ns/call - the no-recorder ns/call of
-# the same round).
+# the same round). SYSCALLS picks the loops, each run under the same
+# watcher in turn: getppid (default; no work in the kernel), write
+# (BYTES to /dev/null) and read (BYTES from /dev/zero), which the
+# read/write byte counters see.
 #
 #   bench/syscall_cost.sh                       all modes, 5 rounds
 #   MODES="none empty default bpftrace" ROUNDS=9 bench/syscall_cost.sh
+#   SYSCALLS="getppid write" MODES="none default base" CADET_BASE=old/cadet \
+#       bench/syscall_cost.sh
 #
 # Modes: none; empty (an empty tp_btf sys_enter program, bench/empty.bpf.c:
 # the floor of this kernel); bpftrace (a one-line count of syscalls per
@@ -29,6 +35,8 @@ LOOP=$(readlink -f "${LOOP:-$BUILD/bench/syscall_loop}")
 ROUNDS=${ROUNDS:-5}
 CALLS=${CALLS:-2000000}
 MODES=${MODES:-none empty bpftrace default seq stats cgstorage process syscall file net mem cpu security}
+SYSCALLS=${SYSCALLS:-getppid}
+BYTES=${BYTES:-64}
 OUT=${OUT:-/tmp/syscall_cost.jsonl}
 
 [ "$(id -u)" = 0 ] || { echo "syscall_cost: needs root" >&2; exit 2; }
@@ -115,45 +123,69 @@ stop() {
 }
 
 : >"$OUT"
+# Even rounds run the modes in reverse order, so that none of them always
+# runs late in a round (load from other work drifts within a round).
+reversed=$(tr ' ' '\n' <<<"$MODES" | grep . | tac | tr '\n' ' ')
 for ((r = 1; r <= ROUNDS; r++)); do
-	for mode in $MODES; do
+	order=$MODES
+	((r % 2 == 0)) && order=$reversed
+	for mode in $order; do
 		start "$mode"
-		out=$("$LOOP" -c "$CG" -n "$CALLS" -k 3)
+		outs=()
+		for sc in $SYSCALLS; do
+			outs+=("$("$LOOP" -c "$CG" -s "$sc" -b "$BYTES" -n "$CALLS" -k 3)")
+		done
 		stop
 		lost=0
 		[ -f "$TMP/t.cadet" ] &&
 			lost=$("$CADET" info "$TMP/t.cadet" | awk '/^lost events:/ { print $3 }')
 		rm -f "$TMP/t.cadet"
-		echo "round $r $mode: $out lost=$lost" >&2
-		ns=$(sed -n 's/.* ns_per_call=\([0-9.]*\).*/\1/p' <<<"$out")
-		cpu=$(sed -n 's/.*cpu_ns_per_call=\([0-9.]*\).*/\1/p' <<<"$out")
-		echo "{\"round\": $r, \"mode\": \"$mode\", \"wall\": $ns, \"ns\": $cpu, \"lost\": ${lost:-0}, \"load\": $(cut -d' ' -f1 /proc/loadavg)}" >>"$OUT"
+		i=0
+		for sc in $SYSCALLS; do
+			out=${outs[$i]}
+			i=$((i + 1))
+			echo "round $r $mode $sc: $out lost=$lost" >&2
+			ns=$(sed -n 's/.* ns_per_call=\([0-9.]*\).*/\1/p' <<<"$out")
+			cpu=$(sed -n 's/.*cpu_ns_per_call=\([0-9.]*\).*/\1/p' <<<"$out")
+			echo "{\"round\": $r, \"mode\": \"$mode\", \"syscall\": \"$sc\", \"wall\": $ns, \"ns\": $cpu, \"lost\": ${lost:-0}, \"load\": $(cut -d' ' -f1 /proc/loadavg)}" >>"$OUT"
+		done
 	done
 done
 
-python3 - "$OUT" <<'EOF'
+python3 - "$OUT" "$BYTES" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-base = {r["round"]: r["ns"] for r in rows if r["mode"] == "none"}
-modes = []
 for r in rows:
-    if r["mode"] not in modes:
-        modes.append(r["mode"])
-wbase = {r["round"]: r["wall"] for r in rows if r["mode"] == "none"}
+    r.setdefault("syscall", "getppid")
 load = [r["load"] for r in rows]
-print("CPU ns per getppid call (thread CPU time), added: minus the no-recorder")
-print("run of the same round; median (min..max) over rounds; load average")
-print("%.1f..%.1f during the run." % (min(load), max(load)))
-print()
-print("| mode | CPU ns/call | added CPU ns/call | added wall ns/call | rounds | lost |")
-print("|---|---|---|---|---|---|")
 fmt = lambda v: "%.1f (%.1f..%.1f)" % (statistics.median(v), min(v), max(v))
-for m in modes:
-    rs = [r for r in rows if r["mode"] == m]
-    ns = [r["ns"] for r in rs]
-    add = [r["ns"] - base[r["round"]] for r in rs if r["round"] in base]
-    wadd = [r["wall"] - wbase[r["round"]] for r in rs if r["round"] in wbase]
-    print("| %s | %s | %s | %s | %d | %d |" % (m, fmt(ns),
-          fmt(add) if m != "none" else "-", fmt(wadd) if m != "none" else "-",
-          len(rs), sum(r["lost"] for r in rs)))
+calls = []
+for r in rows:
+    if r["syscall"] not in calls:
+        calls.append(r["syscall"])
+print("CPU ns per call (the loop thread's CPU time), added: minus the")
+print("no-recorder run of the same round; median (min..max) over rounds;")
+print("load average %.1f..%.1f during the run." % (min(load), max(load)))
+for sc in calls:
+    rs_sc = [r for r in rows if r["syscall"] == sc]
+    base = {r["round"]: r["ns"] for r in rs_sc if r["mode"] == "none"}
+    wbase = {r["round"]: r["wall"] for r in rs_sc if r["mode"] == "none"}
+    modes = []
+    for r in sorted(rs_sc, key=lambda r: r["round"] % 2 == 0):
+        if r["mode"] not in modes:
+            modes.append(r["mode"])
+    what = sc if sc == "getppid" else "%s of %s bytes" % (sc, sys.argv[2])
+    print()
+    print("%s:" % what)
+    print()
+    print("| mode | CPU ns/call | added CPU ns/call | added wall ns/call | rounds | lost |")
+    print("|---|---|---|---|---|---|")
+    for m in modes:
+        rs = [r for r in rs_sc if r["mode"] == m]
+        ns = [r["ns"] for r in rs]
+        add = [r["ns"] - base[r["round"]] for r in rs if r["round"] in base]
+        wadd = [r["wall"] - wbase[r["round"]] for r in rs if r["round"] in wbase]
+        print("| %s | %s | %s | %s | %d | %d |" % (m, fmt(ns),
+              fmt(add) if m != "none" else "-", fmt(wadd) if m != "none" else "-",
+              len(rs), sum(r["lost"] for r in rs)))
 EOF

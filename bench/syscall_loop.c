@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * syscall_loop: a getppid(2) loop for `make bench`.
+ * syscall_loop: a syscall loop for `make bench`.
  *
  * Two modes:
- *   syscall_loop [-c CGROUP] -n CALLS
+ *   syscall_loop [-c CGROUP] [-s SYSCALL] -n CALLS
  *	as fast as possible; prints the median ns per call over -k rounds
- *   syscall_loop [-c CGROUP] -r RATE -d SECONDS
+ *   syscall_loop [-c CGROUP] [-s SYSCALL] -r RATE -d SECONDS
  *	about RATE calls per second for SECONDS (paced every millisecond),
  *	so that a recorder in --syscall-seq mode sees RATE events per second
+ *
+ * -s picks the syscall: getppid (the default: no work in the kernel, so
+ * the probes' cost stands out), write (-b BYTES to /dev/null) or read
+ * (-b BYTES from /dev/zero), which the read/write byte counters see.
  *
  * With -c the process first moves itself into the cgroup v2 directory
  * CGROUP, so that a recorder watching that cgroup sees its syscalls.
@@ -15,6 +19,7 @@
  *
  * Examples:
  *   syscall_loop -n 3000000 -k 5
+ *   syscall_loop -s write -b 64 -n 1000000 -k 3
  *   syscall_loop -c /sys/fs/cgroup/unified/cadet-bench -r 100000 -d 4
  */
 #include <errno.h>
@@ -27,6 +32,36 @@
 #include <unistd.h>
 
 #define MAX_ROUNDS 64
+#define MAX_BYTES 65536
+
+enum loop_call {
+	CALL_GETPPID,
+	CALL_WRITE,
+	CALL_READ,
+};
+
+/* What one iteration does: set by main. */
+static enum loop_call call_kind = CALL_GETPPID;
+static int call_fd = -1;
+static size_t call_bytes = 64;
+static char call_buf[MAX_BYTES];
+
+static void one_call(void)
+{
+	switch (call_kind) {
+	case CALL_GETPPID:
+		syscall(SYS_getppid);
+		break;
+	case CALL_WRITE:
+		if (write(call_fd, call_buf, call_bytes) < 0)
+			abort();
+		break;
+	case CALL_READ:
+		if (read(call_fd, call_buf, call_bytes) < 0)
+			abort();
+		break;
+	}
+}
 
 static unsigned long long clock_ns(clockid_t clk)
 {
@@ -81,7 +116,7 @@ static void run_tight(long calls, int rounds)
 		long i;
 
 		for (i = 0; i < calls; i++)
-			syscall(SYS_getppid);
+			one_call();
 		cpu[r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0) / calls;
 		ns[r] = (double)(now_ns() - t0) / calls;
 	}
@@ -113,7 +148,7 @@ static void run_paced(long rate, double seconds)
 		if (due > done + 100000)
 			due = done + 100000;
 		while (done < due) {
-			syscall(SYS_getppid);
+			one_call();
 			done++;
 		}
 		if (now_ns() - t < 900000)
@@ -126,19 +161,20 @@ static void run_paced(long rate, double seconds)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: syscall_loop [-c CGROUP] -n CALLS [-k ROUNDS]\n"
-			"       syscall_loop [-c CGROUP] -r RATE -d SECONDS\n");
+	fprintf(stderr,
+		"usage: syscall_loop [-c CGROUP] [-s getppid|write|read] [-b BYTES] -n CALLS [-k ROUNDS]\n"
+		"       syscall_loop [-c CGROUP] [-s getppid|write|read] [-b BYTES] -r RATE -d SECONDS\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *cgroup = NULL;
+	const char *cgroup = NULL, *call = "getppid";
 	long calls = 0, rate = 0;
 	double seconds = 0;
 	int rounds = 5, opt, err;
 
-	while ((opt = getopt(argc, argv, "c:n:k:r:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:k:r:d:s:b:")) != -1) {
 		switch (opt) {
 		case 'c':
 			cgroup = optarg;
@@ -155,13 +191,34 @@ int main(int argc, char **argv)
 		case 'd':
 			seconds = atof(optarg);
 			break;
+		case 's':
+			call = optarg;
+			break;
+		case 'b':
+			call_bytes = atol(optarg);
+			break;
 		default:
 			usage();
 		}
 	}
 	if (rounds < 1 || rounds > MAX_ROUNDS ||
-	    (calls <= 0 && (rate <= 0 || seconds <= 0)))
+	    (calls <= 0 && (rate <= 0 || seconds <= 0)) || call_bytes < 1 ||
+	    call_bytes > MAX_BYTES)
 		usage();
+	if (!strcmp(call, "write")) {
+		call_kind = CALL_WRITE;
+		call_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	} else if (!strcmp(call, "read")) {
+		call_kind = CALL_READ;
+		call_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	} else if (strcmp(call, "getppid")) {
+		usage();
+	}
+	if (call_kind != CALL_GETPPID && call_fd < 0) {
+		fprintf(stderr, "syscall_loop: cannot open the %s device: %s\n",
+			call, strerror(errno));
+		return 1;
+	}
 	if (cgroup) {
 		err = join_cgroup(cgroup);
 		if (err) {

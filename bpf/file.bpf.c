@@ -270,38 +270,3 @@ FILE_SYSCALL(symlink, K_SYMLINK, 2)
 FILE_SYSCALL(symlinkat, K_SYMLINKAT, 3)
 FILE_SYSCALL(mknod, K_MKNOD, 3)
 FILE_SYSCALL(mknodat, K_MKNODAT, 4)
-
-static __always_inline int io_count(long ret, bool write)
-{
-	struct cg_counters *c;
-	struct cg_ent e;
-
-	if (ret <= 0 || !current_ent(&e))
-		return 0;
-	c = counters_of(&e);
-	if (!c)
-		return 0;
-	if (write)
-		CNT_ADD(&c->write_bytes, ret);
-	else
-		CNT_ADD(&c->read_bytes, ret);
-	return 0;
-}
-
-#define IO_SYSCALL(sc, write)                       \
-	SEC("tp/syscalls/sys_exit_" #sc)            \
-	int sys_exit_##sc(struct sys_exit_ctx *ctx) \
-	{                                           \
-		return io_count(ctx->ret, write);   \
-	}
-
-IO_SYSCALL(read, false)
-IO_SYSCALL(readv, false)
-IO_SYSCALL(pread64, false)
-IO_SYSCALL(preadv, false)
-IO_SYSCALL(preadv2, false)
-IO_SYSCALL(write, true)
-IO_SYSCALL(writev, true)
-IO_SYSCALL(pwrite64, true)
-IO_SYSCALL(pwritev, true)
-IO_SYSCALL(pwritev2, true)

@@ -1,18 +1,59 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * syscall family. By default only a per-cgroup syscall histogram is kept
- * in the kernel: one counter in the cgroup's row of cg_rows (a per-CPU
- * array), so sys_enter costs one cgroup lookup and no hashing.
+ * One program at every syscall's exit (tp_btf/sys_exit) does the work
+ * of the syscall and file families that needs no saved arguments, after
+ * one lookup of the cgroup's state:
+ *   - the per-cgroup syscall histogram (syscall family, and always with
+ *     --syscall-seq): one counter in the cgroup's row of cg_rows;
+ *   - read_bytes/write_bytes (file family): the result of read, readv,
+ *     pread64, preadv, preadv2 and of their write counterparts, from
+ *     the exit's return value and the syscall number in the registers;
+ *   - with --syscall-seq, nr/ret/tid of every syscall, gathered in a
+ *     per-CPU batch that goes to the ring buffer whole, one copy per
+ *     EV_SEQ_BATCH syscalls instead of a reservation per syscall; the
+ *     recorder flushes partial batches at every poll by running
+ *     seq_flush on each CPU.
+ * So every syscall of a recorded cgroup runs one program, an I/O syscall
+ * too, where a histogram at sys_enter plus one exit tracepoint program
+ * per read/write syscall ran two.
  *
- * With --syscall-seq the recorder enables sys_exit instead, which counts
- * the histogram and streams nr/ret/tid of every syscall. Records gather in a per-CPU batch that
- * goes to the ring buffer whole, one copy per EV_SEQ_BATCH syscalls
- * instead of a reservation per syscall; the recorder flushes partial
- * batches at every poll by running seq_flush on each CPU.
+ * Counted at exit, the histogram would differ from counting syscalls as
+ * they enter in two ways, handled here so that it does not:
+ *   - exit and exit_group never return, and rt_sigreturn returns with
+ *     the number in the registers set to -1: these three are counted as
+ *     they enter, by a classic tracepoint program each, which the kernel
+ *     runs for that syscall only;
+ *   - a new task's first return from clone, clone3, fork or vfork (0 in
+ *     the child) is not a syscall of its own: only the parent's counts.
+ * What still differs: a syscall that seccomp refuses before it runs
+ * never reaches sys_enter, but does reach sys_exit, so it is counted.
  */
 #include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the recorder before load: what sys_exit does. */
+const volatile bool hist_on = false;	/* the syscall histogram */
+const volatile bool io_on = false;	/* read_bytes, write_bytes */
+const volatile bool seq_on = false;	/* --syscall-seq records */
+
+/* x86-64 numbers: vmlinux.h has no __NR_ macros. */
+#define NR_READ 0
+#define NR_WRITE 1
+#define NR_PREAD64 17
+#define NR_PWRITE64 18
+#define NR_READV 19
+#define NR_WRITEV 20
+#define NR_CLONE 56
+#define NR_FORK 57
+#define NR_VFORK 58
+#define NR_PREADV 295
+#define NR_PWRITEV 296
+#define NR_PREADV2 327
+#define NR_PWRITEV2 328
+#define NR_CLONE3 435
+/* thread_info.status: the task is in a 32-bit (ia32) syscall. */
+#define TS_COMPAT_VAL 0x0002
 
 /* Syscalls of cgroups without a slot, and numbers past CG_HIST_NR. */
 struct {
@@ -40,29 +81,97 @@ static __always_inline void hist_add_hash(__u64 cg, long nr)
 	CNT_ADD(cnt, 1);
 }
 
-static __always_inline void hist_add(const struct cg_ent *e, long nr)
+/* The cgroup's row in cg_rows, NULL when it has no slot. */
+static __always_inline struct cg_row *row_of(const struct cg_ent *e)
 {
-	struct cg_row *row;
 	__u32 slot = e->slot;
 
-	if (slot < CG_SLOTS && (unsigned long)nr < CG_HIST_NR) {
-		row = bpf_map_lookup_elem(&cg_rows, &slot);
-		if (row)
-			CNT_ADD(&row->hist[nr], 1);
-		return;
-	}
-	hist_add_hash(e->id, nr);
+	if (slot >= CG_SLOTS)
+		return NULL;
+	return bpf_map_lookup_elem(&cg_rows, &slot);
 }
 
-/* Without --syscall-seq: the histogram counts syscalls as they enter. */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+static __always_inline void hist_add(struct cg_row *row, __u64 cg, long nr)
+{
+	if (row && (unsigned long)nr < CG_HIST_NR) {
+		CNT_ADD(&row->hist[nr], 1);
+		return;
+	}
+	hist_add_hash(cg, nr);
+}
+
+/*
+ * exit, exit_group and rt_sigreturn, counted as they enter. Classic
+ * syscall tracepoints fire for their own syscall only (and not in 32-bit
+ * tasks, whose other syscalls have other numbers anyway).
+ */
+static __always_inline int hist_enter(long nr)
 {
 	struct cg_ent e;
 
 	if (current_ent(&e))
-		hist_add(&e, id);
+		hist_add(row_of(&e), e.id, nr);
 	return 0;
+}
+
+#define HIST_AT_ENTER(sc)                             \
+	SEC("tp/syscalls/sys_enter_" #sc)             \
+	int sys_enter_##sc(struct sys_enter_ctx *ctx) \
+	{                                             \
+		return hist_enter(ctx->nr);           \
+	}
+
+HIST_AT_ENTER(exit)
+HIST_AT_ENTER(exit_group)
+HIST_AT_ENTER(rt_sigreturn)
+
+/* A new task's first return from the fork family: not a syscall. */
+static __always_inline bool fork_child(long nr, long ret)
+{
+	return ret == 0 && (nr == NR_CLONE || nr == NR_CLONE3 ||
+			    nr == NR_FORK || nr == NR_VFORK);
+}
+
+/*
+ * Bytes moved by a read or write family syscall, as the per-syscall
+ * exit tracepoints counted them before: native syscalls only (in a
+ * 32-bit task these numbers are other syscalls).
+ */
+static __always_inline void io_add(struct cg_row *row, const struct cg_ent *e,
+				   long nr, long ret)
+{
+	struct task_struct *t;
+	struct cg_counters *c;
+	bool write;
+
+	switch (nr) {
+	case NR_READ:
+	case NR_READV:
+	case NR_PREAD64:
+	case NR_PREADV:
+	case NR_PREADV2:
+		write = false;
+		break;
+	case NR_WRITE:
+	case NR_WRITEV:
+	case NR_PWRITE64:
+	case NR_PWRITEV:
+	case NR_PWRITEV2:
+		write = true;
+		break;
+	default:
+		return;
+	}
+	t = bpf_get_current_task_btf();
+	if (t->thread_info.status & TS_COMPAT_VAL)
+		return;
+	c = row ? &row->c : counters_by_id(e->id);
+	if (!c)
+		return;
+	if (write)
+		CNT_ADD(&c->write_bytes, ret);
+	else
+		CNT_ADD(&c->read_bytes, ret);
 }
 
 /*
@@ -132,6 +241,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct ev_seq_rec *r;
+	struct cg_row *row;
 	struct seq_cpu *s;
 	__u64 pid_tgid;
 	struct cg_ent e;
@@ -140,18 +250,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	if (!current_ent(&e))
 		return 0;
-#if defined(__TARGET_ARCH_x86)
-	nr = BPF_CORE_READ(regs, orig_ax);
-#else
-	nr = -1;
-#endif
-	/*
-	 * With --syscall-seq the histogram is counted here, one program per
-	 * syscall instead of two: syscalls as they return, so exit and
-	 * exit_group, which never do, are not in it.
-	 */
-	hist_add(&e, nr);
-	if (e.flags & CG_F_NO_SEQ)
+	/* A trusted pointer here: a plain load, no helper call. */
+	nr = regs->orig_ax;
+	row = row_of(&e);
+	/* -1: rt_sigreturn (counted as it enters) or a skipped syscall. */
+	if (hist_on && nr >= 0 && !fork_child(nr, ret))
+		hist_add(row, e.id, nr);
+	if (io_on && ret > 0)
+		io_add(row, &e, nr, ret);
+	if (!seq_on || (e.flags & CG_F_NO_SEQ))
 		return 0;
 	s = bpf_map_lookup_elem(&seq_bufs, &zero);
 	if (!s)

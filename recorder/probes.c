@@ -127,6 +127,20 @@ struct family {
 FAMILY_GLUE(cgroup)
 FAMILY_GLUE(process)
 FAMILY_GLUE(syscall)
+
+/* sys_exit does the work of the syscall and file families it is on for. */
+static void syscall_config_exit(void *s, const struct probes *p)
+{
+	struct syscall_bpf *skel = s;
+	uint64_t m = p->opts.probes;
+
+	syscall_config(s, p);
+	skel->rodata->hist_on =
+		m & (CADET_PROBE_SYSCALL | CADET_PROBE_SYSCALL_SEQ);
+	skel->rodata->io_on = m & CADET_PROBE_FILE;
+	skel->rodata->seq_on = m & CADET_PROBE_SYSCALL_SEQ;
+}
+
 FAMILY_GLUE(file)
 FAMILY_GLUE(net)
 FAMILY_GLUE(mem)
@@ -150,8 +164,10 @@ static void mem_config_page(void *s, const struct probes *p)
 static const struct family families[] = {
 	FAMILY(cgroup, ~0ull, cgroup_config),
 	FAMILY(process, CADET_PROBE_PROCESS, process_config),
-	FAMILY(syscall, CADET_PROBE_SYSCALL | CADET_PROBE_SYSCALL_SEQ,
-	       syscall_config),
+	/* Also for the file family: its byte counters are in sys_exit. */
+	FAMILY(syscall,
+	       CADET_PROBE_SYSCALL | CADET_PROBE_SYSCALL_SEQ | CADET_PROBE_FILE,
+	       syscall_config_exit),
 	FAMILY(file, CADET_PROBE_FILE, file_config),
 	FAMILY(net, CADET_PROBE_NET, net_config),
 	FAMILY(mem, CADET_PROBE_MEM, mem_config_page),
@@ -259,11 +275,12 @@ static bool want_prog(struct probes *p, const struct family *f,
 	uint64_t m = p->opts.probes;
 
 	if (!strcmp(f->name, "syscall")) {
-		/* --syscall-seq: sys_exit counts the histogram too. */
-		if (!strcmp(name, "sys_enter"))
-			return (m & CADET_PROBE_SYSCALL) &&
-			       !(m & CADET_PROBE_SYSCALL_SEQ);
-		if (!strcmp(name, "sys_exit") || !strcmp(name, "seq_flush"))
+		bool hist = m & (CADET_PROBE_SYSCALL | CADET_PROBE_SYSCALL_SEQ);
+
+		/* exit, exit_group, rt_sigreturn: the histogram's only. */
+		if (!strncmp(name, "sys_enter_", 10))
+			return hist;
+		if (!strcmp(name, "seq_flush"))
 			return m & CADET_PROBE_SYSCALL_SEQ;
 	}
 	return true;

@@ -7,7 +7,11 @@ Usage: exact_check.py DUMP.jsonl CGROUP_ID N M K B
 DUMP.jsonl is `cadet dump --json` of the trace. The container's records
 are those of CGROUP_ID: exactly N execs of /bin/true (none in any other
 cgroup), at least M connects to port 7001, K+1 opens of the probe file
-and B bytes sent; no events lost. Exits 1 with the reason otherwise.
+and B bytes sent; the B bytes piped into nc and sent show in read_bytes
+and write_bytes; the syscall histogram, counted as syscalls return,
+still has the N exit_group calls that never return and one clone-family
+call per new task (not a second for the child's own return); no events
+lost. Exits 1 with the reason otherwise.
 """
 import json
 import sys
@@ -20,17 +24,39 @@ stray = [r for r in recs if r["type"] == "exec" and r["filename"] == "/bin/true"
 connects = [r for r in mine if r["type"] == "connect" and r["dport"] == 7001]
 opens = [r for r in mine if r["type"] == "open" and r["path"].endswith("exact-probe.txt") and r["ret"] >= 0]
 tx = sum(r["tx_bytes"] for r in mine if r["type"] == "metrics")
+rd = sum(r["read_bytes"] for r in mine if r["type"] == "metrics")
+wr = sum(r["write_bytes"] for r in mine if r["type"] == "metrics")
+hist = {}
+for r in mine:
+    if r["type"] == "syscall_hist":
+        h = r["hist"]
+        for i in range(0, len(h), 2):
+            hist[h[i]] = hist.get(h[i], 0) + h[i + 1]
+# x86-64: clone, fork, vfork, clone3; exit_group
+clones = sum(hist.get(nr, 0) for nr in (56, 57, 58, 435))
+forks = len([r for r in mine if r["type"] == "fork"])
+exit_groups = hist.get(231, 0)
 lost = sum(r["count"] for r in recs if r["type"] == "lost")
 print(f"execs of /bin/true: {len(execs)} (want {n}), elsewhere: {len(stray)}")
 print(f"connects to :7001: {len(connects)} (want >= {m})")
 print(f"opens of the probe file: {len(opens)} (want >= {k + 1})")
 print(f"tx_bytes of the container: {tx} (want >= {b})")
+print(f"read_bytes, write_bytes: {rd}, {wr} (want >= {2 * b} each)")
+print(f"clone-family syscalls: {clones} (want {forks}, the fork records)")
+print(f"exit_group syscalls: {exit_groups} (want >= {n})")
 print(f"lost events: {lost}")
 for ok, why in ((len(execs) == n, "exec count differs"),
                 (not stray, "execs attributed to another container"),
                 (len(connects) >= m, "connects missing"),
                 (len(opens) >= k + 1, "opens missing"),
                 (tx >= b, "sent bytes missing"),
+                # head writes B into the pipe and nc reads them; nc writes
+                # them to the socket and the listener reads them.
+                (rd >= 2 * b and wr >= 2 * b, "read/write bytes missing"),
+                (clones == forks,
+                 "clone-family syscalls differ from new tasks"),
+                (exit_groups >= n,
+                 "exit_group calls missing from the histogram"),
                 (lost == 0, "events were lost")):
     if not ok:
         sys.exit(f"FAIL: {why}")

@@ -2,7 +2,11 @@
 # Exact capture of a known workload in a real runc container: N execs of
 # /bin/true are exactly N exec records of that container; M TCP connects
 # to a loopback listener, K opens of a file and B bytes sent appear at
-# least as often/large as done; no events lost.
+# least as often/large as done; the B bytes piped into nc and sent show
+# in read_bytes and write_bytes; the syscall histogram, counted as
+# syscalls return, still has the N exit_group calls that never return and
+# one clone-family call per new task (not a second for the child's own
+# return); no events lost.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/exact_workload.sh"
 trace="$TEST_TMP/exact.cadet"
