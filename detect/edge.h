@@ -11,7 +11,7 @@
  * ones the same rule is applied from the record stream: the first METRICS
  * of a cgroup in the trace, and a METRICS after the cgroup's
  * CONTAINER_REMOVE or of an empty cgroup (rss_bytes and nr_tasks 0).
- * docs/detectors.md ("Edge intervals") says why and what it costs.
+ * docs/detector-abi.md ("Edge intervals") says why and what it costs.
  *
  * HowTo:
  *   struct det_edge e = {};

@@ -125,7 +125,7 @@ enum cadet_probe {
  * TEARDOWN: the interval in which it was removed (its tasks gone, so
  * rss_bytes and nr_tasks read 0). Replay withholds both from detectors
  * and infers them for traces recorded before the flags existed
- * (docs/detectors.md, "Edge intervals").
+ * (docs/detector-abi.md, "Edge intervals").
  */
 #define CADET_METRICS_F_FIRST 0x1u
 #define CADET_METRICS_F_TEARDOWN 0x2u

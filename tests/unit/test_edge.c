@@ -33,11 +33,10 @@
 
 static struct cadet_recbuf *b;
 
-static const struct cadet_rec *ctr(unsigned int type, uint64_t ts,
-				   uint64_t cg)
+static const struct cadet_rec *ctr(unsigned int type, uint64_t ts, uint64_t cg)
 {
-	struct cadet_rec_container *c = cadet_recbuf__start(b, type,
-							    sizeof(*c));
+	struct cadet_rec_container *c =
+		cadet_recbuf__start(b, type, sizeof(*c));
 
 	c->h.ts = ts;
 	c->h.cgroup_id = cg;
@@ -47,8 +46,8 @@ static const struct cadet_rec *ctr(unsigned int type, uint64_t ts,
 static const struct cadet_rec *met(uint64_t ts, uint64_t cg, uint64_t rss,
 				   uint64_t tasks, uint32_t flags)
 {
-	struct cadet_rec_metrics *m = cadet_recbuf__start(b, CADET_REC_METRICS,
-							  sizeof(*m));
+	struct cadet_rec_metrics *m =
+		cadet_recbuf__start(b, CADET_REC_METRICS, sizeof(*m));
 
 	m->h.ts = ts;
 	m->h.cgroup_id = cg;
@@ -61,8 +60,8 @@ static const struct cadet_rec *met(uint64_t ts, uint64_t cg, uint64_t rss,
 
 static const struct cadet_rec *hist(uint64_t ts, uint64_t cg)
 {
-	struct cadet_rec_syscall_hist *h = cadet_recbuf__start(
-		b, CADET_REC_SYSCALL_HIST, sizeof(*h));
+	struct cadet_rec_syscall_hist *h =
+		cadet_recbuf__start(b, CADET_REC_SYSCALL_HIST, sizeof(*h));
 
 	h->h.ts = ts;
 	h->h.cgroup_id = cg;
@@ -243,8 +242,8 @@ static const char *plugin_path(void)
  */
 static void test_threshold_ignores_edges(void **state)
 {
-	struct replay_opts o = {.sz = sizeof(o), .seed = 1, .jobs = 1,
-				.quiet = true};
+	struct replay_opts o = {
+		.sz = sizeof(o), .seed = 1, .jobs = 1, .quiet = true};
 	struct replay *r = replay__new(&o);
 	double all1, all2, mid, thr;
 	char spec[800], *buf = NULL;
