@@ -24,9 +24,10 @@
 #define EXIT_BAD 2
 
 static const char doc[] =
-	"Evaluate a replay: detection rate, alarm precision, F1, false alarms "
-	"per hour, latency, point-wise, range-based, PA%K, AUC-PR/ROC, per "
-	"detector and scenario (docs/metrics.md).\n"
+	"Evaluate a replay: detection rate, alarm and point precision, F1, "
+	"false alarms per hour, latency, LID-DS's per-recording detection "
+	"rate and consecutive false alarms, point-wise, range-based, PA%K, "
+	"AUC-PR/ROC, per detector and scenario (docs/metrics.md).\n"
 	"\n"
 	"Labels come from the test traces named in RESULTS (LABEL records); "
 	"relative paths are tried from the current directory, then from the "

@@ -22,6 +22,7 @@ ctr_create exact "
 "
 ctr_start exact
 ctr_wait exact 60
+runc delete exact # its removal: the teardown METRICS is in the trace
 sleep 1.5 # one more metrics interval after the workload
 recorder_stop
 
@@ -52,5 +53,18 @@ assert len(connects) >= m, "connects missing"
 assert len(opens) >= k + 1, "opens missing"
 assert tx >= b, "sent bytes missing"
 assert lost == 0, "events were lost"
+# Edge intervals (format 1.2): the container's first METRICS is marked
+# FIRST (0x1), the one after its removal TEARDOWN (0x2), no other is.
+met = [r for r in mine if r["type"] == "metrics"]
+removes = [r for r in mine if r["type"] == "container_remove"]
+flags = [r["flags"] for r in met]
+print(f"METRICS flags of the container: {flags}")
+assert len(met) >= 3, "too few METRICS records"
+assert flags[0] & 1 and not any(f & 1 for f in flags[1:]), "FIRST not on the first METRICS alone"
+assert removes, "no container_remove for the container"
+down = [r for r in met if r["flags"] & 2]
+assert len(down) == 1 and down[0] is met[-1], "TEARDOWN not on the last METRICS alone"
+assert down[0]["ts"] >= removes[0]["ts"], "TEARDOWN METRICS before the removal"
+assert down[0]["rss_bytes"] == 0 and down[0]["nr_tasks"] == 0, "teardown METRICS is not empty"
 PY
 echo "PASS record_exact"
