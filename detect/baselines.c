@@ -7,8 +7,10 @@
  *           from a generator seeded per trace from the detector's
  *           seed and the trace's file name, so a trace's scores do not
  *           depend on which other traces were replayed before it (replay
- *           --shard gives every test trace the numbers of a whole run).
- * Both only need the container table: they track CONTAINER records and
+ *           --shard gives every test trace the numbers of a whole run);
+ *   always  scores 1 for every container every tick and alerts on each:
+ *           what every metric gives a detector that alarms everywhere.
+ * All three only need the container table: they track CONTAINER records and
  * visit containers in cgroup id order so output never depends on hashing.
  */
 #include <errno.h>
@@ -26,6 +28,7 @@ struct baseline {
 	uint64_t rng;
 	double p; /* random: alert probability per tick */
 	bool random;
+	bool always;
 	struct u64_set ctrs; /* live containers, ascending */
 };
 
@@ -64,6 +67,17 @@ static int null_init(void **state, const struct cadet_host *host,
 		     uint64_t seed)
 {
 	return baseline_init(state, host, params, nparams, seed, false);
+}
+
+static int always_init(void **state, const struct cadet_host *host,
+		       const struct cadet_param *params, size_t nparams,
+		       uint64_t seed)
+{
+	int err = baseline_init(state, host, params, nparams, seed, false);
+
+	if (!err)
+		((struct baseline *)*state)->always = true;
+	return err;
 }
 
 static int random_init(void **state, const struct cadet_host *host,
@@ -114,10 +128,15 @@ static int baseline_tick(void *state, uint64_t ts)
 
 		if (b->random)
 			u = rng_uniform(&b->rng);
+		else if (b->always)
+			u = 1;
 		b->host->score(b->host, cg, start, ts, u);
 		if (b->random && b->p > 0 && u >= 1 - b->p)
 			b->host->alert(b->host, ts, cg, CADET_SEV_WARNING,
 				       "random baseline");
+		else if (b->always)
+			b->host->alert(b->host, ts, cg, CADET_SEV_WARNING,
+				       "always baseline");
 	}
 	return 0;
 }
@@ -156,6 +175,22 @@ const struct cadet_detector_ops detector_random_ops = {
 		       "probability p per container per tick",
 	.params_help = "p=0.01: alert probability per container per tick",
 	.init = random_init,
+	.on_trace_begin = baseline_trace_begin,
+	.on_container = baseline_container,
+	.on_tick = baseline_tick,
+	.fini = baseline_fini,
+	.flags = CADET_DET_F_OWN_ALERTS,
+};
+
+const struct cadet_detector_ops detector_always_ops = {
+	.sz = sizeof(struct cadet_detector_ops),
+	.abi_major = CADET_DETECTOR_ABI_MAJOR,
+	.abi_minor = CADET_DETECTOR_ABI_MINOR,
+	.name = "always",
+	.description = "baseline: score 1 and an alert for every container "
+		       "every tick",
+	.params_help = "",
+	.init = always_init,
 	.on_trace_begin = baseline_trace_begin,
 	.on_container = baseline_container,
 	.on_tick = baseline_tick,

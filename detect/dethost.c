@@ -304,6 +304,7 @@ void det_inst_release(struct det_inst *d)
 		dlclose(d->dl);
 	free(d->vals);
 	free(d->params);
+	det_edge_release(&d->edge);
 	if (d->disabled && strcmp(d->disabled, "out of memory"))
 		free(d->disabled);
 	det_spec_release(&d->spec);
@@ -333,6 +334,7 @@ int det_inst_begin(struct det_inst *d, const struct cadet_trace_desc *t)
 	d->active = true;
 	d->ticking = false;
 	d->next_tick = 0;
+	det_edge_reset(&d->edge);
 	return DCALL(d, on_trace_begin, d->state, t);
 }
 
@@ -389,6 +391,14 @@ int det_inst_feed(struct det_inst *d, const struct cadet_rec *rec)
 			return err;
 		d->next_tick += P;
 	}
+	/*
+	 * A container's first and teardown intervals are not samples of its
+	 * behaviour: shown to a detector they set thresholds (a teardown's
+	 * rss 0 is the largest deviation of a whole run). Withheld from
+	 * every detector, so that none has to know; time still ticks.
+	 */
+	if (det_edge_withhold(&d->edge, rec))
+		return 0;
 	d->cur_rec = rec;
 	d->events++;
 	switch (rec->type) {

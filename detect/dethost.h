@@ -37,6 +37,7 @@
 #include <stdio.h>
 
 #include "cadet/detector.h"
+#include "detect/edge.h"
 #include "detect/loader.h"
 #include "detect/threshold.h"
 
@@ -96,6 +97,8 @@ struct det_inst {
 	size_t capvals;
 	uint64_t events;
 	bool warned_nonfinite;
+	/* METRICS edge intervals of the current trace, withheld (edge.h) */
+	struct det_edge edge;
 };
 
 /* Returns 0 or -errno with @err saying what is wrong; @d is then empty. */

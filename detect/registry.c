@@ -17,9 +17,10 @@
 
 /* --list-detectors order: baselines first, then the real detectors. */
 static const struct cadet_detector_ops *const builtins[] = {
-	&detector_null_ops,   &detector_random_ops, &detector_rules_ops,
-	&detector_zscore_ops, &detector_trend_ops,  &detector_iforest_ops,
-	&detector_stide_ops,  &detector_sysfreq_ops, &detector_ensemble_ops,
+	&detector_null_ops,	&detector_random_ops, &detector_always_ops,
+	&detector_rules_ops,	&detector_zscore_ops, &detector_trend_ops,
+	&detector_iforest_ops,	&detector_stide_ops,  &detector_sysfreq_ops,
+	&detector_ensemble_ops,
 };
 
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))

@@ -20,6 +20,7 @@
 /* Baselines, detect/baselines.c. */
 extern const struct cadet_detector_ops detector_null_ops;
 extern const struct cadet_detector_ops detector_random_ops;
+extern const struct cadet_detector_ops detector_always_ops;
 
 /* Built-in detectors, detect/detectors/. */
 extern const struct cadet_detector_ops detector_rules_ops;

@@ -22,17 +22,30 @@ static const unsigned int default_pa_k[] = {0, 20, 50, 80, 100};
 #define NS_PER_S 1e9
 #define NS_PER_H 3.6e12
 
-/* 1: the null baseline, 2: the random one, 0: a real detector. */
-static int baseline_kind(const char *name, const char *spec)
+enum baseline_kind {
+	NOT_BASELINE = 0,
+	BASELINE_NULL,
+	BASELINE_RANDOM,
+	BASELINE_ALWAYS,
+};
+
+static const char *const baseline_names[] = {
+	[BASELINE_NULL] = "null",
+	[BASELINE_RANDOM] = "random",
+	[BASELINE_ALWAYS] = "always",
+};
+#define NBASELINES (sizeof(baseline_names) / sizeof(baseline_names[0]))
+
+static enum baseline_kind baseline_kind(const char *name, const char *spec)
 {
 	const char *s = spec ? strrchr(spec, ':') : NULL;
 
 	s = s ? s + 1 : spec ? spec : "";
-	if (!strcmp(name, "null") || !strcmp(s, "null"))
-		return 1;
-	if (!strcmp(name, "random") || !strcmp(s, "random"))
-		return 2;
-	return 0;
+	for (size_t k = BASELINE_NULL; k < NBASELINES; k++)
+		if (!strcmp(name, baseline_names[k]) ||
+		    !strcmp(s, baseline_names[k]))
+			return k;
+	return NOT_BASELINE;
 }
 
 bool cadet_eval_is_baseline(const char *name, const char *spec)
@@ -153,8 +166,12 @@ static int eval_container(const struct cadet_eval *e, struct scratch *sc,
 			  size_t nw, const struct cadet_truth_container *c)
 {
 	size_t nalarms, ntrue = 0, nreal, npred, nspans;
-	uint64_t normal = 0;
+	uint64_t normal = 0, exploit = UINT64_MAX;
 	int err;
+
+	for (size_t i = 0; i < nw; i++)
+		if (w[i].span.start < exploit)
+			exploit = w[i].span.start;
 
 	err = scratch_fit(sc, nts, nw);
 	if (err)
@@ -215,6 +232,7 @@ static int eval_container(const struct cadet_eval *e, struct scratch *sc,
 		cadet_range_add(&s->range, &e->range, sc->real, nreal, sc->pred,
 				npred);
 		cadet_pa_add(&s->pa, sc->real, nreal, sc->pred, npred);
+		cadet_lidds_add(&s->lidds, ts, nts, e->bin_ns, nw > 0, exploit);
 	}
 	return 0;
 }
@@ -333,6 +351,8 @@ static void derive(const struct cadet_eval *e, struct cadet_eval_stats *s)
 		r = cadet_ratio(s->pa.tp[k], s->pa.tp[k] + s->pa.fn[k]);
 		s->pa_f1[k] = cadet_f1(p, r);
 	}
+	s->recording_detection_rate = cadet_ratio(s->lidds.detected_recordings,
+						  s->lidds.exploit_recordings);
 }
 
 static void stats_free(struct cadet_eval_stats *s)
@@ -591,6 +611,16 @@ static json_t *stats_json(const struct cadet_eval *e,
 	json_object_set_new(o, "range_precision", jnum(s->range_precision));
 	json_object_set_new(o, "range_recall", jnum(s->range_recall));
 	json_object_set_new(o, "range_f1", jnum(s->range_f1));
+	json_object_set_new(o, "recordings",
+			    json_integer(s->lidds.exploit_recordings +
+					 s->lidds.normal_recordings));
+	json_object_set_new(o, "exploit_recordings",
+			    json_integer(s->lidds.exploit_recordings));
+	json_object_set_new(o, "detected_recordings",
+			    json_integer(s->lidds.detected_recordings));
+	json_object_set_new(o, "recording_detection_rate",
+			    jnum(s->recording_detection_rate));
+	json_object_set_new(o, "cfa", json_integer(s->lidds.cfa));
 	for (size_t k = 0; k < e->npa_k; k++) {
 		snprintf(key, sizeof(key), "%u", e->pa_k[k]);
 		json_object_set_new(pa, key, jnum(s->pa_f1[k]));
@@ -635,11 +665,14 @@ json_t *cadet_eval__to_json(const struct cadet_eval *e)
 		json_object_set_new(o, "overall", stats_json(e, s));
 		json_array_append_new(dets, o);
 
-		sum = json_pack("{s:o, s:o, s:o, s:o, s:b}", "f1", jnum(s->f1),
-				"detection_rate", jnum(s->detection_rate),
-				"precision", jnum(s->precision),
-				"latency_median_s", jnum(s->latency_median_s),
-				"baseline", ed->baseline);
+		sum = json_pack(
+			"{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:b}", "f1",
+			jnum(s->f1), "detection_rate", jnum(s->detection_rate),
+			"precision", jnum(s->precision), "point_precision",
+			jnum(s->point_precision), "recording_detection_rate",
+			jnum(s->recording_detection_rate), "latency_median_s",
+			jnum(s->latency_median_s), "cfa",
+			(json_int_t)s->lidds.cfa, "baseline", ed->baseline);
 		json_object_set_new(overall, ed->det->key, sum);
 	}
 	json_object_set_new(overall, "grace_s",
@@ -703,8 +736,11 @@ static void md_row(FILE *f, const struct cadet_eval_det *ed,
 		(unsigned long long)s->windows);
 	md_num(f, s->detection_rate, "%.3f");
 	md_num(f, s->precision, "%.3f");
+	md_num(f, s->point_precision, "%.3f");
 	md_num(f, s->f1, "%.3f");
 	md_num(f, s->false_alarms_per_hour, "%.2f");
+	md_num(f, s->recording_detection_rate, "%.3f");
+	fprintf(f, " | %llu", (unsigned long long)s->lidds.cfa);
 	md_num(f, s->latency_median_s, "%.2f");
 	fputs(" |\n", f);
 }
@@ -729,33 +765,53 @@ static void md_group(FILE *f, const struct cadet_eval *e, ssize_t scen)
 
 int cadet_eval__write_md(const struct cadet_eval *e, FILE *f)
 {
-	bool has_null = false, has_random = false;
+	bool has[NBASELINES] = {};
+	char missing[64] = "";
+	size_t nmissing = 0;
 
-	for (size_t d = 0; d < e->ndets; d++) {
-		int kind = baseline_kind(e->dets[d].det->name,
-					 e->dets[d].det->spec);
+	for (size_t d = 0; d < e->ndets; d++)
+		has[baseline_kind(e->dets[d].det->name, e->dets[d].det->spec)] =
+			true;
+	for (size_t k = BASELINE_NULL; k < NBASELINES; k++)
+		if (!has[k]) {
+			size_t len = strlen(missing);
 
-		has_null |= kind == 1;
-		has_random |= kind == 2;
-	}
+			snprintf(missing + len, sizeof(missing) - len, "%s%s",
+				 nmissing ? ", " : "", baseline_names[k]);
+			nmissing++;
+		}
 	fprintf(f, "# Evaluation\n\n");
-	fprintf(f,
-		"Grace %.3g s after each anomaly window, alerts merged into "
-		"alarms when at most %.3g s apart, time bins of %.3g s; "
-		"definitions in docs/metrics.md.\n\n",
-		e->grace_ns / NS_PER_S, e->merge_gap_ns / NS_PER_S,
-		e->bin_ns / NS_PER_S);
-	if (!has_null || !has_random)
+	if (e->merge_gap_ns)
+		fprintf(f,
+			"Grace %.3g s after each anomaly window, alerts merged "
+			"into alarms when at most %.3g s apart, time bins of "
+			"%.3g s; definitions in docs/metrics.md.\n\n",
+			e->grace_ns / NS_PER_S, e->merge_gap_ns / NS_PER_S,
+			e->bin_ns / NS_PER_S);
+	else
+		fprintf(f,
+			"Grace %.3g s after each anomaly window, every alert "
+			"an alarm of its own (no merging), time bins of "
+			"%.3g s; definitions in docs/metrics.md.\n\n",
+			e->grace_ns / NS_PER_S, e->bin_ns / NS_PER_S);
+	if (nmissing)
 		fprintf(f,
 			"**Note:** these results lack the %s baseline%s; "
-			"replay with it to compare against chance.\n\n",
-			!has_null && !has_random ? "null and random"
-			: !has_null		 ? "null"
-						 : "random",
-			!has_null && !has_random ? "s" : "");
+			"replay with %s to compare against chance and against "
+			"alarming everywhere.\n\n",
+			missing, nmissing > 1 ? "s" : "",
+			nmissing > 1 ? "them" : "it");
+	fprintf(f,
+		"Precision is over merged alarms, point P over time bins "
+		"(an alert on every bin scores its share of anomalous "
+		"bins); Rec. DR and CFA are LID-DS's per-recording detection "
+		"rate and consecutive false alarms. The `always` row "
+		"shows what each column gives a detector that alerts "
+		"everywhere.\n\n");
 	fprintf(f, "| Detector | Scenario | Detected | Detection rate | "
-		   "Precision | F1 | False alarms/h | Latency median (s) |\n");
-	fprintf(f, "|---|---|---:|---:|---:|---:|---:|---:|\n");
+		   "Precision | Point P | F1 | False alarms/h | Rec. DR | "
+		   "CFA | Latency median (s) |\n");
+	fprintf(f, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (size_t i = 0; i < e->nscenarios; i++)
 		md_group(f, e, (ssize_t)i);
 	md_group(f, e, -1);

@@ -61,6 +61,7 @@ struct cadet_eval_stats {
 	struct cadet_point_acc point;
 	struct cadet_range_acc range;
 	struct cadet_pa_acc pa;
+	struct cadet_lidds_acc lidds; /* per recording, as LID-DS */
 
 	/* derived by cadet_eval__compute(); NAN = undefined (null in JSON) */
 	double detection_rate, precision, f1, false_alarms_per_hour;
@@ -68,11 +69,12 @@ struct cadet_eval_stats {
 	double point_precision, point_recall, point_f1;
 	double range_precision, range_recall, range_f1;
 	double pa_f1[CADET_PA_MAX_K];
+	double recording_detection_rate;
 };
 
 struct cadet_eval_det {
 	const struct cadet_results_det *det;
-	bool baseline; /* the null or random baseline */
+	bool baseline; /* the null, random or always baseline */
 	struct cadet_eval_stats *per_scenario; /* in e->scenarios order */
 	struct cadet_eval_stats overall;
 };
@@ -108,16 +110,21 @@ int cadet_eval__write_md(const struct cadet_eval *e, FILE *f);
 const struct cadet_eval_stats *cadet_eval__stats(const struct cadet_eval *e,
 						 size_t d, const char *name);
 
-/* true for the baseline detectors "null" and "random" (name or spec). */
+/* true for the baseline detectors "null", "random" and "always" (name or
+ * spec). */
 bool cadet_eval_is_baseline(const char *name, const char *spec);
 
 /*
  * cadet_eval_regress() - compare @cur against @base (both eval.json
- * documents). Writes one line per regression to @out and returns the
- * count, or -EINVAL with a message in @err when @base is not an eval.json.
- * @tolerance: see docs/metrics.md ("Regression check").
+ * documents). Writes one line per change beyond @tolerance to @out, in
+ * either direction (a regression, an improvement, a detector or scenario
+ * the baseline lacks: all mean the baseline no longer describes the
+ * results), and returns the count, or -EINVAL with a message in @err when
+ * @base is not an eval.json. *@improved (may be NULL) gets how many of
+ * them are improvements or additions. See docs/metrics.md ("Regression
+ * check").
  */
 int cadet_eval_regress(json_t *base, json_t *cur, double tolerance, FILE *out,
-		       char *err, size_t errlen);
+		       int *improved, char *err, size_t errlen);
 
 #endif

@@ -16,7 +16,8 @@ size_t cadet_alarms_merge(const uint64_t *ts, size_t n, uint64_t gap,
 	size_t na = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (na && ts[i] - out[na - 1].end <= gap) {
+		/* gap 0 is no merging at all, equal times included */
+		if (na && gap && ts[i] - out[na - 1].end <= gap) {
 			out[na - 1].end = ts[i];
 			continue;
 		}
@@ -454,4 +455,40 @@ double cadet_quantile(double *v, size_t n, double q)
 	if (lo + 1 >= n)
 		return v[n - 1];
 	return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+void cadet_lidds_add(struct cadet_lidds_acc *acc, const uint64_t *ts, size_t n,
+		     uint64_t bin, bool exploit, uint64_t exploit_ts)
+{
+	bool in_run = false;
+	uint64_t last = 0;
+
+	if (exploit) {
+		acc->exploit_recordings++;
+		/* any alarm from the exploit's start to the recording's end */
+		if (n && ts[n - 1] >= exploit_ts)
+			acc->detected_recordings++;
+	} else {
+		acc->normal_recordings++;
+	}
+	/*
+	 * False alerts: every alert of a normal recording, those before the
+	 * exploit in an exploit recording. A run of them over adjacent bins
+	 * is one consecutive false alarm; a bin without one ends it, as a
+	 * sample below the threshold does in LID-DS, and so do the exploit's
+	 * start and the recording's end.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b = ts[i] / bin;
+
+		if (exploit && ts[i] >= exploit_ts)
+			break;
+		if (in_run && b <= last + 1) {
+			last = b;
+			continue;
+		}
+		acc->cfa++;
+		in_run = true;
+		last = b;
+	}
 }

@@ -29,7 +29,8 @@ struct cadet_brange {
 /*
  * cadet_alarms_merge() - merge sorted alert times into alarms: an alert at
  * most @gap ns after the previous one extends the current alarm, otherwise
- * it opens a new one. @out needs room for @n spans. Returns the alarm count.
+ * it opens a new one; @gap 0 merges nothing (each alert is an alarm, even
+ * at the same ns). @out needs room for @n spans. Returns the alarm count.
  */
 size_t cadet_alarms_merge(const uint64_t *ts, size_t n, uint64_t gap,
 			  struct cadet_span *out);
@@ -140,6 +141,28 @@ struct cadet_pa_acc {
 void cadet_pa_init(struct cadet_pa_acc *acc, const unsigned int *k, size_t nk);
 void cadet_pa_add(struct cadet_pa_acc *acc, const struct cadet_brange *real,
 		  size_t nr, const struct cadet_brange *pred, size_t np);
+
+/* ---- per recording, as LID-DS (Grimmer et al. 2019) ---- */
+
+/*
+ * A recording is one container of one test trace. It is an exploit
+ * recording when it has an anomaly window; the exploit starts at its
+ * first window's start and lasts, as in LID-DS, to the recording's end.
+ */
+struct cadet_lidds_acc {
+	uint64_t exploit_recordings;
+	uint64_t detected_recordings; /* an alert at or after the exploit */
+	uint64_t normal_recordings;
+	uint64_t cfa; /* consecutive false alarms */
+};
+
+/*
+ * cadet_lidds_add() - adds one recording: @ts its sorted alert times,
+ * @bin the sample grid (ns) on which alerts in adjacent bins are
+ * consecutive, @exploit whether it has one and @exploit_ts its start.
+ */
+void cadet_lidds_add(struct cadet_lidds_acc *acc, const uint64_t *ts,
+		     size_t n, uint64_t bin, bool exploit, uint64_t exploit_ts);
 
 /* ---- ratios ---- */
 

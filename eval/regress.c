@@ -2,7 +2,10 @@
 /*
  * Regression check: compare a fresh eval.json against a committed baseline
  * eval.json, metric by metric, per detector and scenario. Used by CI of
- * detector projects, so every drop is named precisely enough to act on.
+ * detector projects, so every change is named precisely enough to act on:
+ * a drop is a regression; a gain beyond the tolerance is flagged too,
+ * since a baseline that understates the results no longer guards them
+ * (a later drop back would pass), so it must be recorded anew.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,6 +37,17 @@ static const struct {
 	{"point_f1", HIGHER_BETTER},
 	{"range_precision", HIGHER_BETTER},
 	{"range_recall", HIGHER_BETTER},
+	{"recording_detection_rate", HIGHER_BETTER},
+	{"cfa", LOWER_BETTER},
+};
+
+#define UPDATE_HINT                                                        \
+	"better than the baseline: if meant, record it (tools/regress.sh " \
+	"--update, or cadet eval RESULTS -o BASELINE)"
+
+struct tally {
+	int changes;
+	int improved;
 };
 
 static json_t *find_by(json_t *arr, const char *key, const char *val)
@@ -51,66 +65,118 @@ static json_t *find_by(json_t *arr, const char *key, const char *val)
 	return NULL;
 }
 
-static void say(FILE *out, const char *det, const char *scen,
+static void say(FILE *out, bool better, const char *det, const char *scen,
 		const char *metric, json_t *old, json_t *cur)
 {
-	fprintf(out, "regression: detector=%s scenario=%s metric=%s", det, scen,
-		metric);
+	fprintf(out, "%s: detector=%s scenario=%s metric=%s",
+		better ? "improvement" : "regression", det, scen, metric);
 	if (old)
 		fprintf(out, " old=%.4f", json_number_value(old));
 	else
 		fputs(" old=-", out);
 	if (json_is_number(cur))
-		fprintf(out, " new=%.4f\n", json_number_value(cur));
+		fprintf(out, " new=%.4f", json_number_value(cur));
 	else
-		fputs(cur ? " new=null\n" : " new=missing\n", out);
+		fputs(cur ? " new=null" : " new=missing", out);
+	fputs(better ? " (" UPDATE_HINT ")\n" : "\n", out);
 }
 
-/* Does @cur fall short of @old by more than @tol in direction @dir? */
-static bool worse(enum direction dir, json_t *old, json_t *cur, double tol)
+/*
+ * How @cur moved from @old in direction @dir: -1 worse by more than @tol,
+ * 1 better by more than @tol, 0 within it. The tolerance is absolute for
+ * [0, 1] metrics, relative to max(old, 1) for the unbounded ones.
+ */
+static int moved(enum direction dir, json_t *old, json_t *cur, double tol)
 {
-	double o = json_number_value(old), c;
+	double o = json_number_value(old), c, t;
 
 	if (!json_is_number(cur))
-		return true; /* a defined metric became undefined */
+		return -1; /* a defined metric became undefined */
 	c = json_number_value(cur);
-	if (dir == HIGHER_BETTER)
-		return c < o - tol - 1e-12;
-	return c > o + tol * (fabs(o) > 1 ? fabs(o) : 1) + 1e-12;
+	if (dir == HIGHER_BETTER) {
+		t = tol + 1e-12;
+		return c < o - t ? -1 : c > o + t ? 1 : 0;
+	}
+	t = tol * (fabs(o) > 1 ? fabs(o) : 1) + 1e-12;
+	return c > o + t ? -1 : c < o - t ? 1 : 0;
 }
 
-static int cmp_stats(const char *det, const char *scen, json_t *old,
-		     json_t *cur, double tol, FILE *out)
+static void cmp_one(struct tally *n, const char *det, const char *scen,
+		    const char *metric, enum direction dir, json_t *ov,
+		    json_t *cv, double tol, FILE *out)
+{
+	int m;
+
+	if (!json_is_number(ov))
+		return; /* undefined before: nothing to keep */
+	m = moved(dir, ov, cv, tol);
+	if (!m)
+		return;
+	say(out, m > 0, det, scen, metric, ov, cv);
+	n->changes++;
+	n->improved += m > 0;
+}
+
+static void cmp_stats(struct tally *n, const char *det, const char *scen,
+		      json_t *old, json_t *cur, double tol, FILE *out)
 {
 	json_t *opa = json_object_get(old, "pa_k");
 	json_t *cpa = json_object_get(cur, "pa_k");
 	const char *k;
 	json_t *ov;
-	int n = 0;
 
-	for (size_t i = 0; i < sizeof(checked) / sizeof(checked[0]); i++) {
-		ov = json_object_get(old, checked[i].name);
-		if (!json_is_number(ov))
-			continue; /* undefined before: nothing to keep */
-		if (worse(checked[i].dir, ov,
-			  json_object_get(cur, checked[i].name), tol)) {
-			say(out, det, scen, checked[i].name, ov,
-			    json_object_get(cur, checked[i].name));
-			n++;
-		}
-	}
+	for (size_t i = 0; i < sizeof(checked) / sizeof(checked[0]); i++)
+		cmp_one(n, det, scen, checked[i].name, checked[i].dir,
+			json_object_get(old, checked[i].name),
+			json_object_get(cur, checked[i].name), tol, out);
 	json_object_foreach(opa, k, ov)
 	{
 		char name[32];
-		json_t *cv = json_object_get(cpa, k);
 
-		if (!json_is_number(ov) || !worse(HIGHER_BETTER, ov, cv, tol))
-			continue;
 		snprintf(name, sizeof(name), "pa_k.%s", k);
-		say(out, det, scen, name, ov, cv);
-		n++;
+		cmp_one(n, det, scen, name, HIGHER_BETTER, ov,
+			json_object_get(cpa, k), tol, out);
 	}
-	return n;
+}
+
+/* Detectors and scenarios of @cur that @base lacks: new, so unguarded. */
+static void additions(struct tally *n, json_t *bdets, json_t *cdets, FILE *out)
+{
+	json_t *cd, *cs;
+	size_t i, j;
+
+	json_array_foreach(cdets, i, cd)
+	{
+		const char *name =
+			json_string_value(json_object_get(cd, "detector"));
+		json_t *bd = name ? find_by(bdets, "detector", name) : NULL;
+
+		if (!name)
+			continue;
+		if (!bd) {
+			fprintf(out,
+				"improvement: detector=%s is not in the baseline (" UPDATE_HINT ")\n",
+				name);
+			n->changes++;
+			n->improved++;
+			continue;
+		}
+		json_array_foreach(json_object_get(cd, "per_scenario"), j, cs)
+		{
+			const char *scen = json_string_value(
+				json_object_get(cs, "scenario"));
+
+			if (!scen ||
+			    find_by(json_object_get(bd, "per_scenario"),
+				    "scenario", scen))
+				continue;
+			fprintf(out,
+				"improvement: detector=%s scenario=%s is not in the baseline (" UPDATE_HINT ")\n",
+				name, scen);
+			n->changes++;
+			n->improved++;
+		}
+	}
 }
 
 /*
@@ -222,13 +288,13 @@ static int validate_baseline(json_t *bdets, char *err, size_t errlen)
 }
 
 int cadet_eval_regress(json_t *base, json_t *cur, double tolerance, FILE *out,
-		       char *err, size_t errlen)
+		       int *improved, char *err, size_t errlen)
 {
 	json_t *bdets = json_object_get(base, "detectors");
 	json_t *cdets = json_object_get(cur, "detectors");
+	struct tally n = {};
 	json_t *bd;
 	size_t i;
-	int n = 0;
 
 	if (!json_is_array(bdets) || !json_is_array(cdets)) {
 		snprintf(
@@ -257,7 +323,7 @@ int cadet_eval_regress(json_t *base, json_t *cur, double tolerance, FILE *out,
 			fprintf(out,
 				"regression: detector=%s missing from the new results\n",
 				name);
-			n++;
+			n.changes++;
 			continue;
 		}
 		json_array_foreach(bscen, j, bs)
@@ -274,15 +340,19 @@ int cadet_eval_regress(json_t *base, json_t *cur, double tolerance, FILE *out,
 				fprintf(out,
 					"regression: detector=%s scenario=%s missing from the new results\n",
 					name, scen);
-				n++;
+				n.changes++;
 				continue;
 			}
-			n += cmp_stats(name, scen, bs, cs, tolerance, out);
+			cmp_stats(&n, name, scen, bs, cs, tolerance, out);
 		}
 		if (json_is_object(json_object_get(bd, "overall")))
-			n += cmp_stats(
-				name, "overall", json_object_get(bd, "overall"),
-				json_object_get(cd, "overall"), tolerance, out);
+			cmp_stats(&n, name, "overall",
+				  json_object_get(bd, "overall"),
+				  json_object_get(cd, "overall"), tolerance,
+				  out);
 	}
-	return n;
+	additions(&n, bdets, cdets, out);
+	if (improved)
+		*improved = n.improved;
+	return n.changes;
 }

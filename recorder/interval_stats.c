@@ -33,6 +33,7 @@ struct cg_state {
 	bool tracked; /* added by the recorder */
 	bool removed; /* report once more, then forget */
 	bool seen; /* found in the counters this time */
+	bool emitted; /* a METRICS record was written: the next is not FIRST */
 	char *dir;
 	struct cg_counters sum; /* totals read now */
 	struct cg_counters prev;
@@ -424,6 +425,17 @@ static int emit_cg(struct metrics *m, struct cg_state *c, uint64_t now,
 	r->opens = c->delta.opens;
 	r->connects = c->delta.connects;
 	r->oom_kills = c->delta.oom_kills;
+	/*
+	 * The edges are marked here, where they are known for certain, so
+	 * that no detector takes them for samples: the first interval began
+	 * when the cgroup appeared, not at the previous collection, and the
+	 * last one follows its removal (no task left: rss and tasks 0).
+	 */
+	if (!c->emitted)
+		r->flags |= CADET_METRICS_F_FIRST;
+	if (c->removed)
+		r->flags |= CADET_METRICS_F_TEARDOWN;
+	c->emitted = true;
 	err = emit(cadet_recbuf__rec(m->b), ctx);
 	if (err < 0 || m->opts.hist_fd < 0)
 		return err;

@@ -24,15 +24,18 @@
 #define EXIT_BAD 2
 
 static const char doc[] =
-	"Evaluate a replay: detection rate, alarm precision, F1, false alarms "
-	"per hour, latency, point-wise, range-based, PA%K, AUC-PR/ROC, per "
-	"detector and scenario (docs/metrics.md).\n"
+	"Evaluate a replay: detection rate, alarm and point precision, F1, "
+	"false alarms per hour, latency, LID-DS's per-recording detection "
+	"rate and consecutive false alarms, point-wise, range-based, PA%K, "
+	"AUC-PR/ROC, per detector and scenario (docs/metrics.md).\n"
 	"\n"
 	"Labels come from the test traces named in RESULTS (LABEL records); "
 	"relative paths are tried from the current directory, then from the "
 	"directory of RESULTS (or from --traces-dir).\n"
 	"\n"
-	"Exit status: 0 fine, 1 a metric regressed against --baseline, 2 bad "
+	"Exit status: 0 fine, 1 a metric changed beyond the tolerance against "
+	"--baseline (a regression, or an improvement: then update the "
+	"baseline), 2 bad "
 	"usage or input.\n"
 	"\n"
 	"EXAMPLES:\n"
@@ -323,8 +326,8 @@ static int check_baseline(const struct args *a, json_t *cur)
 	struct stat st;
 	char err[512];
 	json_t *base;
+	int n, better = 0;
 	FILE *f;
-	int n;
 
 	/*
 	 * Opened here rather than by json_load_file(), whose messages for
@@ -351,7 +354,7 @@ static int check_baseline(const struct args *a, json_t *cur)
 			jerr.line, jerr.text);
 		return EXIT_BAD;
 	}
-	n = cadet_eval_regress(base, cur, a->tolerance, stdout, err,
+	n = cadet_eval_regress(base, cur, a->tolerance, stdout, &better, err,
 			       sizeof(err));
 	json_decref(base);
 	if (n < 0) {
@@ -360,12 +363,16 @@ static int check_baseline(const struct args *a, json_t *cur)
 	}
 	if (n) {
 		fprintf(stderr,
-			"cadet eval: %d metric%s regressed against %s (tolerance %g)\n",
-			n, n == 1 ? "" : "s", a->baseline, a->tolerance);
+			"cadet eval: %d change%s against %s (tolerance %g): %d regression%s, %d improvement%s%s\n",
+			n, n == 1 ? "" : "s", a->baseline, a->tolerance,
+			n - better, n - better == 1 ? "" : "s", better,
+			better == 1 ? "" : "s",
+			better ? "; an improvement means the baseline is out of date: re-run with --update (tools/regress.sh --update) to record it"
+			       : "");
 		return EXIT_REGRESSION;
 	}
-	printf("no regression against %s (tolerance %g)\n", a->baseline,
-	       a->tolerance);
+	printf("no regression or improvement against %s (tolerance %g)\n",
+	       a->baseline, a->tolerance);
 	return 0;
 }
 

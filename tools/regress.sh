@@ -16,7 +16,7 @@ cadet=${CADET:-build/cadet}
 ref=${REF:-datasets/ref}
 out=${OUT:-build/regress}
 baseline=eval/baselines/ref.json
-read -r -a detectors <<<"${DETECTORS:-rules zscore trend iforest stide sysfreq ensemble null random}"
+read -r -a detectors <<<"${DETECTORS:-rules zscore trend iforest stide sysfreq ensemble null random always}"
 
 [ -f "$ref/MANIFEST.json" ] || { echo "no reference dataset in $ref (datasets/record.py --size ref records one)" >&2; exit 2; }
 mkdir -p "$out"

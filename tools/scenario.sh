@@ -11,7 +11,7 @@ ini=scenarios/$name.ini
 cadet=${CADET:-build/cadet}
 runs=${RUNS:-datasets/runs}
 normal_duration=${NORMAL_DURATION:-30}
-detectors=(rules zscore trend iforest null random)
+detectors=(rules zscore trend iforest sysfreq ensemble null random always)
 
 [ -f "$ini" ] || { echo "no scenario $ini; 'build/cadet run --list' shows the catalogue" >&2; exit 2; }
 mkdir -p "$runs"

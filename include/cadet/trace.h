@@ -118,6 +118,18 @@ enum cadet_probe {
 #define CADET_HDR_F_ALL_CGROUPS 0x1u /* --all: host processes too */
 #define CADET_HDR_F_REDACTED 0x2u    /* --redact: paths, argv hashed */
 
+/*
+ * METRICS flags (since 1.2): the record's interval is not an ordinary
+ * sample of the container. FIRST: its first interval, which began when
+ * the container appeared (partial, and holding the start-up's work);
+ * TEARDOWN: the interval in which it was removed (its tasks gone, so
+ * rss_bytes and nr_tasks read 0). Replay withholds both from detectors
+ * and infers them for traces recorded before the flags existed
+ * (docs/detector-abi.md, "Edge intervals").
+ */
+#define CADET_METRICS_F_FIRST 0x1u
+#define CADET_METRICS_F_TEARDOWN 0x2u
+
 enum cadet_field_kind {
 	CADET_FK_U8 = 1,
 	CADET_FK_U16,

@@ -13,7 +13,7 @@ OUT=$tmp/ok tools/regress.sh >"$tmp/ok.log" 2>&1 || { cat "$tmp/ok.log"; echo "F
 echo "baseline configuration: no regression"
 
 set +e
-DETECTORS="rules:file=tests/fixtures/rules/weak.rules zscore trend iforest stide sysfreq ensemble null random" \
+DETECTORS="rules:file=tests/fixtures/rules/weak.rules zscore trend iforest stide sysfreq ensemble null random always" \
 	OUT=$tmp/weak tools/regress.sh >"$tmp/weak.log" 2>&1
 rc=$?
 set -e

@@ -10,8 +10,9 @@ cgroup), at least M connects to port 7001, K+1 opens of the probe file
 and B bytes sent; the B bytes piped into nc and sent show in read_bytes
 and write_bytes; the syscall histogram, counted as syscalls return,
 still has the N exit_group calls that never return and one clone-family
-call per new task (not a second for the child's own return); no events
-lost. Exits 1 with the reason otherwise.
+call per new task (not a second for the child's own return); the edge
+intervals marked (format 1.2): the container's first METRICS FIRST (0x1),
+the one after its removal TEARDOWN (0x2), no other; no events lost. Exits 1 with the reason otherwise.
 """
 import json
 import sys
@@ -45,6 +46,26 @@ print(f"read_bytes, write_bytes: {rd}, {wr} (want >= {2 * b} each)")
 print(f"clone-family syscalls: {clones} (want {forks}, the fork records)")
 print(f"exit_group syscalls: {exit_groups} (want >= {n})")
 print(f"lost events: {lost}")
+met = [r for r in mine if r["type"] == "metrics"]
+removes = [r for r in recs if r["type"] == "container_remove" and r.get("cgroup_id") == cg]
+flags = [r["flags"] for r in met]
+down = [r for r in met if r["flags"] & 2]
+print(f"METRICS flags of the container: {flags}")
+for ok, why in ((len(met) >= 3, "too few METRICS records"),
+                (flags and flags[0] & 1 and not any(f & 1 for f in flags[1:]),
+                 "FIRST not on the first METRICS alone"),
+                (removes, "no container_remove for the container"),
+                (len(down) == 1 and down[0] is met[-1],
+                 "TEARDOWN not on the last METRICS alone"),
+                # Written by the collection that follows the removal;
+                # when that collection's own scan sees the removal, the
+                # METRICS is stamped a little before the CONTAINER_REMOVE.
+                (down and removes and abs(down[0]["ts"] - removes[0]["ts"]) < 1e9,
+                 "TEARDOWN METRICS far from the removal"),
+                (down and down[0]["rss_bytes"] == 0 and down[0]["nr_tasks"] == 0,
+                 "teardown METRICS is not empty")):
+    if not ok:
+        sys.exit(f"FAIL: {why}")
 for ok, why in ((len(execs) == n, "exec count differs"),
                 (not stray, "execs attributed to another container"),
                 (len(connects) >= m, "connects missing"),

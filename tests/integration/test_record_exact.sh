@@ -6,7 +6,8 @@
 # in read_bytes and write_bytes; the syscall histogram, counted as
 # syscalls return, still has the N exit_group calls that never return and
 # one clone-family call per new task (not a second for the child's own
-# return); no events lost.
+# return); the container's first METRICS is marked FIRST, the one after
+# its removal TEARDOWN; no events lost.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/exact_workload.sh"
 trace="$TEST_TMP/exact.cadet"
@@ -15,6 +16,7 @@ recorder_start "$trace" --interval 200ms
 ctr_create exact "$EXACT_SCRIPT"
 ctr_start exact
 ctr_wait exact 60
+runc delete exact # its removal: the teardown METRICS is in the trace
 sleep 1.5 # one more metrics interval after the workload
 recorder_stop
 

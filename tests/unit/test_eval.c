@@ -368,6 +368,128 @@ static void test_grace_option(void **state)
 	cadet_results__free(r);
 }
 
+/*
+ * A detector that alerts every second of the run on the anomaly's target
+ * ("target") and the always baseline (every second on every container),
+ * on one trace: cg 100 present [0, 60 s] with a window [20, 30 s], cg 200
+ * present [0, 60 s] without one. Merged alarms cannot tell "target" from
+ * a good detector (one alarm [0, 60], true: precision 1, F1 1, no false
+ * alarm); point precision can: 11 anomalous bins (20..30) of 61 alerted.
+ * always: 2 alarms, 1 true (precision 0.5); point P 11/122; CFA 2 (cg 100
+ * before 20 s, cg 200 all run) against "target"'s 1; both detect the one
+ * exploit recording.
+ */
+static void test_alarm_everywhere(void **state)
+{
+	struct cadet_eval_opts o = {.sz = sizeof(o)};
+	const struct cadet_eval_stats *tg, *al;
+	struct cadet_truth *t[1];
+	struct cadet_results *r;
+	struct cadet_eval *e;
+	size_t cap = 64 * 1024, len;
+	char *text = malloc(cap), err[256], *md = NULL;
+	size_t mdlen = 0;
+	FILE *f;
+
+	assert_non_null(text);
+	len = snprintf(text, cap, "%s",
+		       "{\"type\":\"header\",\"cadet_version\":\"t\",\"seed\":1,"
+		       "\"detectors\":[{\"name\":\"target\",\"spec\":"
+		       "\"builtin:target\",\"params\":{},\"seed\":1,"
+		       "\"threshold\":null},{\"name\":\"always\",\"spec\":"
+		       "\"builtin:always\",\"params\":{},\"seed\":1,"
+		       "\"threshold\":null}],\"train\":[],\"validate\":[],"
+		       "\"test\":[{\"path\":\"a.cadet\",\"sha256\":\"00\"}]}\n");
+	for (unsigned int sec = 0; sec <= 60; sec++)
+		for (int d = 0; d < 3; d++)
+			len += snprintf(
+				text + len, cap - len,
+				"{\"type\":\"alert\",\"detector\":\"%s\","
+				"\"trace\":\"a.cadet\",\"container\":\"x\","
+				"\"cgroup_id\":%d,\"ts\":%llu,"
+				"\"severity\":\"warning\",\"reason\":\"r\"}\n",
+				d ? "always" : "target", d == 2 ? 200 : 100,
+				(unsigned long long)sec * S);
+	assert_true(len < cap);
+	r = parse(text, err, sizeof(err));
+	if (!r)
+		fail_msg("%s", err);
+	t[0] = cadet_truth__new("a.cadet", "mem_leak");
+	assert_non_null(t[0]);
+	assert_int_equal(cadet_truth__add_presence(t[0], 100, 0, 60 * S), 0);
+	assert_int_equal(cadet_truth__add_presence(t[0], 200, 0, 60 * S), 0);
+	assert_int_equal(
+		cadet_truth__add_window(t[0], 100, 20 * S, 30 * S, "mem_leak"),
+		0);
+	t[0]->t0 = 0;
+	t[0]->t1 = 60 * S;
+	cadet_truth__finish(t[0]);
+	e = cadet_eval__compute(r, t, &o);
+	assert_non_null(e);
+	assert_true(e->dets[1].baseline && !e->dets[0].baseline);
+
+	tg = cadet_eval__stats(e, 0, NULL);
+	assert_near(tg->detection_rate, 1);
+	assert_near(tg->precision, 1);
+	assert_near(tg->f1, 1);
+	assert_near(tg->false_alarms_per_hour, 0);
+	assert_near(tg->point_precision, 11.0 / 61);
+	assert_near(tg->recording_detection_rate, 1);
+	assert_int_equal(tg->lidds.cfa, 1);
+
+	al = cadet_eval__stats(e, 1, NULL);
+	assert_near(al->detection_rate, 1);
+	assert_near(al->precision, 0.5);
+	assert_near(al->point_precision, 11.0 / 122);
+	assert_near(al->recording_detection_rate, 1);
+	assert_int_equal(al->lidds.cfa, 2);
+
+	f = open_memstream(&md, &mdlen);
+	assert_int_equal(cadet_eval__write_md(e, f), 0);
+	fclose(f);
+	assert_non_null(strstr(md, "| target | mem_leak | 1/1 | 1.000 | 1.000 | "
+				   "0.180 | 1.000 | 0.00 | 1.000 | 1 | "));
+	assert_non_null(strstr(md, "| always (baseline) | mem_leak | 1/1 | "
+				   "1.000 | 0.500 | 0.090 |"));
+	assert_non_null(strstr(md, "lack the null, random baselines"));
+	free(md);
+	cadet_eval__free(e);
+	cadet_truth__free(t[0]);
+	cadet_results__free(r);
+	free(text);
+}
+
+/* --merge-gap 0: every alert is an alarm, two at the same ns too. */
+static void test_no_merge(void **state)
+{
+	struct cadet_eval_opts o = {.sz = sizeof(o), .no_merge = true};
+	struct cadet_results *r;
+	struct cadet_truth **t;
+	struct cadet_eval *e;
+	char err[256];
+	const char *text = HEADER ALERT("b.cadet", 300, "30000000000")
+		ALERT("b.cadet", 300, "30000000000")
+			ALERT("b.cadet", 300, "31000000000");
+
+	r = parse(text, err, sizeof(err));
+	assert_non_null(r);
+	t = make_truth();
+	e = cadet_eval__compute(r, t, &o);
+	assert_non_null(e);
+	assert_int_equal(cadet_eval__stats(e, 0, "normal")->alarms, 3);
+	/* 31 s is the bin after 30 s: one consecutive false alarm */
+	assert_int_equal(cadet_eval__stats(e, 0, "normal")->lidds.cfa, 1);
+	cadet_eval__free(e);
+	/* the default gap merges all three */
+	o.no_merge = false;
+	e = cadet_eval__compute(r, t, &o);
+	assert_non_null(e);
+	assert_int_equal(cadet_eval__stats(e, 0, "normal")->alarms, 1);
+	cadet_eval__free(e);
+	free_truth(t);
+	cadet_results__free(r);
+}
+
 static json_t *eval_json(const char *text)
 {
 	struct cadet_results *r;
@@ -408,6 +530,26 @@ static void test_json_md(void **state)
 		json_number_value(json_object_get(
 			json_object_get(json_array_get(ps, 1), "pa_k"), "0")),
 		42.0 / 46);
+	/* LID-DS per recording, worked out in test_json_md's eval.md check */
+	assert_near(json_number_value(json_object_get(json_array_get(ps, 1),
+						      "point_precision")),
+		    0.2);
+	assert_near(json_number_value(json_object_get(
+			    json_array_get(ps, 1), "recording_detection_rate")),
+		    1);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(ps, 1), "cfa")),
+			 1);
+	/* normal: 30 and 33 s are not adjacent bins: two CFAs */
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(ps, 2), "cfa")),
+			 2);
+	assert_true(json_is_null(json_object_get(json_array_get(ps, 2),
+						 "recording_detection_rate")));
+	/* cpu_hog: its one exploit recording has no alert */
+	assert_near(json_number_value(json_object_get(
+			    json_array_get(ps, 0), "recording_detection_rate")),
+		    0);
 	/* normal: undefined detection rate is null, not NaN */
 	assert_true(json_is_null(
 		json_object_get(json_array_get(ps, 2), "detection_rate")));
@@ -427,12 +569,18 @@ static void test_json_md(void **state)
 	f = open_memstream(&md, &mdlen);
 	assert_int_equal(cadet_eval__write_md(e, f), 0);
 	fclose(f);
-	assert_non_null(
-		strstr(md, "| det | mem_leak | 1/1 | 1.000 | 0.500 | 0.667 |"));
-	assert_non_null(strstr(
-		md,
-		"| null (baseline) | mem_leak | 0/1 | 0.000 | n/a | 0.000 |"));
-	assert_non_null(strstr(md, "lack the random baseline"));
+	/*
+	 * mem_leak, det: point P = 1 of 5 alert bins (40 s) inside [30, 50];
+	 * recording DR 1/1 (cg 100 alerts from 30 s on), CFA 1 (cg 200 at
+	 * 10 s; cg 100 has no alert before its window).
+	 */
+	assert_non_null(strstr(md, "| det | mem_leak | 1/1 | 1.000 | 0.500 | "
+				   "0.200 | 0.667 | 34.29 | 1.000 | 1 | "
+				   "10.00 |"));
+	assert_non_null(strstr(md, "| null (baseline) | mem_leak | 0/1 | "
+				   "0.000 | n/a | n/a | 0.000 | 0.00 | "
+				   "0.000 | 0 | n/a |"));
+	assert_non_null(strstr(md, "lack the random, always baselines"));
 	free(md);
 	json_decref(j);
 	cadet_eval__free(e);
@@ -445,7 +593,7 @@ static int regress(json_t *base, json_t *cur, double tol, char **out)
 	size_t len = 0;
 	char err[256];
 	FILE *f = open_memstream(out, &len);
-	int n = cadet_eval_regress(base, cur, tol, f, err, sizeof(err));
+	int n = cadet_eval_regress(base, cur, tol, f, NULL, err, sizeof(err));
 
 	fclose(f);
 	return n;
@@ -494,6 +642,38 @@ static void test_regression(void **state)
 		strstr(out, "metric=latency_median_s old=10.0000 new=25.0000"));
 	assert_null(strstr(out, "metric=detection_rate"));
 	free(out);
+	/*
+	 * The other way round, the full results are better than the weak
+	 * baseline: flagged too, as improvements, saying how to record them.
+	 */
+	{
+		int better = 0;
+		size_t len = 0;
+		char err[256];
+		FILE *f = open_memstream(&out, &len);
+
+		assert_true(cadet_eval_regress(weak, base, 0.02, f, &better,
+					       err, sizeof(err)) > 0);
+		fclose(f);
+		assert_true(better > 0);
+		assert_non_null(strstr(
+			out,
+			"improvement: detector=det scenario=mem_leak metric=precision old=0.3333 new=0.5000 (better than the baseline: if meant, record it (tools/regress.sh --update"));
+		assert_null(strstr(out, "regression:"));
+		free(out);
+	}
+	/* a detector the baseline lacks is a change to record as well */
+	{
+		json_t *fewer = json_deep_copy(base);
+
+		json_array_remove(json_object_get(fewer, "detectors"), 1);
+		assert_int_equal(regress(fewer, base, 0.02, &out), 1);
+		assert_non_null(strstr(
+			out,
+			"improvement: detector=null is not in the baseline"));
+		free(out);
+		json_decref(fewer);
+	}
 	/* a tolerance above every drop passes: 25 <= 10 + 2 * 10 */
 	assert_int_equal(regress(base, weak, 2, &out), 0);
 	free(out);
@@ -569,7 +749,7 @@ static void test_regression_bad_baseline(void **state)
 					    json_integer(2));
 			break;
 		}
-		n = cadet_eval_regress(base, cur, 0.02, f, err, sizeof(err));
+		n = cadet_eval_regress(base, cur, 0.02, f, NULL, err, sizeof(err));
 		fclose(f);
 		if (n != -EINVAL || !strstr(err, cases[i].want) ||
 		    !strstr(err, "detector=det scenario=cpu_hog "))
@@ -590,6 +770,8 @@ int main(void)
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_grace_option),
 		cmocka_unit_test(test_json_md),
+		cmocka_unit_test(test_alarm_everywhere),
+		cmocka_unit_test(test_no_merge),
 		cmocka_unit_test(test_regression),
 		cmocka_unit_test(test_regression_bad_baseline),
 	};

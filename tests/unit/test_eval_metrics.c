@@ -28,9 +28,70 @@ static void test_alarms_merge(void **state)
 	assert_int_equal(cadet_alarms_merge(ts, 5, 5 * S, out), 2);
 	assert_true(out[0].start == 0 && out[0].end == 8 * S);
 	assert_true(out[1].start == 20 * S && out[1].end == 24 * S);
-	/* gap 0: only alerts at the same ns merge; all five stay apart */
+	/* gap 0: no merging; all five stay apart */
 	assert_int_equal(cadet_alarms_merge(ts, 5, 0, out), 5);
 	assert_int_equal(cadet_alarms_merge(ts, 0, 5 * S, out), 0);
+	/* gap 0 keeps even alerts at the same ns apart; gap 1 ns joins them */
+	{
+		uint64_t same[] = {7 * S, 7 * S, 7 * S + 1};
+
+		assert_int_equal(cadet_alarms_merge(same, 3, 0, out), 3);
+		assert_int_equal(cadet_alarms_merge(same, 3, 1, out), 1);
+	}
+}
+
+/*
+ * LID-DS per recording. Bins of 1 s. A normal recording with alerts at 1,
+ * 2, 3 (one run), 5 (a bin without alert, 4, ends it), 5.5 (same bin) and
+ * 9: 3 CFAs. An exploit recording (exploit at 20 s) with alerts at 10, 11
+ * (one run), 19.5, 20.2 (the exploit ends the run at 19.5; 20.2 is
+ * true): 2 CFAs and detected. One whose only alert precedes the exploit:
+ * 1 CFA, not detected. One with no alert: nothing.
+ */
+static void test_lidds(void **state)
+{
+	uint64_t normal[] = {1 * S, 2 * S, 3 * S, 5 * S, 5 * S + S / 2, 9 * S};
+	uint64_t exploit[] = {10 * S, 11 * S, 19 * S + S / 2, 20 * S + S / 5};
+	uint64_t early[] = {3 * S};
+	struct cadet_lidds_acc a = {};
+
+	cadet_lidds_add(&a, normal, 6, S, false, 0);
+	assert_int_equal(a.cfa, 3);
+	assert_int_equal(a.normal_recordings, 1);
+	cadet_lidds_add(&a, exploit, 4, S, true, 20 * S);
+	assert_int_equal(a.cfa, 5);
+	assert_int_equal(a.exploit_recordings, 1);
+	assert_int_equal(a.detected_recordings, 1);
+	cadet_lidds_add(&a, early, 1, S, true, 20 * S);
+	assert_int_equal(a.cfa, 6);
+	assert_int_equal(a.exploit_recordings, 2);
+	assert_int_equal(a.detected_recordings, 1);
+	cadet_lidds_add(&a, NULL, 0, S, true, 20 * S);
+	assert_int_equal(a.cfa, 6);
+	assert_int_equal(a.exploit_recordings, 3);
+	assert_int_equal(a.detected_recordings, 1);
+	/* an alert at the exploit's very start is a detection, not a CFA */
+	{
+		uint64_t at[] = {20 * S};
+
+		cadet_lidds_add(&a, at, 1, S, true, 20 * S);
+		assert_int_equal(a.cfa, 6);
+		assert_int_equal(a.detected_recordings, 2);
+	}
+	/*
+	 * An alert every second of a 60 s run: one CFA however long the
+	 * run, so CFA alone does not punish alarming everywhere; point
+	 * precision does (test_eval.c, always baseline).
+	 */
+	{
+		uint64_t every[61];
+		struct cadet_lidds_acc b = {};
+
+		for (int i = 0; i <= 60; i++)
+			every[i] = (uint64_t)i * S;
+		cadet_lidds_add(&b, every, 61, S, false, 0);
+		assert_int_equal(b.cfa, 1);
+	}
 }
 
 static void test_first_alert_in(void **state)
@@ -290,6 +351,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alarms_merge),
+		cmocka_unit_test(test_lidds),
 		cmocka_unit_test(test_first_alert_in),
 		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_bins),
