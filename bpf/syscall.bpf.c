@@ -36,6 +36,17 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile bool hist_on = false;	/* the syscall histogram */
 const volatile bool io_on = false;	/* read_bytes, write_bytes */
 const volatile bool seq_on = false;	/* --syscall-seq records */
+const volatile bool file_on = false;	/* file family syscall events */
+const volatile bool net_on = false;	/* net family syscall events */
+const volatile bool sec_on = false;	/* security family syscall events */
+
+DEFINE_HEAP();
+/* Arguments of the families' syscalls, saved at entry for sys_exit. */
+DEFINE_PENDING_MAP(sys_args);
+
+#include "file_sys.bpf.h"
+#include "net_sys.bpf.h"
+#include "sec_sys.bpf.h"
 
 /* x86-64 numbers: vmlinux.h has no __NR_ macros. */
 #define NR_READ 0
@@ -52,6 +63,73 @@ const volatile bool seq_on = false;	/* --syscall-seq records */
 #define NR_PREADV2 327
 #define NR_PWRITEV2 328
 #define NR_CLONE3 435
+
+/* Which family's event a syscall makes; x86-64 numbers. */
+enum sys_family {
+	SF_NONE,
+	SF_FILE,
+	SF_NET,
+	SF_SEC,
+};
+
+static __always_inline int sys_family(long nr)
+{
+	switch (nr) {
+	case 2:	  /* open */
+	case 76:  /* truncate */
+	case 82:  /* rename */
+	case 83:  /* mkdir */
+	case 84:  /* rmdir */
+	case 85:  /* creat */
+	case 86:  /* link */
+	case 87:  /* unlink */
+	case 88:  /* symlink */
+	case 90:  /* chmod */
+	case 92:  /* chown */
+	case 94:  /* lchown */
+	case 133: /* mknod */
+	case 257: /* openat */
+	case 258: /* mkdirat */
+	case 259: /* mknodat */
+	case 260: /* fchownat */
+	case 263: /* unlinkat */
+	case 264: /* renameat */
+	case 265: /* linkat */
+	case 266: /* symlinkat */
+	case 268: /* fchmodat */
+	case 316: /* renameat2 */
+	case 437: /* openat2 */
+	case 452: /* fchmodat2 */
+		return file_on ? SF_FILE : SF_NONE;
+	case 42:  /* connect */
+	case 43:  /* accept */
+	case 50:  /* listen */
+	case 288: /* accept4 */
+		return net_on ? SF_NET : SF_NONE;
+	case 41:  /* socket */
+	case 101: /* ptrace */
+	case 105: /* setuid */
+	case 106: /* setgid */
+	case 113: /* setreuid */
+	case 114: /* setregid */
+	case 117: /* setresuid */
+	case 119: /* setresgid */
+	case 122: /* setfsuid */
+	case 123: /* setfsgid */
+	case 155: /* pivot_root */
+	case 161: /* chroot */
+	case 165: /* mount */
+	case 166: /* umount2 */
+	case 175: /* init_module */
+	case 272: /* unshare */
+	case 308: /* setns */
+	case 313: /* finit_module */
+	case 319: /* memfd_create */
+	case 321: /* bpf */
+		return sec_on ? SF_SEC : SF_NONE;
+	}
+	return SF_NONE;
+}
 /* thread_info.status: the task is in a 32-bit (ia32) syscall. */
 #define TS_COMPAT_VAL 0x0002
 
@@ -124,6 +202,112 @@ static __always_inline int hist_enter(long nr)
 HIST_AT_ENTER(exit)
 HIST_AT_ENTER(exit_group)
 HIST_AT_ENTER(rt_sigreturn)
+
+/*
+ * The file, net and security families' syscalls: their arguments are
+ * saved as they enter, and sys_exit sends the event. The entry is kept
+ * (the saved registers would still hold the arguments at exit) because
+ * a syscall that seccomp refuses never enters: those made no event
+ * before, and make none now. Classic tracepoints at entry cost the
+ * other syscalls nothing more once the three above are attached; at
+ * exit they would (the kernel's handler for them runs at every
+ * syscall's exit).
+ */
+#define SAVE_AT_ENTER(fam, sc, kind, nargs)                        \
+	SEC("tp/syscalls/sys_enter_" #sc)                          \
+	int fam##_enter_##sc(struct sys_enter_ctx *ctx)            \
+	{                                                          \
+		if (current_cg())                                  \
+			pending_save(&sys_args, kind, ctx, nargs); \
+		return 0;                                          \
+	}
+
+SAVE_AT_ENTER(file, open, K_OPEN, 3)
+SAVE_AT_ENTER(file, openat, K_OPENAT, 4)
+SAVE_AT_ENTER(file, openat2, K_OPENAT2, 4)
+SAVE_AT_ENTER(file, creat, K_CREAT, 2)
+SAVE_AT_ENTER(file, unlink, K_UNLINK, 1)
+SAVE_AT_ENTER(file, unlinkat, K_UNLINKAT, 3)
+SAVE_AT_ENTER(file, rmdir, K_RMDIR, 1)
+SAVE_AT_ENTER(file, rename, K_RENAME, 2)
+SAVE_AT_ENTER(file, renameat, K_RENAMEAT, 4)
+SAVE_AT_ENTER(file, renameat2, K_RENAMEAT, 5)
+SAVE_AT_ENTER(file, chmod, K_CHMOD, 2)
+SAVE_AT_ENTER(file, fchmodat, K_FCHMODAT, 3)
+SAVE_AT_ENTER(file, fchmodat2, K_FCHMODAT, 4)
+SAVE_AT_ENTER(file, chown, K_CHOWN, 3)
+SAVE_AT_ENTER(file, lchown, K_CHOWN, 3)
+SAVE_AT_ENTER(file, fchownat, K_FCHOWNAT, 5)
+SAVE_AT_ENTER(file, truncate, K_TRUNCATE, 2)
+SAVE_AT_ENTER(file, mkdir, K_MKDIR, 2)
+SAVE_AT_ENTER(file, mkdirat, K_MKDIRAT, 3)
+SAVE_AT_ENTER(file, link, K_LINK, 2)
+SAVE_AT_ENTER(file, linkat, K_LINKAT, 5)
+SAVE_AT_ENTER(file, symlink, K_SYMLINK, 2)
+SAVE_AT_ENTER(file, symlinkat, K_SYMLINKAT, 3)
+SAVE_AT_ENTER(file, mknod, K_MKNOD, 3)
+SAVE_AT_ENTER(file, mknodat, K_MKNODAT, 4)
+
+SAVE_AT_ENTER(net, connect, K_CONNECT, 3)
+SAVE_AT_ENTER(net, accept, K_ACCEPT, 3)
+SAVE_AT_ENTER(net, accept4, K_ACCEPT, 4)
+SAVE_AT_ENTER(net, listen, K_LISTEN, 2)
+
+SAVE_AT_ENTER(sec, setuid, K_SETUID, 1)
+SAVE_AT_ENTER(sec, setgid, K_SETGID, 1)
+SAVE_AT_ENTER(sec, setreuid, K_SETREUID, 2)
+SAVE_AT_ENTER(sec, setregid, K_SETREGID, 2)
+SAVE_AT_ENTER(sec, setresuid, K_SETRESUID, 3)
+SAVE_AT_ENTER(sec, setresgid, K_SETRESGID, 3)
+SAVE_AT_ENTER(sec, setfsuid, K_SETFSUID, 1)
+SAVE_AT_ENTER(sec, setfsgid, K_SETFSGID, 1)
+SAVE_AT_ENTER(sec, ptrace, K_PTRACE, 4)
+SAVE_AT_ENTER(sec, mount, K_MOUNT, 5)
+SAVE_AT_ENTER(sec, umount, K_UMOUNT, 2)
+SAVE_AT_ENTER(sec, unshare, K_UNSHARE, 1)
+SAVE_AT_ENTER(sec, setns, K_SETNS, 2)
+SAVE_AT_ENTER(sec, memfd_create, K_MEMFD_CREATE, 2)
+SAVE_AT_ENTER(sec, bpf, K_BPF, 3)
+SAVE_AT_ENTER(sec, init_module, K_INIT_MODULE, 3)
+SAVE_AT_ENTER(sec, finit_module, K_FINIT_MODULE, 3)
+SAVE_AT_ENTER(sec, chroot, K_CHROOT, 1)
+SAVE_AT_ENTER(sec, pivot_root, K_PIVOT_ROOT, 2)
+
+/* Only raw IP and packet sockets are of interest: filter at enter. */
+SEC("tp/syscalls/sys_enter_socket")
+int sec_enter_socket(struct sys_enter_ctx *ctx)
+{
+	if (!current_cg())
+		return 0;
+	if (ctx->args[0] == AF_PACKET_VAL ||
+	    ((ctx->args[0] == AF_INET_VAL || ctx->args[0] == AF_INET6_VAL) &&
+	     (ctx->args[1] & SOCK_TYPE_MASK_VAL) == SOCK_RAW_VAL))
+		pending_save(&sys_args, K_SOCKET, ctx, 3);
+	return 0;
+}
+
+/*
+ * The event of a family syscall, from the arguments its entry saved.
+ * Native syscalls only: classic syscall tracepoints do not fire in
+ * 32-bit tasks, whose numbers mean other syscalls.
+ */
+static __always_inline void family_exit(const struct cg_ent *e, int fam,
+					long nr, long ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pending_args p;
+
+	if (t->thread_info.status & TS_COMPAT_VAL)
+		return;
+	if (pending_take(&sys_args, nr, &p))
+		return;
+	if (fam == SF_FILE)
+		file_sys_exit(ret, e, &p);
+	else if (fam == SF_NET)
+		net_sys_exit(ret, e, &p);
+	else
+		sec_sys_exit(ret, e->id, &p);
+}
 
 /* A new task's first return from the fork family: not a syscall. */
 static __always_inline bool fork_child(long nr, long ret)
@@ -246,6 +430,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u64 pid_tgid;
 	struct cg_ent e;
 	__u32 zero = 0, n;
+	int fam;
 	long nr;
 
 	if (!current_ent(&e))
@@ -258,6 +443,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		hist_add(row, e.id, nr);
 	if (io_on && ret > 0)
 		io_add(row, &e, nr, ret);
+	fam = sys_family(nr);
+	if (fam != SF_NONE)
+		family_exit(&e, fam, nr, ret);
 	if (!seq_on || (e.flags & CG_F_NO_SEQ))
 		return 0;
 	s = bpf_map_lookup_elem(&seq_bufs, &zero);

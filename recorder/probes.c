@@ -27,7 +27,6 @@
 
 #include "bpf/cgroup.skel.h"
 #include "bpf/cpu.skel.h"
-#include "bpf/file.skel.h"
 #include "bpf/mem.skel.h"
 #include "bpf/net.skel.h"
 #include "bpf/process.skel.h"
@@ -128,7 +127,10 @@ FAMILY_GLUE(cgroup)
 FAMILY_GLUE(process)
 FAMILY_GLUE(syscall)
 
-/* sys_exit does the work of the syscall and file families it is on for. */
+/*
+ * sys_exit does the work at a syscall's exit of every family it is on
+ * for: syscall, file, net and security.
+ */
 static void syscall_config_exit(void *s, const struct probes *p)
 {
 	struct syscall_bpf *skel = s;
@@ -139,9 +141,11 @@ static void syscall_config_exit(void *s, const struct probes *p)
 		m & (CADET_PROBE_SYSCALL | CADET_PROBE_SYSCALL_SEQ);
 	skel->rodata->io_on = m & CADET_PROBE_FILE;
 	skel->rodata->seq_on = m & CADET_PROBE_SYSCALL_SEQ;
+	skel->rodata->file_on = m & CADET_PROBE_FILE;
+	skel->rodata->net_on = m & CADET_PROBE_NET;
+	skel->rodata->sec_on = m & CADET_PROBE_SECURITY;
 }
 
-FAMILY_GLUE(file)
 FAMILY_GLUE(net)
 FAMILY_GLUE(mem)
 FAMILY_GLUE(cpu)
@@ -164,11 +168,15 @@ static void mem_config_page(void *s, const struct probes *p)
 static const struct family families[] = {
 	FAMILY(cgroup, ~0ull, cgroup_config),
 	FAMILY(process, CADET_PROBE_PROCESS, process_config),
-	/* Also for the file family: its byte counters are in sys_exit. */
+	/*
+	 * Also the file family, and the syscall events of the net and
+	 * security families: one program at sys_exit does them all.
+	 */
 	FAMILY(syscall,
-	       CADET_PROBE_SYSCALL | CADET_PROBE_SYSCALL_SEQ | CADET_PROBE_FILE,
+	       CADET_PROBE_SYSCALL | CADET_PROBE_SYSCALL_SEQ |
+		       CADET_PROBE_FILE | CADET_PROBE_NET |
+		       CADET_PROBE_SECURITY,
 	       syscall_config_exit),
-	FAMILY(file, CADET_PROBE_FILE, file_config),
 	FAMILY(net, CADET_PROBE_NET, net_config),
 	FAMILY(mem, CADET_PROBE_MEM, mem_config_page),
 	FAMILY(cpu, CADET_PROBE_CPU, cpu_config),
@@ -282,6 +290,13 @@ static bool want_prog(struct probes *p, const struct family *f,
 			return hist;
 		if (!strcmp(name, "seq_flush"))
 			return m & CADET_PROBE_SYSCALL_SEQ;
+		/* Argument savers of the other families, at entry. */
+		if (!strncmp(name, "file_enter_", 11))
+			return m & CADET_PROBE_FILE;
+		if (!strncmp(name, "net_enter_", 10))
+			return m & CADET_PROBE_NET;
+		if (!strncmp(name, "sec_enter_", 10))
+			return m & CADET_PROBE_SECURITY;
 	}
 	return true;
 }
@@ -361,6 +376,21 @@ static void report_load_error(const struct family *f, struct bpf_object *obj,
 		f->name, bad, strerror(-err), -err);
 }
 
+/* The family a program works for: syscall.bpf.o holds several. */
+static const char *prog_family(const struct family *f,
+			       const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+
+	if (!strncmp(name, "file_enter_", 11))
+		return "file";
+	if (!strncmp(name, "net_enter_", 10))
+		return "net";
+	if (!strncmp(name, "sec_enter_", 10))
+		return "security";
+	return f->name;
+}
+
 static int attach_all(struct probes *p, const struct family *f,
 		      struct bpf_object *obj)
 {
@@ -404,7 +434,7 @@ static int attach_all(struct probes *p, const struct family *f,
 			return -ENOMEM;
 		}
 		p->link_prog[p->nlinks] = prog;
-		p->link_family[p->nlinks] = f->name;
+		p->link_family[p->nlinks] = prog_family(f, prog);
 		p->links[p->nlinks++] = l;
 	}
 	return 0;

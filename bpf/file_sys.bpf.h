@@ -1,26 +1,25 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * file family: opens (path, flags, mode, result), metadata changes
- * (unlink, rename, chmod, chown, truncate, mkdir, link, mknod) and
- * per-cgroup read/write byte counters.
+ * file family, its syscall events: opens (path, flags, mode, result) and
+ * metadata changes (unlink, rename, chmod, chown, truncate, mkdir, link,
+ * mknod). Its read/write byte counters are in sys_exit itself.
  *
- * Arguments are saved per thread at sys_enter and the event is sent at
- * sys_exit, when the result is known; path strings are read at exit from
- * the caller's memory, which the syscall does not change.
+ * Arguments are saved per thread at sys_enter (syscall.bpf.c) and the
+ * event is sent by sys_exit, when the result is known; path strings are
+ * read at exit from the caller's memory, which the syscall does not
+ * change. Included by syscall.bpf.c, which defines heap.
  */
-#include "common.bpf.h"
+#ifndef CADET_BPF_FILE_SYS_BPF_H
+#define CADET_BPF_FILE_SYS_BPF_H
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+#include "common.bpf.h"
 
 #define AT_FDCWD_VAL -100
 #define AT_REMOVEDIR_VAL 0x200
 #define O_CREAT_WRONLY_TRUNC 0x241
 
-DEFINE_HEAP();
-DEFINE_PENDING_MAP(file_args);
-
 /* How sys_exit reads the saved arguments. */
-enum kind {
+enum file_kind {
 	K_OPEN = 1,
 	K_OPENAT,
 	K_OPENAT2,
@@ -45,9 +44,8 @@ enum kind {
 	K_MKNODAT,
 };
 
-static __always_inline int open_exit(struct sys_exit_ctx *ctx,
-				     const struct cg_ent *ce,
-				     struct pending_args *p)
+static __always_inline int open_exit(long ret, const struct cg_ent *ce,
+				     const struct pending_args *p)
 {
 	__u32 zero = 0, size;
 	struct cg_counters *c;
@@ -90,7 +88,7 @@ static __always_inline int open_exit(struct sys_exit_ctx *ctx,
 		e->dirfd = p->a[0];
 		break;
 	}
-	e->ret = ctx->ret;
+	e->ret = ret;
 	e->path_len = read_ustr(e->path, EV_PATH_MAX, path);
 	e->pad = 0;
 	size = offsetof(struct ev_open, path) + e->path_len;
@@ -101,8 +99,8 @@ static __always_inline int open_exit(struct sys_exit_ctx *ctx,
 	return 0;
 }
 
-static __always_inline int fop_exit(struct sys_exit_ctx *ctx, __u64 cg,
-				    struct pending_args *p)
+static __always_inline int fop_exit(long ret, __u64 cg,
+				    const struct pending_args *p)
 {
 	const void *path = NULL, *path2 = NULL;
 	__u32 zero = 0, size, len, len2;
@@ -203,7 +201,7 @@ static __always_inline int fop_exit(struct sys_exit_ctx *ctx, __u64 cg,
 	default:
 		return 0;
 	}
-	e->ret = ctx->ret;
+	e->ret = ret;
 	len = read_ustr(e->buf, EV_PATH_MAX, path);
 	len2 = read_ustr(e->buf + len, EV_PATH_MAX, path2);
 	e->path_len = len;
@@ -217,56 +215,13 @@ static __always_inline int fop_exit(struct sys_exit_ctx *ctx, __u64 cg,
 	return 0;
 }
 
-static __always_inline int file_exit(struct sys_exit_ctx *ctx)
+/* The event of a file syscall that returned @ret, from its saved args. */
+static __noinline int file_sys_exit(long ret, const struct cg_ent *ce,
+				    const struct pending_args *p)
 {
-	struct pending_args p;
-	struct cg_ent ce;
-
-	if (!current_ent(&ce))
-		return 0;
-	if (pending_take(&file_args, ctx->nr, &p))
-		return 0;
-	if (p.kind <= K_CREAT)
-		return open_exit(ctx, &ce, &p);
-	return fop_exit(ctx, ce.id, &p);
+	if (p->kind <= K_CREAT)
+		return open_exit(ret, ce, p);
+	return fop_exit(ret, ce->id, p);
 }
 
-#define FILE_SYSCALL(sc, kind, nargs)                               \
-	SEC("tp/syscalls/sys_enter_" #sc)                           \
-	int sys_enter_##sc(struct sys_enter_ctx *ctx)               \
-	{                                                           \
-		if (current_cg())                                   \
-			pending_save(&file_args, kind, ctx, nargs); \
-		return 0;                                           \
-	}                                                           \
-	SEC("tp/syscalls/sys_exit_" #sc)                            \
-	int sys_exit_##sc(struct sys_exit_ctx *ctx)                 \
-	{                                                           \
-		return file_exit(ctx);                              \
-	}
-
-FILE_SYSCALL(open, K_OPEN, 3)
-FILE_SYSCALL(openat, K_OPENAT, 4)
-FILE_SYSCALL(openat2, K_OPENAT2, 4)
-FILE_SYSCALL(creat, K_CREAT, 2)
-FILE_SYSCALL(unlink, K_UNLINK, 1)
-FILE_SYSCALL(unlinkat, K_UNLINKAT, 3)
-FILE_SYSCALL(rmdir, K_RMDIR, 1)
-FILE_SYSCALL(rename, K_RENAME, 2)
-FILE_SYSCALL(renameat, K_RENAMEAT, 4)
-FILE_SYSCALL(renameat2, K_RENAMEAT, 5)
-FILE_SYSCALL(chmod, K_CHMOD, 2)
-FILE_SYSCALL(fchmodat, K_FCHMODAT, 3)
-FILE_SYSCALL(fchmodat2, K_FCHMODAT, 4)
-FILE_SYSCALL(chown, K_CHOWN, 3)
-FILE_SYSCALL(lchown, K_CHOWN, 3)
-FILE_SYSCALL(fchownat, K_FCHOWNAT, 5)
-FILE_SYSCALL(truncate, K_TRUNCATE, 2)
-FILE_SYSCALL(mkdir, K_MKDIR, 2)
-FILE_SYSCALL(mkdirat, K_MKDIRAT, 3)
-FILE_SYSCALL(link, K_LINK, 2)
-FILE_SYSCALL(linkat, K_LINKAT, 5)
-FILE_SYSCALL(symlink, K_SYMLINK, 2)
-FILE_SYSCALL(symlinkat, K_SYMLINKAT, 3)
-FILE_SYSCALL(mknod, K_MKNOD, 3)
-FILE_SYSCALL(mknodat, K_MKNODAT, 4)
+#endif /* CADET_BPF_FILE_SYS_BPF_H */
