@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * net family: connect, accept, listen (sent by sys_exit in syscall.bpf.c;
- * addresses come from the socket behind the returned fd, so
- * accept(fd, NULL, NULL) is covered too), TCP close with the bytes moved over the connection,
+ * net family: TCP close with the bytes moved over the connection,
  * retransmits and resets, and per-cgroup tx/rx bytes and messages from
- * sock_send_length/sock_recv_length.
+ * sock_send_length/sock_recv_length. Its syscall events (connect,
+ * accept, listen) are sent by sys_exit in syscall.bpf.c (net_sys.bpf.h).
  *
  * Socket events raised in softirq context are charged to the cgroup that
  * made the socket, not to whatever task the softirq interrupted.

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * security family: capability checks (and denials), the setuid family,
- * ptrace, mount/umount, unshare/setns, memfd_create, bpf(), module loads,
- * chroot/pivot_root, raw and packet sockets, and signals sent by recorded
- * tasks.
+ * security family: capability checks (and denials) and signals sent by
+ * recorded tasks. Its syscall events (the setuid family, ptrace,
+ * mount/umount, unshare/setns, memfd_create, bpf(), module loads,
+ * chroot/pivot_root, raw and packet sockets) are sent by sys_exit in
+ * syscall.bpf.c (sec_sys.bpf.h).
  *
  * Capability checks are frequent (every privileged operation asks), so a
  * {tgid, cap, result} is reported at most once per second.

@@ -8,6 +8,11 @@
  *   - read_bytes/write_bytes (file family): the result of read, readv,
  *     pread64, preadv, preadv2 and of their write counterparts, from
  *     the exit's return value and the syscall number in the registers;
+ *   - the file, net and security families' syscall events (opens,
+ *     file metadata changes, connect/accept/listen, the security
+ *     syscalls), told apart by the syscall number, from the arguments
+ *     their classic sys_enter_X programs below saved: no classic
+ *     program is attached at any syscall's exit;
  *   - with --syscall-seq, nr/ret/tid of every syscall, gathered in a
  *     per-CPU batch that goes to the ring buffer whole, one copy per
  *     EV_SEQ_BATCH syscalls instead of a reservation per syscall; the
