@@ -24,8 +24,7 @@
 #include "detect/registry.h"
 #include "lib/util/errbuf.h"
 #include "lib/util/fs.h"
-
-#define NS_PER_S 1000000000ull
+#include "lib/util/timeunits.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -29,8 +29,6 @@
 #include "replayer/pool.h"
 #include "replayer/replay.h"
 
-#define NS_PER_S 1000000000ull
-
 struct ctr_ent {
 	uint64_t cgroup_id;
 	char *name;
