@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "lib/util/bsearch.h"
 #include "lib/util/cgroup.h"
 #include "lib/util/str.h"
 #include "recorder/container_table.h"
@@ -209,21 +210,21 @@ container_table__get(const struct container_table *t, size_t idx)
 	return idx < t->cur.cnt ? &t->cur.v[idx] : NULL;
 }
 
+static int info_before(const void *elem, const void *key)
+{
+	return ((const struct container_info *)elem)->cgroup_id <
+	       *(const uint64_t *)key;
+}
+
 const struct container_info *
 container_table__find(const struct container_table *t, uint64_t cgroup_id)
 {
-	size_t lo = 0, hi = t->cur.cnt, mid;
+	size_t i = lower_bound(t->cur.v, t->cur.cnt, sizeof(*t->cur.v),
+			       &cgroup_id, info_before);
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (t->cur.v[mid].cgroup_id == cgroup_id)
-			return &t->cur.v[mid];
-		if (t->cur.v[mid].cgroup_id < cgroup_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return i < t->cur.cnt && t->cur.v[i].cgroup_id == cgroup_id
+		       ? &t->cur.v[i]
+		       : NULL;
 }
 
 /* Canonical relative form: leading '/', no '//', no trailing '/'. */
@@ -442,27 +443,21 @@ static int build_owners(struct container_table *t)
 	return 0;
 }
 
+static int owner_before(const void *elem, const void *key)
+{
+	return strcmp(((const struct owner *)elem)->rel, key) < 0;
+}
+
 static const struct container_info *owner_find(const struct container_table *t,
 					       const char *rel)
 {
-	size_t lo = 0, hi = t->owner_cnt, mid;
-	int c;
+	/* The first of equal paths: manual wins. */
+	size_t i = lower_bound(t->owners, t->owner_cnt, sizeof(*t->owners), rel,
+			       owner_before);
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(t->owners[mid].rel, rel);
-		if (!c) {
-			/* the first of equal paths (manual wins) */
-			while (mid && !strcmp(t->owners[mid - 1].rel, rel))
-				mid--;
-			return t->owners[mid].info;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return i < t->owner_cnt && !strcmp(t->owners[i].rel, rel)
+		       ? t->owners[i].info
+		       : NULL;
 }
 
 static int vec_push(struct vec *v, const struct container_info *c)
