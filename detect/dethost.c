@@ -25,6 +25,7 @@
 #include "lib/util/errbuf.h"
 #include "lib/util/fs.h"
 #include "lib/util/timeunits.h"
+#include "lib/util/vec.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -98,16 +99,10 @@ static void host_score(const struct cadet_host *h, uint64_t cg,
 		return;
 	}
 	if (d->phase == CADET_PHASE_VALIDATE) {
-		if (d->nvals == d->capvals) {
-			size_t cap = d->capvals ? d->capvals * 2 : 1024;
-			double *v = realloc(d->vals, cap * sizeof(*v));
-
-			if (!v) {
-				det_inst_disable(d, "out of memory for scores");
-				return;
-			}
-			d->vals = v;
-			d->capvals = cap;
+		if (vec_reserve(&d->vals, &d->capvals, d->nvals + 1,
+				sizeof(*d->vals))) {
+			det_inst_disable(d, "out of memory for scores");
+			return;
 		}
 		d->vals[d->nvals++] = value;
 		return;

@@ -17,6 +17,7 @@
 
 #include "eval/eval.h"
 #include "lib/util/timeunits.h"
+#include "lib/util/vec.h"
 
 static const unsigned int default_pa_k[] = {0, 20, 50, 80, 100};
 
@@ -58,30 +59,18 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 
 static int push_latency(struct cadet_eval_stats *s, double v)
 {
-	if (s->nlatency == s->cap_latency) {
-		size_t cap = s->cap_latency ? s->cap_latency * 2 : 16;
-		double *n = realloc(s->latency_s, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->latency_s = n;
-		s->cap_latency = cap;
-	}
+	if (vec_reserve(&s->latency_s, &s->cap_latency, s->nlatency + 1,
+			sizeof(*s->latency_s)))
+		return -ENOMEM;
 	s->latency_s[s->nlatency++] = v;
 	return 0;
 }
 
 static int push_scored(struct cadet_eval_stats *s, double v, bool pos)
 {
-	if (s->nscored == s->cap_scored) {
-		size_t cap = s->cap_scored ? s->cap_scored * 2 : 256;
-		struct cadet_scored *n = realloc(s->scored, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->scored = n;
-		s->cap_scored = cap;
-	}
+	if (vec_reserve(&s->scored, &s->cap_scored, s->nscored + 1,
+			sizeof(*s->scored)))
+		return -ENOMEM;
 	s->scored[s->nscored].value = v;
 	s->scored[s->nscored].positive = pos;
 	s->nscored++;

@@ -27,6 +27,7 @@
 #include "lib/util/bsearch.h"
 #include "lib/util/cgroup.h"
 #include "lib/util/str.h"
+#include "lib/util/vec.h"
 #include "recorder/container_table.h"
 
 /* Bounds against pathological trees (and a runaway scan). */
@@ -302,15 +303,9 @@ static struct runc_entry *runc_lookup(struct container_table *t,
 		if (!strcmp(t->runc[i].dir, dir))
 			return &t->runc[i];
 	}
-	if (t->runc_cnt == t->runc_cap) {
-		size_t cap = t->runc_cap ? t->runc_cap * 2 : 16;
-
-		e = realloc(t->runc, cap * sizeof(*e));
-		if (!e)
-			return NULL;
-		t->runc = e;
-		t->runc_cap = cap;
-	}
+	if (vec_reserve(&t->runc, &t->runc_cap, t->runc_cnt + 1,
+			sizeof(*t->runc)))
+		return NULL;
 	e = &t->runc[t->runc_cnt++];
 	memset(e, 0, sizeof(*e));
 	util_copy_str(e->dir, sizeof(e->dir), dir);
@@ -380,17 +375,9 @@ static int owner_cmp(const void *a, const void *b)
 
 static int owner_add(struct container_table *t, const struct container_info *c)
 {
-	struct owner *o;
-
-	if (t->owner_cnt == t->owner_cap) {
-		size_t cap = t->owner_cap ? t->owner_cap * 2 : 16;
-
-		o = realloc(t->owners, cap * sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		t->owners = o;
-		t->owner_cap = cap;
-	}
+	if (vec_reserve(&t->owners, &t->owner_cap, t->owner_cnt + 1,
+			sizeof(*t->owners)))
+		return -ENOMEM;
 	t->owners[t->owner_cnt].rel = c->cgroup_path;
 	t->owners[t->owner_cnt++].info = c;
 	return 0;
@@ -462,15 +449,8 @@ static const struct container_info *owner_find(const struct container_table *t,
 
 static int vec_push(struct vec *v, const struct container_info *c)
 {
-	if (v->cnt == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
-		struct container_info *n = realloc(v->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		v->v = n;
-		v->cap = cap;
-	}
+	if (vec_reserve(&v->v, &v->cap, v->cnt + 1, sizeof(*v->v)))
+		return -ENOMEM;
 	v->v[v->cnt++] = *c;
 	return 0;
 }

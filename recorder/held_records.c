@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/vec.h"
 #include "recorder/probes.h"
 #include "recorder/recorder_int.h"
 
@@ -47,15 +48,8 @@ int recorder_pending_push(struct recorder *r, struct held *h,
 		r->held_dropped++;
 		return -ENOMEM;
 	}
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		struct cadet_rec **v = realloc(h->recs, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		h->recs = v;
-		h->cap = cap;
-	}
+	if (vec_reserve(&h->recs, &h->cap, h->n + 1, sizeof(*h->recs)))
+		return -ENOMEM;
 	c = malloc(rec->size);
 	if (!c)
 		return -ENOMEM;

@@ -9,6 +9,7 @@
 
 #include "detect/detectors/detectors.h"
 #include "lib/util/bsearch.h"
+#include "lib/util/vec.h"
 
 /* ---- map ---- */
 
@@ -38,15 +39,8 @@ int det_map_put(struct det_map *m, uint64_t key, void *val)
 		m->v[i].val = val;
 		return 0;
 	}
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct det_map_ent *v = realloc(m->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
+	if (vec_reserve(&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+		return -ENOMEM;
 	memmove(&m->v[i + 1], &m->v[i], (m->n - i) * sizeof(m->v[0]));
 	m->v[i].key = key;
 	m->v[i].val = val;
