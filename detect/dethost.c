@@ -18,14 +18,15 @@
 
 #include <jansson.h>
 
+#include "detect/container_desc.h"
 #include "detect/dethost.h"
 #include "detect/dethost_int.h"
 #include "detect/isolate.h"
 #include "detect/registry.h"
 #include "lib/util/errbuf.h"
 #include "lib/util/fs.h"
-
-#define NS_PER_S 1000000000ull
+#include "lib/util/timeunits.h"
+#include "lib/util/vec.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -99,16 +100,10 @@ static void host_score(const struct cadet_host *h, uint64_t cg,
 		return;
 	}
 	if (d->phase == CADET_PHASE_VALIDATE) {
-		if (d->nvals == d->capvals) {
-			size_t cap = d->capvals ? d->capvals * 2 : 1024;
-			double *v = realloc(d->vals, cap * sizeof(*v));
-
-			if (!v) {
-				det_inst_disable(d, "out of memory for scores");
-				return;
-			}
-			d->vals = v;
-			d->capvals = cap;
+		if (vec_reserve(&d->vals, &d->capvals, d->nvals + 1,
+				sizeof(*d->vals))) {
+			det_inst_disable(d, "out of memory for scores");
+			return;
 		}
 		d->vals[d->nvals++] = value;
 		return;
@@ -160,6 +155,12 @@ enum cadet_phase det_host_phase(const struct cadet_host *h)
 	return ((struct det_inst *)h->host_data)->phase;
 }
 
+/* What the isolation proxies ask of this host (isolate.h). */
+static const struct iso_host_ops iso_hops = {
+	.cur_rec = det_host_cur_rec,
+	.disable = det_host_disable,
+};
+
 /* ---- set-up ---- */
 
 static int resolve(struct det_inst *d, char *err, size_t errlen)
@@ -184,7 +185,7 @@ static int resolve(struct det_inst *d, char *err, size_t errlen)
 			break;
 		}
 		ret = iso_open(d->spec.name, d->cfg.detector_timeout_s,
-			       &d->iso, &d->ops, err, errlen);
+			       &iso_hops, &d->iso, &d->ops, err, errlen);
 		if (ret == -ECHILD) {
 			/* It died loading: this detector is out, the
 			 * others go on. */
@@ -336,26 +337,6 @@ int det_inst_begin(struct det_inst *d, const struct cadet_trace_desc *t)
 	d->next_tick = 0;
 	det_edge_reset(&d->edge);
 	return DCALL(d, on_trace_begin, d->state, t);
-}
-
-void det_container_desc(const struct cadet_rec *rec,
-			struct cadet_container_desc *cd,
-			char runtime[DET_RUNTIME_LEN])
-{
-	const struct cadet_rec_container *c = (const void *)rec;
-
-	_Static_assert(DET_RUNTIME_LEN > sizeof(c->runtime),
-		       "DET_RUNTIME_LEN holds the runtime and its NUL");
-	*cd = (struct cadet_container_desc){
-		.sz = sizeof(*cd),
-		.cgroup_id = rec->cgroup_id,
-		.id = cadet_rec_str(rec, &c->id),
-		.name = cadet_rec_str(rec, &c->name),
-		.cgroup_path = cadet_rec_str(rec, &c->cgroup_path),
-		.runtime = runtime,
-	};
-	memcpy(runtime, c->runtime, sizeof(c->runtime));
-	runtime[sizeof(c->runtime)] = 0;
 }
 
 static int deliver_container(struct det_inst *d, const struct cadet_rec *rec)

@@ -144,16 +144,6 @@ bool det_inst_model_for(const struct det_inst *d, const char *path);
 int det_inst_load_model(struct det_inst *d, const char *path, char *err,
 			size_t errlen);
 
-/* The runtime of a container record as a string, with its NUL. */
-#define DET_RUNTIME_LEN 32
-/*
- * det_container_desc() - what on_container() gets for @rec; strings point
- * into @rec and @runtime.
- */
-void det_container_desc(const struct cadet_rec *rec,
-			struct cadet_container_desc *cd,
-			char runtime[DET_RUNTIME_LEN]);
-
 const char *det_severity_name(enum cadet_severity s);
 /* @s as a JSON string, with quotes. */
 void det_json_str(FILE *f, const char *s);

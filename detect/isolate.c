@@ -17,8 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "detect/dethost.h"
-#include "detect/dethost_int.h"
 #include "detect/isolate.h"
 #include "detect/isolate_int.h"
 #include "lib/util/errbuf.h"
@@ -30,6 +28,7 @@ struct iso_det {
 	struct iso_shared *sh;
 	int timeout_s;
 	const struct cadet_host *host; /* from init() on */
+	const struct iso_host_ops *hops;
 	struct iso_buf w;
 	size_t woff;
 	struct iso_buf r;
@@ -126,7 +125,7 @@ static int iso_died(struct iso_det *x, bool timed_out)
 	else
 		snprintf(msg, sizeof(msg), "ended in %s", where);
 	if (x->host) {
-		det_host_disable(x->host, "%s", msg);
+		x->hops->disable(x->host, "%s", msg);
 	} else {
 		free(x->load_err);
 		x->load_err = strdup(msg);
@@ -143,10 +142,10 @@ static void iso_failed(struct iso_det *x, uint32_t op, int ret)
 
 	x->failed = true;
 	if (x->host)
-		det_host_disable(x->host, "%s() failed%s%s: %s", name,
-				    x->trace_path ? " on " : "",
-				    x->trace_path ? x->trace_path : "",
-				    strerror(ret < 0 ? -ret : EPROTO));
+		x->hops->disable(x->host, "%s() failed%s%s: %s", name,
+				 x->trace_path ? " on " : "",
+				 x->trace_path ? x->trace_path : "",
+				 strerror(ret < 0 ? -ret : EPROTO));
 }
 
 static int protocol_error(struct iso_det *x, const char *what)
@@ -320,8 +319,8 @@ static int send_async(struct iso_det *x, uint32_t op, const void *a,
 	if (x->dead || x->failed)
 		return -ECANCELED;
 	if (iso_msg_put(&x->w, op, a, alen, b, blen)) {
-		det_host_disable(x->host, "cannot send to the plugin: %s",
-				    strerror(ENOMEM));
+		x->hops->disable(x->host, "cannot send to the plugin: %s",
+				 strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	return x->w.len >= ISO_FLUSH_BYTES ? pump(x) : 0;
@@ -406,7 +405,7 @@ static int px_container(void *state, const struct cadet_container_desc *c,
 			int added)
 {
 	struct iso_det *x = state;
-	const struct cadet_rec *rec = det_host_cur_rec(x->host);
+	const struct cadet_rec *rec = x->hops->cur_rec(x->host);
 
 	if (!rec)
 		return 0;
@@ -462,8 +461,9 @@ static void px_fini(void *state)
 			     sigabbrev_np(WTERMSIG(status)) ?: "?");
 }
 
-int iso_open(const char *path, int timeout_s, struct iso_det **out,
-	     struct cadet_detector_ops *ops, char *err, size_t errlen)
+int iso_open(const char *path, int timeout_s, const struct iso_host_ops *hops,
+	     struct iso_det **out, struct cadet_detector_ops *ops, char *err,
+	     size_t errlen)
 {
 	struct iso_det *x = calloc(1, sizeof(*x));
 	int sv[2] = {-1, -1}, ret;
@@ -475,6 +475,7 @@ int iso_open(const char *path, int timeout_s, struct iso_det **out,
 	if (!x)
 		return util_errf(err, errlen, -ENOMEM, "out of memory");
 	x->fd = -1;
+	x->hops = hops;
 	x->timeout_s = timeout_s > 0 ? timeout_s : ISO_DEFAULT_TIMEOUT_S;
 	x->path = strdup(path);
 	x->sh = mmap(NULL, sizeof(*x->sh), PROT_READ | PROT_WRITE,

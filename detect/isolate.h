@@ -26,7 +26,7 @@
  *
  * The host never waits more than the timeout for progress: a child that
  * reads nothing and answers nothing for that long is killed. A dead or
- * killed child disables its detector (det_host_disable()) with what
+ * killed child disables its detector (iso_host_ops.disable) with what
  * happened and where: "killed by SIGSEGV (Segmentation fault) in
  * on_event, record at trace time 123", "exited with status 0 in init",
  * "no answer in 10 s in on_tick(2000000000): killed". A shared page tells
@@ -38,7 +38,7 @@
  *
  * HowTo (detect/dethost.c does this):
  *   struct iso_det *x;
- *   ret = iso_open(path, timeout_s, &x, &ops, err, sizeof(err));
+ *   ret = iso_open(path, timeout_s, &hops, &x, &ops, err, sizeof(err));
  *       0: ops filled; -ECHILD: the child died loading the plugin (@err
  *       says how: disable the detector, go on); other < 0: refused (bad
  *       ABI, no entry symbol, cannot dlopen: @err as plugin_load() says).
@@ -52,14 +52,30 @@
 #include <stddef.h>
 
 #include "cadet/detector.h"
+#include "cadet/trace.h"
 
 struct iso_det;
 
 /* Default for --detector-timeout, seconds. */
 #define ISO_DEFAULT_TIMEOUT_S 60
 
-int iso_open(const char *path, int timeout_s, struct iso_det **out,
-	     struct cadet_detector_ops *ops, char *err, size_t errlen);
+/*
+ * What the proxies ask of their host beyond struct cadet_host, passed in
+ * by the host (detect/dethost_int.h has its versions) so that isolation
+ * does not depend on which host drives it.
+ */
+struct iso_host_ops {
+	/* The record being delivered now (on_container sends it on). */
+	const struct cadet_rec *(*cur_rec)(const struct cadet_host *h);
+	/* Disable the detector for the rest of the run, with why. */
+	void (*disable)(const struct cadet_host *h, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+};
+
+/* @hops must outlive the proxy; see the HowTo above for the rest. */
+int iso_open(const char *path, int timeout_s, const struct iso_host_ops *hops,
+	     struct iso_det **out, struct cadet_detector_ops *ops, char *err,
+	     size_t errlen);
 /* Kills the child if it is still there, reaps it, frees @x (may be NULL). */
 void iso_close(struct iso_det *x);
 

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "detect/dethost.h"
+#include "detect/container_desc.h"
 #include "detect/isolate_int.h"
 #include "detect/loader.h"
 

@@ -16,11 +16,10 @@
 #include <string.h>
 
 #include "eval/eval.h"
+#include "lib/util/timeunits.h"
+#include "lib/util/vec.h"
 
 static const unsigned int default_pa_k[] = {0, 20, 50, 80, 100};
-
-#define NS_PER_S 1e9
-#define NS_PER_H 3.6e12
 
 enum baseline_kind {
 	NOT_BASELINE = 0,
@@ -60,30 +59,18 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 
 static int push_latency(struct cadet_eval_stats *s, double v)
 {
-	if (s->nlatency == s->cap_latency) {
-		size_t cap = s->cap_latency ? s->cap_latency * 2 : 16;
-		double *n = realloc(s->latency_s, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->latency_s = n;
-		s->cap_latency = cap;
-	}
+	if (vec_reserve(&s->latency_s, &s->cap_latency, s->nlatency + 1,
+			sizeof(*s->latency_s)))
+		return -ENOMEM;
 	s->latency_s[s->nlatency++] = v;
 	return 0;
 }
 
 static int push_scored(struct cadet_eval_stats *s, double v, bool pos)
 {
-	if (s->nscored == s->cap_scored) {
-		size_t cap = s->cap_scored ? s->cap_scored * 2 : 256;
-		struct cadet_scored *n = realloc(s->scored, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->scored = n;
-		s->cap_scored = cap;
-	}
+	if (vec_reserve(&s->scored, &s->cap_scored, s->nscored + 1,
+			sizeof(*s->scored)))
+		return -ENOMEM;
 	s->scored[s->nscored].value = v;
 	s->scored[s->nscored].positive = pos;
 	s->nscored++;
@@ -220,7 +207,7 @@ static int eval_container(const struct cadet_eval *e, struct scratch *sc,
 			s->detected++;
 			err = push_latency(s,
 					   (double)(first - w[i].span.start) /
-						   NS_PER_S);
+						   (double)NS_PER_S);
 			if (err)
 				return err;
 		}
@@ -333,7 +320,7 @@ static void derive(const struct cadet_eval *e, struct cadet_eval_stats *s)
 	s->precision = cadet_ratio(s->true_alarms, s->alarms);
 	s->f1 = cadet_f1(s->precision, s->detection_rate);
 	s->false_alarms_per_hour = cadet_ratio(s->alarms - s->true_alarms,
-					       s->normal_ns / NS_PER_H);
+					       s->normal_ns / (double)NS_PER_H);
 	s->latency_median_s = cadet_quantile(s->latency_s, s->nlatency, 0.5);
 	s->latency_p95_s = cadet_quantile(s->latency_s, s->nlatency, 0.95);
 	cadet_auc(s->scored, s->nscored, &s->auc_pr, &s->auc_roc);
@@ -596,7 +583,7 @@ static json_t *stats_json(const struct cadet_eval *e,
 	json_object_set_new(o, "precision", jnum(s->precision));
 	json_object_set_new(o, "f1", jnum(s->f1));
 	json_object_set_new(o, "normal_hours",
-			    json_real(s->normal_ns / NS_PER_H));
+			    json_real(s->normal_ns / (double)NS_PER_H));
 	json_object_set_new(o, "false_alarms_per_hour",
 			    jnum(s->false_alarms_per_hour));
 	json_object_set_new(o, "latency_median_s", jnum(s->latency_median_s));
@@ -676,18 +663,20 @@ json_t *cadet_eval__to_json(const struct cadet_eval *e)
 		json_object_set_new(overall, ed->det->key, sum);
 	}
 	json_object_set_new(overall, "grace_s",
-			    json_real(e->grace_ns / NS_PER_S));
+			    json_real(e->grace_ns / (double)NS_PER_S));
 	json_object_set_new(overall, "merge_gap_s",
-			    json_real(e->merge_gap_ns / NS_PER_S));
-	json_object_set_new(overall, "bin_s", json_real(e->bin_ns / NS_PER_S));
+			    json_real(e->merge_gap_ns / (double)NS_PER_S));
+	json_object_set_new(overall, "bin_s",
+			    json_real(e->bin_ns / (double)NS_PER_S));
 
 	for (size_t k = 0; k < e->npa_k; k++)
 		json_array_append_new(pak, json_integer(e->pa_k[k]));
 	json_object_set_new(settings, "grace_s",
-			    json_real(e->grace_ns / NS_PER_S));
+			    json_real(e->grace_ns / (double)NS_PER_S));
 	json_object_set_new(settings, "merge_gap_s",
-			    json_real(e->merge_gap_ns / NS_PER_S));
-	json_object_set_new(settings, "bin_s", json_real(e->bin_ns / NS_PER_S));
+			    json_real(e->merge_gap_ns / (double)NS_PER_S));
+	json_object_set_new(settings, "bin_s",
+			    json_real(e->bin_ns / (double)NS_PER_S));
 	json_object_set_new(settings, "range_alpha", json_real(e->range.alpha));
 	json_object_set_new(settings, "range_bias",
 			    json_string(cadet_range_bias_name(e->range.bias)));
@@ -786,14 +775,16 @@ int cadet_eval__write_md(const struct cadet_eval *e, FILE *f)
 			"Grace %.3g s after each anomaly window, alerts merged "
 			"into alarms when at most %.3g s apart, time bins of "
 			"%.3g s; definitions in docs/metrics.md.\n\n",
-			e->grace_ns / NS_PER_S, e->merge_gap_ns / NS_PER_S,
-			e->bin_ns / NS_PER_S);
+			e->grace_ns / (double)NS_PER_S,
+			e->merge_gap_ns / (double)NS_PER_S,
+			e->bin_ns / (double)NS_PER_S);
 	else
 		fprintf(f,
 			"Grace %.3g s after each anomaly window, every alert "
 			"an alarm of its own (no merging), time bins of "
 			"%.3g s; definitions in docs/metrics.md.\n\n",
-			e->grace_ns / NS_PER_S, e->bin_ns / NS_PER_S);
+			e->grace_ns / (double)NS_PER_S,
+			e->bin_ns / (double)NS_PER_S);
 	if (nmissing)
 		fprintf(f,
 			"**Note:** these results lack the %s baseline%s; "

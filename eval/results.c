@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "eval/results.h"
+#include "lib/util/vec.h"
 
 struct parser {
 	struct cadet_results *r;
@@ -313,15 +314,9 @@ static int parse_score(struct parser *p, json_t *o)
 	s.value = json_number_value(v);
 	if (!isfinite(s.value))
 		return perr(p, "\"value\" is not finite");
-	if (r->nscores == p->cap_scores) {
-		size_t cap = p->cap_scores ? p->cap_scores * 2 : 1024;
-		void *n = realloc(r->scores, cap * sizeof(*r->scores));
-
-		if (!n)
-			return -ENOMEM;
-		r->scores = n;
-		p->cap_scores = cap;
-	}
+	if (vec_reserve(&r->scores, &p->cap_scores, r->nscores + 1,
+			sizeof(*r->scores)))
+		return -ENOMEM;
 	r->scores[r->nscores++] = s;
 	return 0;
 }
@@ -345,15 +340,9 @@ static int parse_alert(struct parser *p, json_t *o)
 		err = get_u64(p, o, "ts", true, &a.ts);
 	if (err)
 		return err;
-	if (r->nalerts == p->cap_alerts) {
-		size_t cap = p->cap_alerts ? p->cap_alerts * 2 : 256;
-		void *n = realloc(r->alerts, cap * sizeof(*r->alerts));
-
-		if (!n)
-			return -ENOMEM;
-		r->alerts = n;
-		p->cap_alerts = cap;
-	}
+	if (vec_reserve(&r->alerts, &p->cap_alerts, r->nalerts + 1,
+			sizeof(*r->alerts)))
+		return -ENOMEM;
 	r->alerts[r->nalerts++] = a;
 	return 0;
 }

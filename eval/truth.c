@@ -11,6 +11,7 @@
 
 #include "cadet/trace.h"
 #include "eval/truth.h"
+#include "lib/util/vec.h"
 
 #define OPEN_NONE UINT64_MAX
 #define END_UNSET UINT64_MAX
@@ -53,15 +54,9 @@ int cadet_truth__add_window(struct cadet_truth *t, uint64_t cgroup_id,
 {
 	struct cadet_truth_window *w;
 
-	if (t->nwindows == t->wcap) {
-		size_t cap = t->wcap ? t->wcap * 2 : 8;
-
-		w = realloc(t->windows, cap * sizeof(*w));
-		if (!w)
-			return -ENOMEM;
-		t->windows = w;
-		t->wcap = cap;
-	}
+	if (vec_reserve(&t->windows, &t->wcap, t->nwindows + 1,
+			sizeof(*t->windows)))
+		return -ENOMEM;
 	w = &t->windows[t->nwindows];
 	w->cgroup_id = cgroup_id;
 	w->span.start = start;
@@ -81,15 +76,9 @@ static struct cadet_truth_container *get_container(struct cadet_truth *t,
 	for (size_t i = t->ncontainers; i > 0; i--)
 		if (t->containers[i - 1].cgroup_id == cgroup_id)
 			return &t->containers[i - 1];
-	if (t->ncontainers == t->ccap) {
-		size_t cap = t->ccap ? t->ccap * 2 : 8;
-
-		c = realloc(t->containers, cap * sizeof(*c));
-		if (!c)
-			return NULL;
-		t->containers = c;
-		t->ccap = cap;
-	}
+	if (vec_reserve(&t->containers, &t->ccap, t->ncontainers + 1,
+			sizeof(*t->containers)))
+		return NULL;
 	c = &t->containers[t->ncontainers];
 	memset(c, 0, sizeof(*c));
 	c->cgroup_id = cgroup_id;
@@ -104,15 +93,9 @@ static struct cadet_truth_container *get_container(struct cadet_truth *t,
 static int container_add_span(struct cadet_truth_container *c, uint64_t start,
 			      uint64_t end)
 {
-	if (c->npresence == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4;
-		struct cadet_span *s = realloc(c->presence, cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		c->presence = s;
-		c->cap = cap;
-	}
+	if (vec_reserve(&c->presence, &c->cap, c->npresence + 1,
+			sizeof(*c->presence)))
+		return -ENOMEM;
 	c->presence[c->npresence].start = start;
 	c->presence[c->npresence].end = end < start ? start : end;
 	c->npresence++;

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -16,8 +15,7 @@
 #include <unistd.h>
 
 #include "injector/docker_cli.h"
-
-extern char **environ;
+#include "lib/util/spawn.h"
 
 uint64_t docker_cli_now_ms(void)
 {
@@ -30,24 +28,14 @@ uint64_t docker_cli_now_ms(void)
 int docker_cli_spawn(const char *const *argv, int in_fd, int out_fd, int err_fd,
 		     pid_t *pid)
 {
-	posix_spawn_file_actions_t fa;
-	int err;
+	int err = util_spawn(argv, in_fd >= 0 ? in_fd : UTIL_SPAWN_NULL,
+			     out_fd >= 0 ? out_fd : UTIL_SPAWN_INHERIT,
+			     err_fd >= 0 ? err_fd : UTIL_SPAWN_INHERIT, pid);
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (in_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	if (out_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	if (err_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	err = posix_spawnp(pid, argv[0], &fa, NULL, (char *const *)argv,
-			   environ);
-	posix_spawn_file_actions_destroy(&fa);
 	if (err)
 		fprintf(stderr, "docker launcher: cannot run %s: %s\n", argv[0],
-			strerror(err));
-	return -err;
+			strerror(-err));
+	return err;
 }
 
 /* Exit status of @pid; SIGKILL after @timeout_ms (0: none). */

@@ -16,10 +16,9 @@
 #include "injector/run.h"
 #include "injector/scenario.h"
 #include "injector/workload.h"
+#include "lib/util/timeunits.h"
 #include "recorder/recorder.h"
 
-#define NS_PER_S 1000000000ull
-#define NS_PER_MS 1000000ull
 
 struct run {
 	const struct run_opts *opts;

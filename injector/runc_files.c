@@ -76,39 +76,6 @@ int runc_rm_tree(const char *path)
 	return 0;
 }
 
-/* The image the default mkrootfs.sh package list names. */
-int runc_default_rootfs(char *out, size_t sz)
-{
-	const char *const argv[] = {"injector/mkrootfs.sh", "--print-path",
-				    NULL};
-	const char *env = getenv("CADET_ROOTFS");
-	int fd, status;
-	ssize_t n;
-	pid_t pid;
-
-	if (env && *env) {
-		snprintf(out, sz, "%s", env);
-		return 0;
-	}
-	if (access(argv[0], X_OK)) {
-		fprintf(stderr,
-			"container: no root filesystem given and %s not found here; set opts.rootfs or CADET_ROOTFS, or run from the cadet checkout\n",
-			argv[0]);
-		return -ENOENT;
-	}
-	fd = runc_spawn_piped(argv, &pid);
-	if (fd < 0)
-		return fd;
-	n = read(fd, out, sz - 1);
-	close(fd);
-	runc_wait_child(pid, 0, &status);
-	if (n <= 0 || runc_exit_code(status))
-		return -EIO;
-	out[n] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	return 0;
-}
-
 int runc_mount_overlay(struct container *c)
 {
 	char opts[3 * PATH_MAX + 64], upper[PATH_MAX + 8], work[PATH_MAX + 8];

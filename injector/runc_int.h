@@ -89,6 +89,11 @@ int runc_ok(struct container *c, const char *const *args);
 unsigned long long runc_proc_start(pid_t pid);
 /* The process that created a bundle (its "owner" file) still runs. */
 int runc_owner_alive(const char *bundle);
+/*
+ * The image the default mkrootfs.sh package list names: CADET_ROOTFS, or
+ * what `injector/mkrootfs.sh --print-path` prints.
+ */
+int runc_default_rootfs(char *out, size_t sz);
 
 /* injector/runc_files.c */
 int runc_write_file(const char *path, const char *data, mode_t mode);
@@ -98,8 +103,6 @@ int runc_read_small(const char *path, char *buf, size_t sz);
  * mounted overlay (or anything else) below it is never descended into.
  */
 int runc_rm_tree(const char *path);
-/* The image the default mkrootfs.sh package list names. */
-int runc_default_rootfs(char *out, size_t sz);
 /* Overlay of c->lower on c->rootfs, upper and work in the bundle. */
 int runc_mount_overlay(struct container *c);
 int runc_unmount_rootfs(const char *rootfs);

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +15,7 @@
 #include <unistd.h>
 
 #include "injector/runc_int.h"
-
-extern char **environ;
+#include "lib/util/spawn.h"
 
 const char *runc_bin(void)
 {
@@ -29,29 +27,15 @@ const char *runc_bin(void)
 /* Start @argv: stdin /dev/null, stdout/stderr to the fds (-1: /dev/null). */
 int runc_spawn(const char *const *argv, int out_fd, int err_fd, pid_t *pid)
 {
-	posix_spawn_file_actions_t fa;
-	int err;
+	int err = util_spawn(argv, UTIL_SPAWN_NULL,
+			     out_fd >= 0 ? out_fd : UTIL_SPAWN_NULL,
+			     err_fd >= 0 ? err_fd : UTIL_SPAWN_NULL, pid);
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (out_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	else
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
-						 0);
-	if (err_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	else
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-						 0);
-	err = posix_spawnp(pid, argv[0], &fa, NULL, (char *const *)argv,
-			   environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (err == ENOENT && !strcmp(argv[0], runc_bin()))
+	if (err == -ENOENT && !strcmp(argv[0], runc_bin()))
 		fprintf(stderr,
 			"container: %s not found; install it with: apt-get install runc (or set CADET_RUNC)\n",
 			argv[0]);
-	return -err;
+	return err;
 }
 
 int runc_spawn_piped(const char *const *argv, pid_t *pid)
@@ -227,4 +211,37 @@ int runc_owner_alive(const char *bundle)
 	    sscanf(buf, "%d %llu", &pid, &start) != 2 || pid <= 0)
 		return 0;
 	return runc_proc_start(pid) == start;
+}
+
+/* The image the default mkrootfs.sh package list names. */
+int runc_default_rootfs(char *out, size_t sz)
+{
+	const char *const argv[] = {"injector/mkrootfs.sh", "--print-path",
+				    NULL};
+	const char *env = getenv("CADET_ROOTFS");
+	int fd, status;
+	ssize_t n;
+	pid_t pid;
+
+	if (env && *env) {
+		snprintf(out, sz, "%s", env);
+		return 0;
+	}
+	if (access(argv[0], X_OK)) {
+		fprintf(stderr,
+			"container: no root filesystem given and %s not found here; set opts.rootfs or CADET_ROOTFS, or run from the cadet checkout\n",
+			argv[0]);
+		return -ENOENT;
+	}
+	fd = runc_spawn_piped(argv, &pid);
+	if (fd < 0)
+		return fd;
+	n = read(fd, out, sz - 1);
+	close(fd);
+	runc_wait_child(pid, 0, &status);
+	if (n <= 0 || runc_exit_code(status))
+		return -EIO;
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
 }

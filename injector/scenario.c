@@ -360,20 +360,3 @@ const char *scenario_category_name(enum scenario_category c)
 	}
 	return "?";
 }
-
-const char *scenario_workload_type_name(enum scenario_workload_type t)
-{
-	switch (t) {
-	case SCENARIO_WL_HTTP:
-		return "http";
-	case SCENARIO_WL_BATCH:
-		return "batch";
-	case SCENARIO_WL_LOG:
-		return "log";
-	case SCENARIO_WL_CLIENT:
-		return "client";
-	case SCENARIO_WL_OPS:
-		return "ops";
-	}
-	return "?";
-}

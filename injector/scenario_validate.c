@@ -432,6 +432,24 @@ static void check_ops_workload(struct parser *ps, struct raw_sec *sec,
 			"no action; give NAME = COMMAND lines (e.g. healthcheck = curl -fs http://127.0.0.1/)");
 }
 
+/* The [workload] type names, as the file spells them (parsed below). */
+const char *scenario_workload_type_name(enum scenario_workload_type t)
+{
+	switch (t) {
+	case SCENARIO_WL_HTTP:
+		return "http";
+	case SCENARIO_WL_BATCH:
+		return "batch";
+	case SCENARIO_WL_LOG:
+		return "log";
+	case SCENARIO_WL_CLIENT:
+		return "client";
+	case SCENARIO_WL_OPS:
+		return "ops";
+	}
+	return "?";
+}
+
 static void check_workload(struct parser *ps, struct raw_sec *sec,
 			   const struct scenario *s,
 			   struct scenario_workload *w)

@@ -24,8 +24,10 @@
 
 #include <jansson.h>
 
+#include "lib/util/bsearch.h"
 #include "lib/util/cgroup.h"
 #include "lib/util/str.h"
+#include "lib/util/vec.h"
 #include "recorder/container_table.h"
 
 /* Bounds against pathological trees (and a runaway scan). */
@@ -209,21 +211,21 @@ container_table__get(const struct container_table *t, size_t idx)
 	return idx < t->cur.cnt ? &t->cur.v[idx] : NULL;
 }
 
+static int info_before(const void *elem, const void *key)
+{
+	return ((const struct container_info *)elem)->cgroup_id <
+	       *(const uint64_t *)key;
+}
+
 const struct container_info *
 container_table__find(const struct container_table *t, uint64_t cgroup_id)
 {
-	size_t lo = 0, hi = t->cur.cnt, mid;
+	size_t i = lower_bound(t->cur.v, t->cur.cnt, sizeof(*t->cur.v),
+			       &cgroup_id, info_before);
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (t->cur.v[mid].cgroup_id == cgroup_id)
-			return &t->cur.v[mid];
-		if (t->cur.v[mid].cgroup_id < cgroup_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return i < t->cur.cnt && t->cur.v[i].cgroup_id == cgroup_id
+		       ? &t->cur.v[i]
+		       : NULL;
 }
 
 /* Canonical relative form: leading '/', no '//', no trailing '/'. */
@@ -301,15 +303,9 @@ static struct runc_entry *runc_lookup(struct container_table *t,
 		if (!strcmp(t->runc[i].dir, dir))
 			return &t->runc[i];
 	}
-	if (t->runc_cnt == t->runc_cap) {
-		size_t cap = t->runc_cap ? t->runc_cap * 2 : 16;
-
-		e = realloc(t->runc, cap * sizeof(*e));
-		if (!e)
-			return NULL;
-		t->runc = e;
-		t->runc_cap = cap;
-	}
+	if (vec_reserve(&t->runc, &t->runc_cap, t->runc_cnt + 1,
+			sizeof(*t->runc)))
+		return NULL;
 	e = &t->runc[t->runc_cnt++];
 	memset(e, 0, sizeof(*e));
 	util_copy_str(e->dir, sizeof(e->dir), dir);
@@ -379,17 +375,9 @@ static int owner_cmp(const void *a, const void *b)
 
 static int owner_add(struct container_table *t, const struct container_info *c)
 {
-	struct owner *o;
-
-	if (t->owner_cnt == t->owner_cap) {
-		size_t cap = t->owner_cap ? t->owner_cap * 2 : 16;
-
-		o = realloc(t->owners, cap * sizeof(*o));
-		if (!o)
-			return -ENOMEM;
-		t->owners = o;
-		t->owner_cap = cap;
-	}
+	if (vec_reserve(&t->owners, &t->owner_cap, t->owner_cnt + 1,
+			sizeof(*t->owners)))
+		return -ENOMEM;
 	t->owners[t->owner_cnt].rel = c->cgroup_path;
 	t->owners[t->owner_cnt++].info = c;
 	return 0;
@@ -442,40 +430,27 @@ static int build_owners(struct container_table *t)
 	return 0;
 }
 
+static int owner_before(const void *elem, const void *key)
+{
+	return strcmp(((const struct owner *)elem)->rel, key) < 0;
+}
+
 static const struct container_info *owner_find(const struct container_table *t,
 					       const char *rel)
 {
-	size_t lo = 0, hi = t->owner_cnt, mid;
-	int c;
+	/* The first of equal paths: manual wins. */
+	size_t i = lower_bound(t->owners, t->owner_cnt, sizeof(*t->owners), rel,
+			       owner_before);
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = strcmp(t->owners[mid].rel, rel);
-		if (!c) {
-			/* the first of equal paths (manual wins) */
-			while (mid && !strcmp(t->owners[mid - 1].rel, rel))
-				mid--;
-			return t->owners[mid].info;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return i < t->owner_cnt && !strcmp(t->owners[i].rel, rel)
+		       ? t->owners[i].info
+		       : NULL;
 }
 
 static int vec_push(struct vec *v, const struct container_info *c)
 {
-	if (v->cnt == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
-		struct container_info *n = realloc(v->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		v->v = n;
-		v->cap = cap;
-	}
+	if (vec_reserve(&v->v, &v->cap, v->cnt + 1, sizeof(*v->v)))
+		return -ENOMEM;
 	v->v[v->cnt++] = *c;
 	return 0;
 }

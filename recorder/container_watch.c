@@ -174,7 +174,7 @@ static void on_add(const struct container_info *c, void *ctx)
 		/* The kernel started recording it as a new cgroup: stop. */
 		if (recorder_pending_find(r, c->cgroup_id) && !r->opts.all)
 			probes__del_cgroup(r->probes, c->cgroup_id);
-		recorder_pending_resolve(r, c->cgroup_id, false);
+		recorder_pending_resolve(r, c->cgroup_id, NULL, NULL);
 		return;
 	}
 	cgroup_dir(r, c, dir, sizeof(dir));
@@ -199,7 +199,7 @@ static void on_add(const struct container_info *c, void *ctx)
 			(now_ns(CLOCK_MONOTONIC) + PENDING_NS -
 			 recorder_pending_find(r, c->cgroup_id)->deadline) /
 				1e6);
-	recorder_pending_resolve(r, c->cgroup_id, true);
+	recorder_pending_resolve(r, c->cgroup_id, recorder_emit_cb, r);
 	cmap_set(r, c, true);
 	if (r->opts.verbose)
 		fprintf(stderr, "%s: + %s %s (%s, cgroup %llu)\n",
@@ -268,6 +268,6 @@ void recorder_scan(struct recorder *r, uint64_t now)
 		if (now < h->deadline)
 			continue;
 		probes__del_cgroup(r->probes, h->id);
-		recorder_pending_resolve(r, h->id, false);
+		recorder_pending_resolve(r, h->id, NULL, NULL);
 	}
 }

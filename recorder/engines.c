@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "lib/util/cmd_name.h"
+#include "lib/util/vec.h"
 #include "recorder/engines.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
@@ -116,15 +117,8 @@ static struct entry *entry_add(struct engines *e, enum cadet_runtime rt,
 		memmove(e->v, e->v + e->cnt - keep, keep * sizeof(*e->v));
 		e->cnt = keep;
 	}
-	if (e->cnt == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 32;
-
-		n = realloc(e->v, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		e->v = n;
-		e->cap = cap;
-	}
+	if (vec_reserve(&e->v, &e->cap, e->cnt + 1, sizeof(*e->v)))
+		return NULL;
 	n = &e->v[e->cnt++];
 	memset(n, 0, sizeof(*n));
 	n->runtime = rt;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/vec.h"
 #include "recorder/probes.h"
 #include "recorder/recorder_int.h"
 
@@ -47,15 +48,8 @@ int recorder_pending_push(struct recorder *r, struct held *h,
 		r->held_dropped++;
 		return -ENOMEM;
 	}
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		struct cadet_rec **v = realloc(h->recs, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		h->recs = v;
-		h->cap = cap;
-	}
+	if (vec_reserve(&h->recs, &h->cap, h->n + 1, sizeof(*h->recs)))
+		return -ENOMEM;
 	c = malloc(rec->size);
 	if (!c)
 		return -ENOMEM;
@@ -67,16 +61,17 @@ int recorder_pending_push(struct recorder *r, struct held *h,
 	return 0;
 }
 
-/* Write (@keep) or drop the held records of @id and forget it. */
-void recorder_pending_resolve(struct recorder *r, uint64_t id, bool keep)
+void recorder_pending_resolve(struct recorder *r, uint64_t id,
+			      recorder_emit_fn emit, void *ctx)
 {
 	struct held *h = recorder_pending_find(r, id);
 
 	if (!h)
 		return;
 	for (size_t i = 0; i < h->n; i++) {
-		if (keep)
-			recorder_write_rec(r, h->recs[i]);
+		/* A failed write stops the writer itself (record_sink.c). */
+		if (emit)
+			emit(h->recs[i], ctx);
 		r->held_bytes -= h->recs[i]->size;
 		free(h->recs[i]);
 	}

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/events.h"
+#include "lib/util/bsearch.h"
 #include "recorder/interval_stats.h"
 #include "recorder/probes.h"
 
@@ -92,21 +93,16 @@ static int cg_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static int cg_before(const void *elem, const void *key)
+{
+	return (*(struct cg_state *const *)elem)->id < *(const uint64_t *)key;
+}
+
 static struct cg_state *cg_find(struct metrics *m, uint64_t id)
 {
-	size_t lo = 0, hi = m->ncg;
+	size_t i = lower_bound(m->cg, m->ncg, sizeof(*m->cg), &id, cg_before);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (m->cg[mid]->id == id)
-			return m->cg[mid];
-		if (m->cg[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return i < m->ncg && m->cg[i]->id == id ? m->cg[i] : NULL;
 }
 
 static void cg_free(struct cg_state *c)

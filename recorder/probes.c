@@ -225,7 +225,8 @@ int probes_check_env(void)
 {
 	if (geteuid() != 0 && !has_caps()) {
 		fprintf(stderr,
-			"cadet record needs root (CAP_BPF, CAP_PERFMON): run it with sudo\n");
+			"%s needs root (CAP_BPF, CAP_PERFMON): run it with sudo\n",
+			cadet_cmd_name);
 		return -EPERM;
 	}
 	if (access(VMLINUX_BTF, R_OK)) {

@@ -13,6 +13,7 @@
 #include "recorder/probes.h"
 #include "recorder/redact.h"
 #include "lib/util/cmd_name.h"
+#include "lib/util/vec.h"
 #include "recorder/recorder_int.h"
 
 /* The first writer error stops the recording, with a clear message. */
@@ -131,17 +132,10 @@ int recorder__add_record(struct recorder *r, const struct cadet_rec *rec)
 		return -ENOMEM;
 	memcpy(c, rec, rec->size);
 	pthread_mutex_lock(&r->lock);
-	if (r->nqueue == r->capqueue) {
-		size_t cap = r->capqueue ? r->capqueue * 2 : 16;
-		struct cadet_rec **q = realloc(r->queue, cap * sizeof(*q));
-
-		if (!q) {
-			err = -ENOMEM;
-			goto unlock;
-		}
-		r->queue = q;
-		r->capqueue = cap;
-	}
+	err = vec_reserve(&r->queue, &r->capqueue, r->nqueue + 1,
+			  sizeof(*r->queue));
+	if (err)
+		goto unlock;
 	r->queue[r->nqueue++] = c;
 	c = NULL;
 unlock:

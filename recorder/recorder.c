@@ -445,7 +445,7 @@ int recorder__free(struct recorder *r)
 	ring_buffer__free(r->rb);
 	probes__free(r->probes);
 	while (r->npending)
-		recorder_pending_resolve(r, r->pending[0].id, false);
+		recorder_pending_resolve(r, r->pending[0].id, NULL, NULL);
 	free(r->pending);
 	recorder_drain_queue(r);
 	if (r->w) {

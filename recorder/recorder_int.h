@@ -104,8 +104,14 @@ struct held *recorder_pending_find(struct recorder *r, uint64_t id);
 void recorder_pending_add(struct recorder *r, uint64_t id, uint64_t now);
 int recorder_pending_push(struct recorder *r, struct held *h,
 			  const struct cadet_rec *rec);
-/* Write (@keep) or drop the held records of @id and forget it. */
-void recorder_pending_resolve(struct recorder *r, uint64_t id, bool keep);
+/*
+ * Hand the held records of @id, in arrival order, to @emit (with @ctx;
+ * NULL drops them) and forget it. The sink is passed in so that holding
+ * records does not depend on how they are written (recorder_emit_cb()).
+ */
+typedef int (*recorder_emit_fn)(const struct cadet_rec *rec, void *ctx);
+void recorder_pending_resolve(struct recorder *r, uint64_t id,
+			      recorder_emit_fn emit, void *ctx);
 /* Drop the held records of one type (syscalls of a --seq-exclude cgroup). */
 void recorder_pending_drop_type(struct recorder *r, uint64_t id,
 				unsigned int type);

@@ -25,11 +25,10 @@
 #include "detect/dethost.h"
 #include "detect/loader.h"
 #include "lib/util/sha256.h"
+#include "lib/util/vec.h"
 #include "lib/util/version.h"
 #include "replayer/pool.h"
 #include "replayer/replay.h"
-
-#define NS_PER_S 1000000000ull
 
 struct ctr_ent {
 	uint64_t cgroup_id;
@@ -119,16 +118,9 @@ static struct result *res_push(struct det *d)
 	struct resvec *rv = &d->res[d->cur - d->r->traces];
 	struct result *x;
 
-	if (rv->n == rv->cap) {
-		size_t cap = rv->cap ? rv->cap * 2 : 256;
-		struct result *v = realloc(rv->v, cap * sizeof(*v));
-
-		if (!v) {
-			det_inst_disable(&d->di, "out of memory for results");
-			return NULL;
-		}
-		rv->v = v;
-		rv->cap = cap;
+	if (vec_reserve(&rv->v, &rv->cap, rv->n + 1, sizeof(*rv->v))) {
+		det_inst_disable(&d->di, "out of memory for results");
+		return NULL;
 	}
 	x = &rv->v[rv->n++];
 	memset(x, 0, sizeof(*x));

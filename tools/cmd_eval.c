@@ -14,9 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "eval/eval.h"
+#include "lib/util/sha256.h"
 #include "tools/commands.h"
 
 /* Exit codes: 0 fine, 1 regression found, 2 bad usage or input. */
@@ -242,44 +241,22 @@ static const char *trace_path(const struct args *a, const char *path,
  */
 static int verify_sha256(const char *path, const char *want)
 {
-	static const char hexd[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE], buf[1 << 16];
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	EVP_MD_CTX *ctx = NULL;
-	unsigned int mdlen = 0;
-	FILE *f = NULL;
-	size_t n;
-	int ret = -EIO;
+	char hex[65], why[PATH_MAX + 64];
+	int err;
 
 	if (!want || !*want)
 		return 0;
-	f = fopen(path, "rb");
-	ctx = EVP_MD_CTX_new();
-	if (!f || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		goto cleanup;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		if (!EVP_DigestUpdate(ctx, buf, n))
-			goto cleanup;
-	if (ferror(f) || !EVP_DigestFinal_ex(ctx, md, &mdlen))
-		goto cleanup;
-	for (unsigned int i = 0; i < mdlen; i++) {
-		hex[2 * i] = hexd[md[i] >> 4];
-		hex[2 * i + 1] = hexd[md[i] & 15];
+	err = util_sha256_file(path, hex, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "cadet eval: cannot hash %s\n", why);
+		return err;
 	}
-	hex[2 * mdlen] = 0;
-	ret = strcasecmp(hex, want) ? -EBADMSG : 0;
-	if (ret)
-		fprintf(stderr,
-			"cadet eval: %s: sha256 %s differs from %s in the results: the trace changed since replay; replay again (or --no-verify)\n",
-			path, hex, want);
-cleanup:
-	if (ret == -EIO)
-		fprintf(stderr, "cadet eval: %s: cannot hash: %s\n", path,
-			strerror(errno ? errno : EIO));
-	EVP_MD_CTX_free(ctx);
-	if (f)
-		fclose(f);
-	return ret;
+	if (!strcasecmp(hex, want))
+		return 0;
+	fprintf(stderr,
+		"cadet eval: %s: sha256 %s differs from %s in the results: the trace changed since replay; replay again (or --no-verify)\n",
+		path, hex, want);
+	return -EBADMSG;
 }
 
 static int write_json(json_t *j, const char *path)

@@ -35,6 +35,7 @@
 #include "cadet/trace.h"
 #include "lib/util/fs.h"
 #include "lib/util/version.h"
+#include "lib/util/vec.h"
 #include "tools/commands.h"
 
 /* "cadet import VERSION", as the header and the manifest name the importer. */
@@ -194,15 +195,8 @@ static int entries_add(struct entries *e, const char *name, zip_int64_t zidx,
 	/* Training and validation traces sit directly in their folder. */
 	if ((split != SPLIT_ATTACK) != (strchr(p, '/') == NULL))
 		return 0;
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 1024;
-		struct adfa_entry *v = realloc(e->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		e->v = v;
-		e->cap = cap;
-	}
+	if (vec_reserve(&e->v, &e->cap, e->n + 1, sizeof(*e->v)))
+		return -ENOMEM;
 	a = &e->v[e->n];
 	memset(a, 0, sizeof(*a));
 	a->split = split;
@@ -368,15 +362,9 @@ static int parse_nums(const char *text, size_t len, struct nums *out,
 				 i);
 			return -EBADMSG;
 		}
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 4096;
-			int32_t *nv = realloc(out->v, cap * sizeof(*nv));
-
-			if (!nv)
-				return -ENOMEM;
-			out->v = nv;
-			out->cap = cap;
-		}
+		if (vec_reserve(&out->v, &out->cap, out->n + 1,
+				sizeof(*out->v)))
+			return -ENOMEM;
 		out->v[out->n++] = (int32_t)v;
 	}
 	return 0;

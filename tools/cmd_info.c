@@ -14,6 +14,7 @@
 
 #include "cadet/trace.h"
 #include "lib/trace/trace_print.h"
+#include "lib/util/timeunits.h"
 #include "tools/commands.h"
 #include "tools/info_cost.h"
 
@@ -163,8 +164,8 @@ static void print_span(const char *what, uint64_t a, uint64_t b, int64_t b2e)
 	fmt_wall(wb, sizeof(wb), (int64_t)b + b2e);
 	printf("%-16s %.3f s (ts %" PRIu64 ".%09" PRIu64 " .. %" PRIu64
 	       ".%09" PRIu64 ", %s .. %s)\n",
-	       what, (b - a) / 1e9, a / 1000000000, a % 1000000000,
-	       b / 1000000000, b % 1000000000, wa, wb);
+	       what, (b - a) / (double)NS_PER_S, a / NS_PER_S, a % NS_PER_S,
+	       b / NS_PER_S, b % NS_PER_S, wa, wb);
 }
 
 static void print_summary(const char *path, struct cadet_reader *r,

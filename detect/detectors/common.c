@@ -8,23 +8,20 @@
 #include <string.h>
 
 #include "detect/detectors/detectors.h"
+#include "lib/util/bsearch.h"
+#include "lib/util/vec.h"
 
 /* ---- map ---- */
+
+static int map_before(const void *elem, const void *key)
+{
+	return ((const struct det_map_ent *)elem)->key < *(const uint64_t *)key;
+}
 
 /* Index of the first entry with key >= @key. */
 static size_t map_lower(const struct det_map *m, uint64_t key)
 {
-	size_t lo = 0, hi = m->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->v[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return lower_bound(m->v, m->n, sizeof(*m->v), &key, map_before);
 }
 
 void *det_map_get(const struct det_map *m, uint64_t key)
@@ -42,15 +39,8 @@ int det_map_put(struct det_map *m, uint64_t key, void *val)
 		m->v[i].val = val;
 		return 0;
 	}
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct det_map_ent *v = realloc(m->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
+	if (vec_reserve(&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+		return -ENOMEM;
 	memmove(&m->v[i + 1], &m->v[i], (m->n - i) * sizeof(m->v[0]));
 	m->v[i].key = key;
 	m->v[i].val = val;
@@ -234,26 +224,20 @@ int det_param_duration(const struct cadet_host *h, const char *det,
 
 /* ---- names ---- */
 
+static int name_before(const void *elem, const void *key)
+{
+	return strcmp(*(char *const *)elem, key) < 0;
+}
+
+/* Names are unique: the first name >= @name is @name itself if present. */
 static size_t names_lower(const struct det_names *t, const char *name,
 			  bool *found)
 {
-	size_t lo = 0, hi = t->n;
+	size_t i =
+		lower_bound(t->name, t->n, sizeof(*t->name), name, name_before);
 
-	*found = false;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(t->name[mid], name);
-
-		if (!c) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	*found = i < t->n && !strcmp(t->name[i], name);
+	return i;
 }
 
 void *det_names_get(const struct det_names *t, const char *name)

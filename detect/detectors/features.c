@@ -10,6 +10,7 @@
 
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/features.h"
+#include "detect/edge.h"
 #include "lib/util/vec.h"
 
 const char *const det_rf_names[DET_NRF] = {
@@ -27,16 +28,11 @@ void det_rwin_init(struct det_rwin *w, size_t span)
 	w->span = span < 1 ? 1 : span > DET_RWIN_MAX ? DET_RWIN_MAX : span;
 }
 
-bool det_metrics_is_edge(const struct cadet_rec_metrics *m)
-{
-	return !m->nr_tasks && !m->rss_bytes;
-}
-
 bool det_rwin_push(struct det_rwin *w, const struct cadet_rec_metrics *m)
 {
 	struct det_rwin_rec *r;
 
-	if (det_metrics_is_edge(m))
+	if (det_edge_metrics_marked(m))
 		return false;
 	r = &w->rec[w->next];
 	r->interval_ns = m->interval_ns;

@@ -81,12 +81,11 @@ struct det_rwin {
 
 void det_rwin_init(struct det_rwin *w, size_t span);
 
-/* A teardown record (no task, no memory left): not a sample. */
-bool det_metrics_is_edge(const struct cadet_rec_metrics *m);
-
 /*
  * Adds @m to the window (the oldest record leaves a full window).
- * Returns false, leaving the window as it was, for an edge record.
+ * Returns false, leaving the window as it was, for a record that
+ * det_edge_metrics_marked() (detect/edge.h) calls an edge: the host
+ * withholds those already, this keeps a window honest when fed directly.
  */
 bool det_rwin_push(struct det_rwin *w, const struct cadet_rec_metrics *m);
 

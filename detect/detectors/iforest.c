@@ -36,6 +36,7 @@
 
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/features.h"
+#include "detect/edge.h"
 
 #define IF_EULER 0.5772156649015329
 #define IF_MAX_NODES (1u << 24)
@@ -458,7 +459,7 @@ static int if_event(void *state, const struct cadet_rec *rec)
 		return 0;
 	}
 	if (rec->type != CADET_REC_METRICS || rec->size < sizeof(*m) ||
-	    det_metrics_is_edge(m))
+	    det_edge_metrics_marked(m))
 		return 0;
 	c = cont_get(s, rec->cgroup_id, NULL);
 	if (!c)

@@ -21,6 +21,7 @@
 
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/rules.h"
+#include "lib/util/bsearch.h"
 
 const char rules_default_text[] =
 #include "detect/detectors/default_rules.inc"
@@ -234,20 +235,19 @@ static int agg_count(struct agg_win *w, const struct rule *r, uint64_t ts,
 	return 0;
 }
 
+static int u64_before(const void *elem, const void *key)
+{
+	return *(const uint64_t *)elem < *(const uint64_t *)key;
+}
+
 /* Records value @v at @ts in a distinct() window; returns distinct values. */
 static int agg_distinct(struct agg_win *w, const struct rule *r, uint64_t v,
 			uint64_t ts, size_t *count)
 {
-	size_t lo = 0, hi = w->nval, j = 0;
+	size_t lo =
+		lower_bound(w->val, w->nval, sizeof(*w->val), &v, u64_before);
+	size_t j = 0;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (w->val[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo < w->nval && w->val[lo] == v) {
 		w->last[lo] = ts;
 	} else {

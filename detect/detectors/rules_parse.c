@@ -28,6 +28,7 @@
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/rules.h"
 #include "detect/detectors/rules_int.h"
+#include "lib/util/vec.h"
 
 /* Fields of the common record header, matchable in every rule. */
 #define HFLD(f, k)                                                          \
@@ -930,15 +931,9 @@ struct rule_set *rule_set__parse(const char *text, size_t len,
 		p.line = first;
 		if (at_end(&p))
 			continue;
-		if (rs->n == rs->cap) {
-			size_t cap = rs->cap ? rs->cap * 2 : 16;
-			struct rule *nr = realloc(rs->rules, cap * sizeof(*nr));
-
-			if (!nr)
-				goto err_nomem;
-			rs->rules = nr;
-			rs->cap = cap;
-		}
+		if (vec_reserve(&rs->rules, &rs->cap, rs->n + 1,
+				sizeof(*rs->rules)))
+			goto err_nomem;
 		memset(&rs->rules[rs->n], 0, sizeof(rs->rules[0]));
 		rs->rules[rs->n].line = first;
 		if (!parse_rule(&p, &rs->rules[rs->n], rs)) {

@@ -32,6 +32,7 @@
 
 #include "detect/detectors/detectors.h"
 #include "detect/util.h"
+#include "lib/util/bsearch.h"
 
 #define STIDE_N_MAX 64
 #define STIDE_LFC_MAX 100000
@@ -179,23 +180,26 @@ static int cmp_win(const void *a, const void *b, void *arg)
 	return 0;
 }
 
+/* Key of a database search: a window and its length. */
+struct win_key {
+	const int32_t *w;
+	uint32_t n;
+};
+
+static int win_before(const void *elem, const void *key)
+{
+	const struct win_key *k = key;
+
+	return cmp_win(elem, k->w, (void *)&k->n) < 0;
+}
+
 static bool db_contains(const struct stide_state *s, const int32_t *w)
 {
-	size_t lo = 0, hi = s->ndb;
-	uint32_t n = s->w;
+	struct win_key k = {.w = w, .n = s->w};
+	size_t i = lower_bound(s->db, s->ndb, s->w * sizeof(*s->db), &k,
+			       win_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_win(&s->db[mid * n], w, &n);
-
-		if (!c)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return i < s->ndb && !cmp_win(&s->db[i * s->w], w, &k.n);
 }
 
 /* The distinct images of the database (its keys' first values). */
@@ -216,21 +220,17 @@ static int db_images(struct stide_state *s)
 	return 0;
 }
 
+static int i32_before(const void *elem, const void *key)
+{
+	return *(const int32_t *)elem < *(const int32_t *)key;
+}
+
 static bool img_known(const struct stide_state *s, int32_t img)
 {
-	size_t lo = 0, hi = s->nimgs;
+	size_t i = lower_bound(s->imgs, s->nimgs, sizeof(*s->imgs), &img,
+			       i32_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->imgs[mid] == img)
-			return true;
-		if (s->imgs[mid] < img)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return i < s->nimgs && s->imgs[i] == img;
 }
 
 /* Is the key (image, window) in s->key normal? */

@@ -35,6 +35,7 @@
 
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/features.h"
+#include "detect/edge.h"
 
 #define TR_NSIG 4
 #define TR_MAX_POINTS 128 /* ring of samples: window / METRICS interval */
@@ -216,7 +217,7 @@ static int tr_event(void *state, const struct cadet_rec *rec)
 	double d[TR_NSIG];
 
 	if (rec->type != CADET_REC_METRICS || rec->size < sizeof(*m) ||
-	    det_metrics_is_edge(m))
+	    det_edge_metrics_marked(m))
 		return 0;
 	c = cont_get(s, rec->cgroup_id, NULL);
 	if (!c)

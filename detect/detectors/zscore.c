@@ -35,6 +35,7 @@
 
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/features.h"
+#include "detect/edge.h"
 
 struct zs_model {
 	double med[DET_NRF];
@@ -194,7 +195,7 @@ static int zs_event(void *state, const struct cadet_rec *rec)
 	c = cont_get(s, rec->cgroup_id, NULL);
 	if (!c)
 		return -ENOMEM;
-	if (det_metrics_is_edge((const void *)rec))
+	if (det_edge_metrics_marked((const void *)rec))
 		return 0;
 	/* Start-up records never enter the window. */
 	if (++c->records <= s->warmup)

@@ -15,6 +15,7 @@
 
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/features.h"
+#include "detect/edge.h"
 #include "tests/unit/detector_host.h"
 
 #define SEC 1000000000ull
@@ -60,7 +61,7 @@ static void test_window(void **unused)
 			    1e-12);
 	assert_double_equal(x[DET_RF_FAULTS_PER_CPU], -log1p(20), 1e-12);
 	/* Teardown: no task, no memory: not a sample. */
-	assert_true(det_metrics_is_edge(&edge));
+	assert_true(det_edge_metrics_marked(&edge));
 	assert_false(det_rwin_push(&w, &edge));
 	assert_int_equal(w.seen, 2);
 	assert_true(det_rwin_push(&w, &c));
