@@ -91,8 +91,10 @@ char *workload_script(const struct scenario_workload *wl, uint64_t seed,
 	}
 	scenario_rng_seed(&rng, seed);
 	if (wl->type == SCENARIO_WL_BATCH) {
-		/* Each job: a file of about `size` bytes, compressed and
-		 * hashed, then a jittered pause of about `period`. */
+		/* Each job: a file of about `size` bytes (64 KiB blocks, so
+		 * that a job is tens of syscalls, not hundreds: the syscall
+		 * streams of the dataset stay small), compressed and hashed,
+		 * then a jittered pause of about `period`. */
 		err = sappend(&buf, &len, &cap,
 			      "cd /tmp 2>/dev/null || cd /\n"
 			      "f=.cadet-batch.$$\n"
@@ -111,7 +113,9 @@ char *workload_script(const struct scenario_workload *wl, uint64_t seed,
 		if (!err)
 			err = sappend(&buf, &len, &cap,
 				      "; do\n"
-				      "\thead -c ${j%%:*} /dev/urandom >$f\n"
+				      "\tdd if=/dev/urandom of=$f bs=64k"
+				      " count=$(( (${j%%:*} + 65535) / 65536 ))"
+				      " status=none\n"
 				      "\tgzip -c $f >$f.gz\n"
 				      "\tsha256sum $f.gz >/dev/null\n"
 				      "\trm -f $f $f.gz\n"
