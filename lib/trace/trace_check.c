@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -653,22 +652,6 @@ static uint64_t readable_max(const char *path)
 	return a > b ? a : b;
 }
 
-/* fsync the directory of @path so that a rename in it is durable. */
-static void sync_dir(const char *path)
-{
-	char *dir = strdup(path);
-	int dfd;
-
-	if (!dir)
-		return;
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
-}
-
 int cadet_trace_repair(const char *path, struct cadet_check_report *rep)
 {
 	return cadet_trace_repair_opts(path, rep, NULL);
@@ -707,11 +690,9 @@ int cadet_trace_repair_opts(const char *path, struct cadet_check_report *rep,
 	chunks = calloc(w.nframes, sizeof(*chunks));
 	fcs = calloc(w.nframes + 1, sizeof(*fcs));
 	fds = calloc(w.nframes + 1, sizeof(*fds));
-	if (asprintf(&tmp, "%s.repair-XXXXXX", path) < 0)
-		tmp = NULL;
 	if (!o.no_backup && asprintf(&orig, "%s.orig", path) < 0)
 		orig = NULL;
-	if (!chunks || !fcs || !fds || !tmp || (!o.no_backup && !orig))
+	if (!chunks || !fcs || !fds || (!o.no_backup && !orig))
 		goto cleanup;
 	if (orig && !access(orig, F_OK)) {
 		err = -EEXIST;
@@ -720,12 +701,12 @@ int cadet_trace_repair_opts(const char *path, struct cadet_check_report *rep,
 			 path, orig);
 		goto cleanup;
 	}
-	fd = mkstemp(tmp);
+	fd = trace_mkstemp_beside(path, "repair", &tmp);
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		snprintf(rep->message, sizeof(rep->message),
 			 "%s: cannot create a file beside it: %s", path,
-			 strerror(errno));
+			 strerror(-err));
 		goto cleanup;
 	}
 	if (!fstat(w.fd, &sb))
@@ -802,7 +783,7 @@ int cadet_trace_repair_opts(const char *path, struct cadet_check_report *rep,
 	}
 	free(tmp);
 	tmp = NULL;
-	sync_dir(path);
+	trace_sync_dir(path);
 	walk_release(&w);
 	w = (struct walk){.fd = -1};
 	err = cadet_trace_check(path, rep);

@@ -5,6 +5,8 @@
  * writer, the reader and check/repair.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,38 @@ int trace_write_full(int fd, const void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+int trace_mkstemp_beside(const char *path, const char *tag, char **tmp)
+{
+	int fd;
+
+	if (asprintf(tmp, "%s.%s-XXXXXX", path, tag) < 0) {
+		*tmp = NULL;
+		return -ENOMEM;
+	}
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return fd;
+}
+
+void trace_sync_dir(const char *path)
+{
+	char *dir = strdup(path);
+	int dfd;
+
+	if (!dir)
+		return;
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
 }
 
 static bool is_skippable(uint32_t magic)

@@ -159,5 +159,24 @@ trace_reader_open_mode(const char *path, const struct cadet_reader_opts *opts,
 		       bool header_only);
 uint64_t trace_reader_data_off(const struct cadet_reader *r);
 uint64_t trace_reader_tail_bytes(const struct cadet_reader *r);
+/*
+ * The header frame of the file @r reads, byte for byte (skippable frame
+ * header included), into @out. 0, -EBADMSG (the file shrank) or -errno.
+ */
+int trace_reader_header_frame(const struct cadet_reader *r,
+			      struct trace_buf *out);
+
+/*
+ * Files that replace a trace: a new file is written beside it and renamed
+ * over it once complete and synced, so that a crash leaves either the old
+ * file or the new one.
+ *
+ * trace_mkstemp_beside() - create "@path.@tag-XXXXXX" (mode 0600) and
+ * return its fd, the name in *@tmp (free() it); -errno on failure.
+ * trace_sync_dir() - fsync the directory of @path, so that a rename in
+ * it is durable (best effort).
+ */
+int trace_mkstemp_beside(const char *path, const char *tag, char **tmp);
+void trace_sync_dir(const char *path);
 
 #endif
