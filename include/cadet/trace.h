@@ -27,8 +27,8 @@
  * returns and who owns it.
  *
  * API groups, each with a HowTo: record access helpers, building records
- * (recbuf), writer, reader, check and repair. cadet/records.def lists the
- * record types and their fields.
+ * (recbuf), writer, reader, check and repair, pack. cadet/records.def
+ * lists the record types and their fields.
  */
 #ifndef CADET_TRACE_H
 #define CADET_TRACE_H
@@ -294,6 +294,8 @@ int cadet_recbuf__put_str(struct cadet_recbuf *b, size_t field_off,
  */
 struct cadet_rec *cadet_recbuf__rec(struct cadet_recbuf *b);
 
+struct cadet_reader;
+
 /* ---- writer ----
  *
  * HowTo:
@@ -318,8 +320,8 @@ struct cadet_writer;
 struct cadet_writer_opts {
 	size_t sz;
 	int level;              /* zstd level, default 3 */
-	size_t chunk_bytes;     /* default 1 MiB uncompressed */
-	uint64_t chunk_ns;      /* default 1 s of trace time */
+	size_t chunk_bytes;     /* default 1 MiB uncompressed, at most 128 MiB */
+	uint64_t chunk_ns;      /* default 1 s of trace time; UINT64_MAX: no limit */
 	uint64_t reorder_ns;    /* default 200 ms */
 	/* Permission bits of the file, set exactly (umask aside); default
 	 * 0600: traces hold command lines and paths. */
@@ -357,6 +359,21 @@ struct cadet_writer_stats {
 struct cadet_writer *cadet_writer__create(const char *path,
 					  const struct cadet_rec *hdr,
 					  const struct cadet_writer_opts *opts);
+/*
+ * cadet_writer__create_from() - cadet_writer__create() whose header frame
+ * is the one of the trace @src reads, byte for byte: its HEADER and
+ * SCHEMA records and its format version as they are in that file, not
+ * as this library would write them. For tools that rewrite a trace's
+ * chunks (`cadet pack`): with @src's records added as stored
+ * (cadet_reader_opts.raw) and in file order, the new file holds the same
+ * header and records in other chunks. @src stays usable. Returns the
+ * writer, or NULL with errno: EINVAL (NULL @path or @src, bad @opts),
+ * EBADMSG (@src's file changed since it was opened), ENOMEM, or the
+ * error of open()/read()/write().
+ */
+struct cadet_writer *
+cadet_writer__create_from(const char *path, const struct cadet_reader *src,
+			  const struct cadet_writer_opts *opts);
 /*
  * cadet_writer__add() - queue a copy of @rec (the caller keeps @rec) and
  * write out whatever left the reorder window. Returns 0, -EINVAL (@rec's
@@ -429,6 +446,12 @@ struct cadet_reader;
 struct cadet_reader_opts {
 	size_t sz;
 	bool ignore_index;      /* scan frames even if a seek table exists */
+	/*
+	 * next() returns records exactly as stored: those of an older minor
+	 * are not zero-extended. For copying records byte for byte (pack);
+	 * the payload structs above may then be longer than a record.
+	 */
+	bool raw;
 };
 
 struct cadet_chunk_info {

@@ -24,6 +24,7 @@ struct cadet_reader {
 	int fd;
 	uint64_t file_size;
 	uint64_t data_off; /* first byte after the header frame */
+	bool raw_recs; /* next() returns records as stored (opts.raw) */
 	ZSTD_DCtx *dctx;
 
 	struct cadet_rec_header *hdr; /* zero-extended copy */
@@ -542,6 +543,7 @@ trace_reader_open_mode(const char *path, const struct cadet_reader_opts *opts,
 	if (!r)
 		goto cleanup;
 	r->fd = -1;
+	r->raw_recs = o.raw;
 	r->path = strdup(path);
 	r->dctx = ZSTD_createDCtx();
 	if (!r->path || !r->dctx)
@@ -661,6 +663,21 @@ uint64_t trace_reader_tail_bytes(const struct cadet_reader *r)
 	return r->tail_bytes;
 }
 
+int trace_reader_header_frame(const struct cadet_reader *r,
+			      struct trace_buf *out)
+{
+	int err;
+
+	/* Validated at open; read again rather than kept for every reader. */
+	err = trace_buf_reserve(out, r->data_off);
+	if (!err)
+		err = trace_pread_full(r->fd, out->p, r->data_off, 0);
+	if (err)
+		return err == -ENODATA ? -EBADMSG : err;
+	out->len = r->data_off;
+	return 0;
+}
+
 const struct cadet_rec_header *
 cadet_reader__header(const struct cadet_reader *r)
 {
@@ -761,7 +778,7 @@ int cadet_reader__next(struct cadet_reader *r, const struct cadet_rec **rec)
 		}
 		p = (const void *)(r->dec.p + r->pos);
 		r->pos += sz;
-		*rec = normalize(r, p);
+		*rec = r->raw_recs ? p : normalize(r, p);
 		if (!*rec) {
 			set_err(r->err, sizeof(r->err), "%s: out of memory",
 				r->path);

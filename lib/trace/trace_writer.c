@@ -218,19 +218,15 @@ static int drain(struct cadet_writer *w, uint64_t ts)
 	return 0;
 }
 
-struct cadet_writer *cadet_writer__create(const char *path,
-					  const struct cadet_rec *hdr,
+/* Creates @path and writes the header frame @hf. NULL + errno on failure. */
+static struct cadet_writer *writer_create(const char *path,
+					  const struct trace_buf *hf,
 					  const struct cadet_writer_opts *opts)
 {
 	struct cadet_writer_opts o = {0};
-	struct trace_buf hf = {0};
 	struct cadet_writer *w = NULL;
 	int err = -EINVAL;
 
-	if (!path || !hdr || hdr->type != CADET_REC_HEADER ||
-	    hdr->size < sizeof(struct cadet_rec_header) || hdr->size % 8 ||
-	    hdr->size > TRACE_MAX_HDR_FRAME / 2)
-		goto cleanup;
 	if (opts) {
 		if (opts->sz < CADET_WRITER_OPTS_SZ_MIN)
 			goto cleanup;
@@ -258,9 +254,6 @@ struct cadet_writer *cadet_writer__create(const char *path,
 		err = -EINVAL;
 		goto cleanup;
 	}
-	err = trace_build_header_frame(hdr, &hf);
-	if (err)
-		goto cleanup;
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		     o.mode ? o.mode : 0600);
 	if (w->fd < 0) {
@@ -271,14 +264,59 @@ struct cadet_writer *cadet_writer__create(const char *path,
 	err = util_fchmod_regular(w->fd, o.mode ? o.mode : 0600);
 	if (err)
 		goto cleanup;
-	err = write_frame(w, hf.p, hf.len, 0);
+	err = write_frame(w, hf->p, hf->len, 0);
 cleanup:
-	trace_buf_release(&hf);
 	if (err) {
 		cadet_writer__free(w);
 		errno = -err;
 		return NULL;
 	}
+	return w;
+}
+
+struct cadet_writer *cadet_writer__create(const char *path,
+					  const struct cadet_rec *hdr,
+					  const struct cadet_writer_opts *opts)
+{
+	struct trace_buf hf = {0};
+	struct cadet_writer *w = NULL;
+	int err = -EINVAL;
+
+	if (!path || !hdr || hdr->type != CADET_REC_HEADER ||
+	    hdr->size < sizeof(struct cadet_rec_header) || hdr->size % 8 ||
+	    hdr->size > TRACE_MAX_HDR_FRAME / 2)
+		goto cleanup;
+	err = trace_build_header_frame(hdr, &hf);
+	if (err)
+		goto cleanup;
+	w = writer_create(path, &hf, opts);
+	err = w ? 0 : -errno;
+cleanup:
+	trace_buf_release(&hf);
+	if (err)
+		errno = -err;
+	return w;
+}
+
+struct cadet_writer *
+cadet_writer__create_from(const char *path, const struct cadet_reader *src,
+			  const struct cadet_writer_opts *opts)
+{
+	struct trace_buf hf = {0};
+	struct cadet_writer *w = NULL;
+	int err = -EINVAL;
+
+	if (!path || !src)
+		goto cleanup;
+	err = trace_reader_header_frame(src, &hf);
+	if (err)
+		goto cleanup;
+	w = writer_create(path, &hf, opts);
+	err = w ? 0 : -errno;
+cleanup:
+	trace_buf_release(&hf);
+	if (err)
+		errno = -err;
 	return w;
 }
 
