@@ -585,6 +585,68 @@ struct cadet_repair_opts {
 int cadet_trace_repair_opts(const char *path, struct cadet_check_report *rep,
 			    const struct cadet_repair_opts *opts);
 
+/* ---- pack ----
+ *
+ * HowTo:
+ *   struct cadet_pack_opts o = { .sz = sizeof(o) };      level 19, 16 MiB
+ *   struct cadet_pack_report rep = { .sz = sizeof(rep) };
+ *   err = cadet_trace_pack("run.cadet", NULL, &o, &rep); in place
+ *   if (err) -> rep.message says why; run.cadet is unchanged
+ *   else rep.bytes_in, rep.bytes_out, rep.replaced
+ *
+ * The recorder cuts a chunk every second so that a crash loses little;
+ * each chunk is compressed on its own, which costs about 40 % of the size
+ * of a long trace. Pack rewrites a finished trace for archiving: the
+ * header frame and every record byte for byte and in the same order, in
+ * chunks of @chunk_bytes at a high zstd level, with a new chunk index and
+ * seek table. Only a sound trace is packed (cadet_trace_check() first;
+ * a cut or damaged one is refused: repair it first). The new file is
+ * written beside the target (TARGET.pack-XXXXXX), read back and compared
+ * record by record with the input, synced, and only then renamed over the
+ * target, so that neither an error nor a crash loses data.
+ */
+
+struct cadet_pack_opts {
+	size_t sz;
+	int level;              /* zstd level, default 19 */
+	size_t chunk_bytes;     /* default 16 MiB of records, at most 128 MiB */
+	uint64_t chunk_ns;      /* default 0: no time limit */
+	bool force;             /* replace an existing @out */
+	/* In place: replace the input even when the result is not smaller. */
+	bool always;
+};
+
+struct cadet_pack_report {
+	size_t sz;
+	uint64_t bytes_in;      /* file sizes */
+	uint64_t bytes_out;
+	uint64_t chunks_in;
+	uint64_t chunks_out;
+	uint64_t records;       /* copied and compared */
+	uint64_t record_bytes;  /* their uncompressed size */
+	bool replaced;          /* the new file is in place */
+	char message[512];      /* why it failed or was not replaced */
+};
+
+/*
+ * cadet_trace_pack() - rewrite the trace @in into @out as described
+ * above; @out NULL (or naming the same file as @in) packs @in in place:
+ * a symlink's target is replaced, the file keeps its mode (and, for
+ * root, its owner); other hard links to it keep the old file. In place,
+ * a result that is not smaller than @in is dropped and @in left as it is
+ * (rep.replaced false, rep.message says so) unless @opts->always. @out
+ * is created with @in's mode. @opts may be NULL (defaults). Returns 0;
+ * -EBADMSG when @in is not a sound trace (cut, damaged, concatenated,
+ * out of order; rep.message says what and how to repair it); -EINVAL
+ * (NULL @in or @rep, bad options, @in not a regular file); -EISDIR;
+ * -EEXIST when @out exists and !@opts->force; -EIO when the new file
+ * does not read back the same (a bug; nothing is replaced); other -errno
+ * (ENOSPC, EACCES, ...). On any error @in and @out are unchanged.
+ */
+int cadet_trace_pack(const char *in, const char *out,
+		     const struct cadet_pack_opts *opts,
+		     struct cadet_pack_report *rep);
+
 #ifdef __cplusplus
 }
 #endif
