@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "summarize a trace: header, containers, counts" },
 	{ "dump", cmd_dump, "print a trace's records (text or JSON lines)" },
 	{ "check", cmd_check, "verify a trace; --repair rebuilds a cut file" },
+	{ "pack", cmd_pack, "repack a finished trace for archiving, records unchanged" },
 	{ "replay", cmd_replay, "replay traces into detectors, deterministically" },
 	{ "import", cmd_import, "convert an external dataset (ADFA-LD) to traces" },
 	{ "eval", cmd_eval, "score replay results against the labels; regression check" },
