@@ -184,6 +184,7 @@ int cmd_pack(int argc, char **argv)
 	int err;
 
 	argv[0] = (char *)"cadet pack";
+	argp_err_exit_status = 2;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return 2;
 	t0 = now_s();
@@ -191,6 +192,8 @@ int cmd_pack(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "cadet pack: %s\n",
 			rep.message[0] ? rep.message : strerror(-err));
+		if (err == -EEXIST)
+			fprintf(stderr, "cadet pack: --force replaces it\n");
 		return err == -EBADMSG || err == -EEXIST ? 1 : 2;
 	}
 	if (!rep.replaced) {

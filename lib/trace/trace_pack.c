@@ -333,7 +333,7 @@ int cadet_trace_pack(const char *in, const char *out,
 			return -EINVAL;
 		} else if (!o.force) {
 			say(rep,
-			    "%s: exists; give another name, or force to replace it",
+			    "%s: exists; not written over (give another name)",
 			    out);
 			return -EEXIST;
 		}
