@@ -9,8 +9,10 @@
   record.py --size ref --only test --scenarios memleak,cpu_hog OUT
                                    a part of the plan (still resumable)
 
-Every run goes to OUT/.partial/ first and is moved into its split under a
-name made of its plan id once `cadet run` succeeded; OUT/.progress.jsonl
+Every run goes to OUT/.partial/ first, is packed there (`cadet pack`:
+the same records in big chunks at a high zstd level, for archiving;
+--no-pack keeps the trace as recorded) and is moved into its split under
+a name made of its plan id once `cadet run` succeeded; OUT/.progress.jsonl
 lists the finished runs. Run the same command again after an interruption
 (Ctrl-C, a lost session, a failed run) and it skips what is done, redoes
 the run that was cut off and goes on. At the end datasets/manifest.py
@@ -194,7 +196,24 @@ class Interrupted(Exception):
     pass
 
 
-def run_one(cadet, run, out, probes, verbose):
+def pack(cadet, trace, verbose):
+    """Packs @trace in place (cadet pack); None, or why it was not.
+
+    A trace pack refuses (cut, damaged) or a pack that fails is kept as
+    recorded: what it holds is still the run's data."""
+    r = subprocess.run([cadet, "pack", "-q", trace], capture_output=True,
+                       text=True)
+    if r.returncode >= 128 or r.returncode < 0:
+        raise Interrupted(r.returncode, "cadet pack")
+    if verbose and r.stdout:
+        print(r.stdout, end="", flush=True)
+    if r.returncode != 0:
+        return (r.stderr.strip() or r.stdout.strip()
+                or f"cadet pack exited {r.returncode}")
+    return None
+
+
+def run_one(cadet, run, out, probes, verbose, do_pack=True):
     partial = os.path.join(out, ".partial", run["id"].replace("/", "_"))
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(partial)
@@ -210,12 +229,26 @@ def run_one(cadet, run, out, probes, verbose):
         raise Interrupted(rc)
     traces = [n for n in os.listdir(partial) if n.endswith(".cadet")]
     if rc != 0 or len(traces) != 1:
-        return None, f"cadet run exited {rc} with {len(traces)} trace(s)"
+        return None, f"cadet run exited {rc} with {len(traces)} trace(s)", \
+            False
+    # Packed before it is moved into place: an interruption then leaves
+    # nothing in the split that .progress.jsonl does not list.
+    packed = False
+    if do_pack:
+        try:
+            why = pack(cadet, os.path.join(partial, traces[0]), verbose)
+        except Interrupted:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        if why:
+            print(f"dataset: {run['id']}: not packed, kept as recorded: "
+                  f"{why}", file=sys.stderr, flush=True)
+        packed = not why
     dst = os.path.join(out, run["id"] + ".cadet")
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     os.replace(os.path.join(partial, traces[0]), dst)
     shutil.rmtree(partial, ignore_errors=True)
-    return dst, None
+    return dst, None, packed
 
 
 def main():
@@ -242,6 +275,9 @@ def main():
                     help="after a failed run, go on with the next one")
     ap.add_argument("--allow-dirty", action="store_true")
     ap.add_argument("--no-manifest", action="store_true")
+    ap.add_argument("--no-pack", action="store_true",
+                    help="keep each trace as recorded (1 s chunks) rather "
+                    "than packing it with cadet pack")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -314,9 +350,11 @@ def main():
               f"ETA {hms(rate * remaining)}", flush=True)
         start = time.monotonic()
         try:
-            trace, err = run_one(cadet, run, a.out, probes, a.verbose)
+            trace, err, packed = run_one(cadet, run, a.out, probes,
+                                         a.verbose, not a.no_pack)
         except Interrupted as e:
-            print(f"dataset: stopped during {run['id']} (cadet run exit "
+            what = e.args[1] if len(e.args) > 1 else "cadet run"
+            print(f"dataset: stopped during {run['id']} ({what} exit "
                   f"{e.args[0]}); {k - 1} run(s) of this call are kept; run "
                   "the same command again to go on", file=sys.stderr)
             return 130
@@ -335,7 +373,7 @@ def main():
             f.write(json.dumps({
                 "id": run["id"], "trace": os.path.relpath(trace, a.out),
                 "scenario": os.path.basename(run["ini"])[:-4],
-                "args": run["args"], "probes": probes,
+                "args": run["args"], "probes": probes, "packed": packed,
                 "wall_s": round(took, 1),
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                           time.gmtime())}) + "\n")

@@ -3,7 +3,9 @@
 # run` (no containers): a failed run stops the plan and keeps what was
 # recorded; the same command then records only what is missing; an
 # interrupted run leaves nothing half-written; --budget-min stops before a
-# run that would not fit; progress lines count runs and give an ETA.
+# run that would not fit; progress lines count runs and give an ETA; every
+# trace is packed before it is moved into place (--no-pack: not), and one
+# that cadet pack refuses is kept as recorded.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d /tmp/cadet-dataset.XXXXXX)
@@ -18,9 +20,18 @@ printf '[scenario]\nname = leak\nprofiles = alpha beta\n[intensity low]\nrate = 
 	>"$tmp/scn/leak.ini"
 
 # The stand-in writes one trace holding its arguments; it fails or stops
-# as a signal would when its -o directory matches $FAIL or $STOP.
+# as a signal would when its -o directory matches $FAIL or $STOP. Its
+# pack appends a line to the trace, or fails when it matches $PACKFAIL.
 cat >"$tmp/cadet" <<'SH'
 #!/bin/sh
+if [ "$1" = pack ]; then
+	for f; do :; done
+	echo "$f" >>"$PACKLOG"
+	case "$f" in *"$PACKFAIL"*) [ -n "$PACKFAIL" ] && { echo "$f: cut" >&2; exit 1; } ;; esac
+	case "$f" in *"$PACKSTOP"*) [ -n "$PACKSTOP" ] && exit 130 ;; esac
+	echo packed >>"$f"
+	exit 0
+fi
 [ "$1" = run ] || exit 2
 out=
 for a; do [ "$prev" = -o ] && out=$a; prev=$a; done
@@ -30,7 +41,7 @@ case "$out" in *"$STOP"*) [ -n "$STOP" ] && exit 130 ;; esac
 echo "$*" >"$out/leak-s1-r0-20260101T000000Z.cadet"
 SH
 chmod +x "$tmp/cadet"
-export CADET=$tmp/cadet LOG=$tmp/calls
+export CADET=$tmp/cadet LOG=$tmp/calls PACKLOG=$tmp/packs PACKFAIL= PACKSTOP=
 rec() { python3 datasets/record.py --size ref --only test --scenario-dir "$tmp/scn" \
 	--no-manifest --allow-dirty "$@" "$tmp/out"; }
 
@@ -78,3 +89,38 @@ FAIL= STOP= rec >"$tmp/out4" 2>&1 || { cat "$tmp/out4"; fail "resume failed"; }
 rec --dry-run >"$tmp/plan2"
 grep -q '^dataset: ref plan: 6 runs (9 min recorded), 6 done, 0 to record' "$tmp/plan2" || fail "dry run does not see the plan done"
 echo "resume: 3 missing runs recorded, plan done"
+
+# Packed in .partial/ before the move, once per recorded run: the 6 kept.
+[ "$(wc -l <"$PACKLOG")" = 6 ] || fail "cadet pack ran $(wc -l <"$PACKLOG") times, want 6"
+grep -qv '/\.partial/' "$PACKLOG" && fail "a trace was packed outside .partial/: $(cat "$PACKLOG")"
+for f in "$tmp"/out/test/*.cadet; do
+	[ "$(tail -n 1 "$f")" = packed ] || fail "$f was not packed"
+done
+[ "$(grep -c '"packed": true' "$tmp/out/.progress.jsonl")" = 6 ] || fail "progress does not say packed"
+echo "pack: every trace packed in .partial/ before the move"
+
+# --no-pack: kept as recorded; a trace cadet pack refuses: kept too.
+: >"$PACKLOG"
+python3 datasets/record.py --size ref --only test --scenario-dir "$tmp/scn" \
+	--no-manifest --allow-dirty --max-runs 1 --no-pack "$tmp/out5" >"$tmp/out5.log" 2>&1 ||
+	{ cat "$tmp/out5.log"; fail "--no-pack run failed"; }
+[ ! -s "$PACKLOG" ] || fail "--no-pack packed: $(cat "$PACKLOG")"
+grep -q '"packed": false' "$tmp/out5/.progress.jsonl" || fail "--no-pack progress line"
+PACKFAIL=leak python3 datasets/record.py --size ref --only test --scenario-dir "$tmp/scn" \
+	--no-manifest --allow-dirty --max-runs 1 "$tmp/out6" >"$tmp/out6.log" 2>&1 ||
+	{ cat "$tmp/out6.log"; fail "a refused pack failed the run"; }
+grep -q 'not packed, kept as recorded: .*: cut' "$tmp/out6.log" || { cat "$tmp/out6.log"; fail "no warning for a refused pack"; }
+[ "$(ls "$tmp/out6/test" | wc -l)" = 1 ] || fail "a refused pack lost the trace"
+grep -q '"packed": false' "$tmp/out6/.progress.jsonl" || fail "refused pack: progress line"
+echo "--no-pack and a refused pack: traces kept as recorded"
+
+# Interrupted while packing: exit 130, nothing of the run left.
+set +e
+PACKSTOP=leak python3 datasets/record.py --size ref --only test --scenario-dir "$tmp/scn" \
+	--no-manifest --allow-dirty --max-runs 1 "$tmp/out7" >"$tmp/out7.log" 2>&1; rc=$?
+set -e
+[ "$rc" = 130 ] || { cat "$tmp/out7.log"; fail "interrupted pack: exit $rc, want 130"; }
+grep -q 'stopped during .* (cadet pack exit' "$tmp/out7.log" || { cat "$tmp/out7.log"; fail "interrupted pack: message"; }
+[ -z "$(ls -A "$tmp/out7/test" 2>/dev/null)" ] || fail "interrupted pack left a trace"
+[ -z "$(ls -A "$tmp/out7/.partial" 2>/dev/null)" ] || fail "interrupted pack left a partial trace"
+echo "interrupted pack: exit 130, nothing left"
