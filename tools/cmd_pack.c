@@ -26,10 +26,11 @@ enum { OPT_CHUNK_SECONDS = 0x100, OPT_ALWAYS };
 
 static const char pack_doc[] =
 	"Rewrite a finished trace for archiving: the recorder cuts a chunk\n"
-	"every second of trace time, compressed on its own so that a crash\n"
-	"loses little; pack puts the records into big chunks (16 MiB of\n"
-	"records each) at zstd level 19, which makes a trace of a few minutes\n"
-	"about 40 % smaller.\n"
+	"every second of trace time, compressed on its own at zstd level 3\n"
+	"so that a crash loses little; pack puts the records into big chunks\n"
+	"(4 MiB of records each) at level 19, which makes a trace a quarter\n"
+	"to a half smaller. Bigger chunks gain little more and cost every\n"
+	"reader a buffer of their size.\n"
 	"\n"
 	"The header, the schema and every record stay byte for byte the same\n"
 	"and in the same order (cadet dump prints the same); only the chunks,\n"
@@ -48,7 +49,7 @@ static const char pack_doc[] =
 	"EXAMPLES:\n"
 	"  cadet pack run.cadet                  # in place\n"
 	"  cadet pack run.cadet run.packed.cadet\n"
-	"  cadet pack --level 3 --chunk-size 4M run.cadet\n"
+	"  cadet pack --level 3 --chunk-size 1M run.cadet\n"
 	"  for f in datasets/ref/*/*.cadet; do cadet pack \"$f\"; done\n"
 	"\n"
 	"Exit status: 0 packed (or left as it is, not smaller), 1 IN is not a\n"
@@ -58,7 +59,7 @@ static const char pack_doc[] =
 static const struct argp_option pack_opts[] = {
 	{"level", 'l', "N", 0, "zstd level, 1-22 (default 19)", 0},
 	{"chunk-size", 'c', "SIZE", 0,
-	 "Records per chunk: MiB, or a size with K, M, G (default 16M, at most 128M)",
+	 "Records per chunk: MiB, or a size with K, M, G (default 4M, at most 128M)",
 	 0},
 	{"chunk-seconds", OPT_CHUNK_SECONDS, "S", 0,
 	 "Also cut a chunk every S seconds of trace time (default: never)", 0},

@@ -588,15 +588,15 @@ int cadet_trace_repair_opts(const char *path, struct cadet_check_report *rep,
 /* ---- pack ----
  *
  * HowTo:
- *   struct cadet_pack_opts o = { .sz = sizeof(o) };      level 19, 16 MiB
+ *   struct cadet_pack_opts o = { .sz = sizeof(o) };      level 19, 4 MiB
  *   struct cadet_pack_report rep = { .sz = sizeof(rep) };
  *   err = cadet_trace_pack("run.cadet", NULL, &o, &rep); in place
  *   if (err) -> rep.message says why; run.cadet is unchanged
  *   else rep.bytes_in, rep.bytes_out, rep.replaced
  *
  * The recorder cuts a chunk every second so that a crash loses little;
- * each chunk is compressed on its own, which costs about 40 % of the size
- * of a long trace. Pack rewrites a finished trace for archiving: the
+ * each chunk is compressed on its own (level 3), which costs a quarter to
+ * a half of a trace's size. Pack rewrites a finished trace for archiving: the
  * header frame and every record byte for byte and in the same order, in
  * chunks of @chunk_bytes at a high zstd level, with a new chunk index and
  * seek table. Only a sound trace is packed (cadet_trace_check() first;
@@ -609,7 +609,7 @@ int cadet_trace_repair_opts(const char *path, struct cadet_check_report *rep,
 struct cadet_pack_opts {
 	size_t sz;
 	int level;              /* zstd level, default 19 */
-	size_t chunk_bytes;     /* default 16 MiB of records, at most 128 MiB */
+	size_t chunk_bytes;     /* default 4 MiB of records, at most 128 MiB */
 	uint64_t chunk_ns;      /* default 0: no time limit */
 	bool force;             /* replace an existing @out */
 	/* In place: replace the input even when the result is not smaller. */

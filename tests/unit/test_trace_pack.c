@@ -196,6 +196,8 @@ static void test_pack_in_place(void **state)
 	assert_int_equal(rep.bytes_out, fsize(t));
 	assert_true(rep.bytes_out < rep.bytes_in);
 	assert_true(rep.chunks_in > 100);
+	/* Less than the default 4 MiB of records: one chunk. */
+	assert_true(rep.record_bytes < 4u << 20);
 	assert_int_equal(rep.chunks_out, 1);
 	assert_same_trace(orig, t, &ca, &cb);
 	assert_int_equal(ca, rep.chunks_in);
