@@ -639,9 +639,10 @@ struct cadet_pack_report {
  * -EBADMSG when @in is not a sound trace (cut, damaged, concatenated,
  * out of order; rep.message says what and how to repair it); -EINVAL
  * (NULL @in or @rep, bad options, @in not a regular file); -EISDIR;
- * -EEXIST when @out exists and !@opts->force; -EIO when the new file
- * does not read back the same (a bug; nothing is replaced); other -errno
- * (ENOSPC, EACCES, ...). On any error @in and @out are unchanged.
+ * -EEXIST when @out exists and !@opts->force; -EAGAIN when @in changed
+ * while it was packed; -EIO when the new file does not read back the
+ * same (a bug; nothing is replaced); other -errno (ENOSPC, EACCES, ...).
+ * On any error @in and @out are unchanged and no new file is left.
  */
 int cadet_trace_pack(const char *in, const char *out,
 		     const struct cadet_pack_opts *opts,

@@ -4,8 +4,8 @@
  * archiving. The recorder cuts a chunk every second (a crash then loses
  * little) at level 3, and each chunk is compressed on its own; chunks of
  * 4 MiB of records at level 19 make a trace a quarter to a half smaller.
- * Bigger chunks gain little more (0.5 % at 16 MiB) but every reader then
- * decodes into a buffer that size: replay took twice the CPU time.
+ * Bigger chunks gain little more (0.5 to 2 % at 16 MiB) but every reader
+ * then decodes into a buffer that size: replay took twice the CPU time.
  *
  * Nothing of the trace changes but its chunks: the header frame is copied
  * byte for byte (cadet_writer__create_from()), the records are read as
