@@ -17,15 +17,8 @@
 #include <stdint.h>
 
 #include "cadet/detector.h"
+#include "detect/registry.h" /* the detectors' ops, detector_NAME_ops */
 #include "lib/util/rng.h"
-
-extern const struct cadet_detector_ops detector_rules_ops;
-extern const struct cadet_detector_ops detector_zscore_ops;
-extern const struct cadet_detector_ops detector_trend_ops;
-extern const struct cadet_detector_ops detector_iforest_ops;
-extern const struct cadet_detector_ops detector_stide_ops;
-extern const struct cadet_detector_ops detector_sysfreq_ops;
-extern const struct cadet_detector_ops detector_ensemble_ops;
 
 #define DET_NSEC_PER_SEC 1000000000ull
 
