@@ -15,6 +15,7 @@
 #include "recorder/recorder.h"
 #include "recorder/redact.h"
 #include "tools/commands.h"
+#include "tools/redact_opts.h"
 
 #define NSEC 1000000000ull
 #define MAX_CGROUPS 64
@@ -36,10 +37,7 @@ struct record_args {
 	int ndets;
 	const char *models[MAX_DETECTORS + 1];
 	int nmodels;
-	bool redact;
-	const char *redact_keep[REDACT_MAX_KEEP + 1];
-	int nredact_keep;
-	const char *redact_key;
+	struct redact_args redact;
 };
 
 static const char doc[] =
@@ -95,9 +93,6 @@ enum {
 	OPT_DETECTOR_TIMEOUT,
 	OPT_IN_PROCESS,
 	OPT_SEQ_EXCLUDE,
-	OPT_REDACT,
-	OPT_REDACT_KEEP,
-	OPT_REDACT_KEY,
 	OPT_GROUP_READABLE,
 	OPT_DOCKER_HOST,
 	OPT_CONTAINERD_STATE,
@@ -142,19 +137,6 @@ static const struct argp_option options[] = {
 	 "podman's storage root (default /var/lib/containers/storage)", 0},
 	{"group-readable", OPT_GROUP_READABLE, NULL, 0,
 	 "Create the trace, pcaps and alerts 0640 instead of 0600", 0},
-	{"redact", OPT_REDACT, NULL, 0,
-	 "Replace argv beyond argv[0] and paths outside the kept prefixes by "
-	 "stable hashes (~h:...); not with --pcap",
-	 0},
-	{"redact-keep", OPT_REDACT_KEEP, "PREFIX", 0,
-	 "With --redact: also keep paths under PREFIX in clear (repeatable; "
-	 "kept always: /bin /sbin /usr /lib /lib32 /lib64 /libx32 /etc /proc "
-	 "/sys /dev)",
-	 0},
-	{"redact-key", OPT_REDACT_KEY, "FILE", 0,
-	 "With --redact: HMAC the values under the secret key in FILE (16 to "
-	 "4096 bytes) so that hashes cannot be reversed by guessing",
-	 0},
 	{NULL, 0, NULL, 0, "Live detection (docs/live.md):", 1},
 	{"live", OPT_LIVE, NULL, 0,
 	 "Run detectors on the live stream (recording with -o is optional)", 1},
@@ -326,23 +308,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case OPT_GROUP_READABLE:
 		util_set_group_readable(true);
 		break;
-	case OPT_REDACT:
-		a->redact = true;
-		break;
-	case OPT_REDACT_KEEP:
-		if (a->nredact_keep == REDACT_MAX_KEEP)
-			argp_error(st, "at most %d --redact-keep options",
-				   REDACT_MAX_KEEP);
-		if (arg[0] != '/')
-			argp_error(
-				st,
-				"--redact-keep '%s': give an absolute path prefix such as /var/log",
-				arg);
-		a->redact_keep[a->nredact_keep++] = arg;
-		break;
-	case OPT_REDACT_KEY:
-		a->redact_key = arg;
-		break;
 	case OPT_LIVE:
 		a->live = true;
 		break;
@@ -388,15 +353,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 	case OPT_DETECTOR_TIMEOUT:
 		mb = strtoull(arg, NULL, 10);
 		if (!mb || mb > 86400)
-			argp_error(st,
-				   "bad --detector-timeout '%s': give seconds, 1 to 86400",
-				   arg);
+			argp_error(
+				st,
+				"bad --detector-timeout '%s': give seconds, 1 to 86400",
+				arg);
 		a->lo.detector_timeout_s = mb;
 		a->live_opt = true;
 		break;
 	case OPT_IN_PROCESS:
 		a->lo.in_process = true;
 		a->live_opt = true;
+		break;
+	case ARGP_KEY_INIT:
+		st->child_inputs[0] = &a->redact;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(st, "unexpected argument '%s'", arg);
@@ -406,9 +375,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *st)
 			argp_error(
 				st,
 				"no output file: give one with -o FILE (or detect live with --live)");
-		if ((a->nredact_keep || a->redact_key) && !a->redact)
-			argp_error(st, "--redact-keep and --redact-key need --redact");
-		if (a->redact && (a->o.probes & CADET_PROBE_PCAP))
+		redact_args__check(&a->redact, st);
+		if (a->redact.on && (a->o.probes & CADET_PROBE_PCAP))
 			argp_error(
 				st,
 				"--pcap and --redact cannot be combined: packet payloads cannot be redacted; record without --pcap, or capture separately");
@@ -432,17 +400,23 @@ static void on_signal(int sig)
 
 int cmd_record(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{&redact_args_argp, 0, NULL, 0},
+		{0},
+	};
 	static const struct argp argp = {
 		.options = options,
 		.parser = parse_arg,
 		.args_doc = NULL,
 		.doc = doc,
+		.children = children,
 	};
 	struct record_args a = {
 		.o = {.sz = sizeof(a.o)},
 		.lo = {.sz = sizeof(a.lo),
 		       .metrics_addr = DEFAULT_METRICS_ADDR,
 		       .seed = 1},
+		.redact = {.not_with = "--pcap"},
 	};
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct live *live = NULL;
@@ -462,21 +436,11 @@ int cmd_record(int argc, char **argv)
 	a.o.seq_exclude = a.seq_exclude;
 	cmdline = util_join_args(NULL, argc, argv);
 	a.o.cmdline = cmdline;
-	if (a.redact) {
-		struct redact_opts ro = {.sz = sizeof(ro),
-					 .keep = a.redact_keep,
-					 .key_path = a.redact_key};
-		char msg[512];
-
-		rd = redact__new(&ro, msg, sizeof(msg));
-		if (!rd) {
-			fprintf(stderr, "cadet record: %s\n",
-				msg[0] ? msg : strerror(errno));
-			free(cmdline);
-			return 2;
-		}
-		a.o.redact = rd;
+	if (redact_args__new_redact(&a.redact, "cadet record", &rd)) {
+		free(cmdline);
+		return 2;
 	}
+	a.o.redact = rd;
 
 	if (a.live) {
 		/* An exec'd detector that dies must not kill us. */

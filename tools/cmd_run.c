@@ -21,6 +21,7 @@
 #include "lib/util/fs.h"
 #include "recorder/redact.h"
 #include "tools/commands.h"
+#include "tools/redact_opts.h"
 
 struct run_args {
 	struct run_opts run;
@@ -31,10 +32,7 @@ struct run_args {
 	unsigned int duration;
 	bool list;
 	int nseq_exclude;
-	bool redact;
-	const char *redact_keep[REDACT_MAX_KEEP + 1];
-	int nredact_keep;
-	const char *redact_key;
+	struct redact_args redact;
 	const char *profiles; /* --profile: NULL, "all" or "a,b" */
 	const char *intensities; /* --intensity: the same */
 };
@@ -75,9 +73,6 @@ enum {
 	OPT_DIR,
 	OPT_SYSCALL_SEQ,
 	OPT_SEQ_EXCLUDE,
-	OPT_REDACT,
-	OPT_REDACT_KEEP,
-	OPT_REDACT_KEY,
 	OPT_GROUP_READABLE,
 	OPT_SHARD,
 	OPT_LAUNCHER,
@@ -128,15 +123,6 @@ static const struct argp_option options[] = {
 	 "Do only the I-th of N shares of the runs (1-based; run k, from 0, of the "
 	 "list, scenarios in the order given, each --repeat times, goes to "
 	 "shard k mod N + 1); docs/scale.md"},
-	{"redact", OPT_REDACT, NULL, 0,
-	 "Replace argv beyond argv[0] and paths outside the kept prefixes by "
-	 "stable hashes (~h:...); not with --keep"},
-	{"redact-keep", OPT_REDACT_KEEP, "PREFIX", 0,
-	 "With --redact: also keep paths under PREFIX in clear (repeatable; "
-	 "kept always: /bin /sbin /usr /lib /lib32 /lib64 /libx32 /etc /proc "
-	 "/sys /dev)"},
-	{"redact-key", OPT_REDACT_KEY, "FILE", 0,
-	 "With --redact: HMAC under the secret key in FILE (16 to 4096 bytes)"},
 	{0},
 };
 
@@ -250,29 +236,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_GROUP_READABLE:
 		util_set_group_readable(true);
 		break;
-	case OPT_REDACT:
-		a->redact = true;
-		break;
-	case OPT_REDACT_KEEP:
-		if (a->nredact_keep == REDACT_MAX_KEEP)
-			argp_error(state, "at most %d --redact-keep options",
-				   REDACT_MAX_KEEP);
-		if (arg[0] != '/')
-			argp_error(
-				state,
-				"--redact-keep '%s': give an absolute path prefix such as /var/log",
-				arg);
-		a->redact_keep[a->nredact_keep++] = arg;
-		break;
-	case OPT_REDACT_KEY:
-		a->redact_key = arg;
-		break;
 	case OPT_SHARD:
 		if (shard_parse(arg, &a->run.shard))
 			argp_error(
 				state,
 				"--shard: expected I/N with 1 <= I <= N (e.g. 2/3), got '%s'",
 				arg);
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->redact;
 		break;
 	case ARGP_KEY_ARG:
 		return ARGP_ERR_UNKNOWN;
@@ -288,12 +260,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (a->start && a->run.normal)
 			argp_error(state,
 				   "--start and --normal do not go together");
-		if ((a->nredact_keep || a->redact_key) && !a->redact)
-			argp_error(
-				state,
-				"--redact-keep and --redact-key need --redact");
+		redact_args__check(&a->redact, state);
 		/* Kept container output and scripts are copied as they are. */
-		if (a->redact && a->run.keep)
+		if (a->redact.on && a->run.keep)
 			argp_error(
 				state,
 				"--keep copies container output unredacted: it does not go with --redact");
@@ -337,10 +306,15 @@ static int load_scenarios(const struct run_args *a,
 
 int cmd_run(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{&redact_args_argp, 0, NULL, 0},
+		{0},
+	};
 	struct run_args a = {.run = {.outdir = "datasets/runs",
 				     .repeat = 1,
-				     .shard = SHARD_ALL}};
-	const struct argp argp = {options, parse_opt, args_doc, doc};
+				     .shard = SHARD_ALL},
+			     .redact = {.not_with = "--keep"}};
+	const struct argp argp = {options, parse_opt, args_doc, doc, children};
 	struct scenario **scns = NULL;
 	struct profile_job *jobs = NULL;
 	size_t njobs = 0;
@@ -362,19 +336,9 @@ int cmd_run(int argc, char **argv)
 		free(cmdline);
 		return scenario_catalogue_list(a.list_dir);
 	}
-	if (a.redact) {
-		struct redact_opts rdo = {.sz = sizeof(rdo),
-					  .keep = a.redact_keep,
-					  .key_path = a.redact_key};
-		char msg[512];
-
-		a.run.redact = redact__new(&rdo, msg, sizeof(msg));
-		if (!a.run.redact) {
-			fprintf(stderr, "cadet run: %s\n",
-				msg[0] ? msg : strerror(errno));
-			free(cmdline);
-			return 2;
-		}
+	if (redact_args__new_redact(&a.redact, "cadet run", &a.run.redact)) {
+		free(cmdline);
+		return 2;
 	}
 	/* One job per file and chosen profile and intensity. */
 	if (profile_jobs(a.files, (size_t)a.nfiles, a.profiles, a.intensities,

@@ -101,6 +101,31 @@ void *det_cont_get(struct det_map *m, uint64_t cg, const char *name,
 	return c;
 }
 
+int det_cont_rename(void *c, const char *name)
+{
+	char **c_name = c; /* the first member */
+	char *copy;
+
+	if (!name || !strcmp(*c_name, name))
+		return 0;
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	free(*c_name);
+	*c_name = copy;
+	return 0;
+}
+
+void det_cont_free(void *c)
+{
+	char **c_name = c;
+
+	if (!c)
+		return;
+	free(*c_name);
+	free(c);
+}
+
 /* ---- parameters ---- */
 
 int det_params_check(const struct cadet_host *h, const char *det,
@@ -116,9 +141,10 @@ int det_params_check(const struct cadet_host *h, const char *det,
 			if (!strcmp(known[k], p[i].key))
 				break;
 		if (!known[k]) {
-			det_log(h, "%s: unknown parameter '%s'; see "
-				   "--list-detectors for the parameters it "
-				   "takes",
+			det_log(h,
+				"%s: unknown parameter '%s'; see "
+				"--list-detectors for the parameters it "
+				"takes",
 				det, p[i].key);
 			return -EINVAL;
 		}
@@ -179,8 +205,8 @@ int det_parse_duration(const char *s, uint64_t *ns)
 		const char *suffix;
 		double mult;
 	} units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 },
-		{ "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+		{"ns", 1},   {"us", 1e3},   {"ms", 1e6}, {"s", 1e9},
+		{"m", 60e9}, {"h", 3600e9}, {"", 1e9},
 	};
 	char *end;
 	double v;
@@ -214,85 +240,101 @@ int det_param_duration(const struct cadet_host *h, const char *det,
 		return 0;
 	}
 	if (det_parse_duration(s, out) || !*out) {
-		det_log(h, "%s: %s=%s: expected a positive duration such as "
-			   "60s, 500ms or 2m",
+		det_log(h,
+			"%s: %s=%s: expected a positive duration such as "
+			"60s, 500ms or 2m",
 			det, key, s);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/* ---- names ---- */
+/* ---- per-role models ---- */
 
-static int name_before(const void *elem, const void *key)
+struct role_model_ent {
+	char *name; /* first: role_before() reads it */
+	void *model;
+};
+
+struct role_models {
+	struct role_model_ent *v; /* sorted by name, names unique */
+	size_t n;
+	size_t cap;
+	size_t model_sz;
+	void (*init)(void *model);
+	void (*fini)(void *model);
+};
+
+struct role_models *role_models__new(size_t model_sz, void (*init)(void *model),
+				     void (*fini)(void *model))
+{
+	struct role_models *rm = calloc(1, sizeof(*rm));
+
+	if (!rm)
+		return NULL;
+	rm->model_sz = model_sz;
+	rm->init = init;
+	rm->fini = fini;
+	return rm;
+}
+
+void role_models__free(struct role_models *rm)
+{
+	if (!rm)
+		return;
+	for (size_t i = 0; i < rm->n; i++) {
+		if (rm->fini)
+			rm->fini(rm->v[i].model);
+		free(rm->v[i].model);
+		free(rm->v[i].name);
+	}
+	free(rm->v);
+	free(rm);
+}
+
+static int role_before(const void *elem, const void *key)
 {
 	return strcmp(*(char *const *)elem, key) < 0;
 }
 
-/* Names are unique: the first name >= @name is @name itself if present. */
-static size_t names_lower(const struct det_names *t, const char *name,
-			  bool *found)
+void *role_models__get(struct role_models *rm, const char *name, bool create)
 {
-	size_t i =
-		lower_bound(t->name, t->n, sizeof(*t->name), name, name_before);
+	/* Names are unique: the first name >= @name is @name if present. */
+	size_t i = lower_bound(rm->v, rm->n, sizeof(*rm->v), name, role_before);
+	struct role_model_ent e;
 
-	*found = i < t->n && !strcmp(t->name[i], name);
-	return i;
+	if (i < rm->n && !strcmp(rm->v[i].name, name))
+		return rm->v[i].model;
+	if (!create || vec_reserve(&rm->v, &rm->cap, rm->n + 1, sizeof(*rm->v)))
+		return NULL;
+	e.name = strdup(name);
+	e.model = calloc(1, rm->model_sz);
+	if (!e.name || !e.model) {
+		free(e.name);
+		free(e.model);
+		return NULL;
+	}
+	if (rm->init)
+		rm->init(e.model);
+	memmove(&rm->v[i + 1], &rm->v[i], (rm->n - i) * sizeof(*rm->v));
+	rm->v[i] = e;
+	rm->n++;
+	return e.model;
 }
 
-void *det_names_get(const struct det_names *t, const char *name)
+size_t role_models__cnt(const struct role_models *rm)
 {
-	bool found;
-	size_t i = names_lower(t, name, &found);
-
-	return found ? t->val[i] : NULL;
+	return rm ? rm->n : 0;
 }
 
-int det_names_put(struct det_names *t, const char *name, void *val)
+const char *role_models__name(const struct role_models *rm, size_t i)
 {
-	bool found;
-	size_t i = names_lower(t, name, &found);
-	char *copy;
-
-	if (found) {
-		t->val[i] = val;
-		return 0;
-	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 8;
-		char **nm = realloc(t->name, cap * sizeof(*nm));
-		void **vv;
-
-		if (!nm)
-			return -ENOMEM;
-		t->name = nm;
-		vv = realloc(t->val, cap * sizeof(*vv));
-		if (!vv)
-			return -ENOMEM;
-		t->val = vv;
-		t->cap = cap;
-	}
-	copy = strdup(name);
-	if (!copy)
-		return -ENOMEM;
-	memmove(&t->name[i + 1], &t->name[i], (t->n - i) * sizeof(char *));
-	memmove(&t->val[i + 1], &t->val[i], (t->n - i) * sizeof(void *));
-	t->name[i] = copy;
-	t->val[i] = val;
-	t->n++;
-	return 0;
+	return rm->v[i].name;
 }
 
-void det_names_release(struct det_names *t, void (*free_fn)(void *))
+void *role_models__model(const struct role_models *rm, size_t i)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->name[i]);
-		if (free_fn)
-			free_fn(t->val[i]);
-	}
-	free(t->name);
-	free(t->val);
-	memset(t, 0, sizeof(*t));
+	return rm->v[i].model;
 }
 
 /* ---- PRNG: xoshiro256** of lib/util/rng.h ---- */

@@ -3,8 +3,9 @@
  * Helpers shared by the built-in detectors in detect/detectors/:
  * a map keyed by uint64 kept as an array sorted by key (iteration order is
  * the key order, never an address order, so output is deterministic),
- * parameter parsing with clear messages, containers' names across traces
- * and a seeded PRNG. The METRICS rate features are in features.h.
+ * per-container state, parameter parsing with clear messages, models per
+ * container role (a name across traces) and a seeded PRNG. The METRICS
+ * rate features are in features.h.
  *
  * docs/detectors.md describes every detector, its parameters and its model.
  */
@@ -16,15 +17,8 @@
 #include <stdint.h>
 
 #include "cadet/detector.h"
+#include "detect/registry.h" /* the detectors' ops, detector_NAME_ops */
 #include "lib/util/rng.h"
-
-extern const struct cadet_detector_ops detector_rules_ops;
-extern const struct cadet_detector_ops detector_zscore_ops;
-extern const struct cadet_detector_ops detector_trend_ops;
-extern const struct cadet_detector_ops detector_iforest_ops;
-extern const struct cadet_detector_ops detector_stide_ops;
-extern const struct cadet_detector_ops detector_sysfreq_ops;
-extern const struct cadet_detector_ops detector_ensemble_ops;
 
 #define DET_NSEC_PER_SEC 1000000000ull
 
@@ -58,14 +52,23 @@ void det_map_release(struct det_map *m, void (*free_fn)(void *));
  */
 void *det_cont_get(struct det_map *m, uint64_t cg, const char *name,
 		   size_t size, void (*free_fn)(void *), bool *created);
+/*
+ * Names the container state @c (first member "char *name") @name when
+ * @name is not NULL and not its name already: a container is named
+ * after its first record and renamed when its description comes.
+ * 0 or -ENOMEM (the old name is kept).
+ */
+int det_cont_rename(void *c, const char *name);
+/* Frees a container state's name and the state; NULL-safe. */
+void det_cont_free(void *c);
 
 /* ---- parameters ---- */
 
 /* Logs through the host when it has a log callback. */
-#define det_log(host, ...)                                                  \
-	do {                                                                \
-		if ((host) && (host)->log)                                  \
-			(host)->log((host), __VA_ARGS__);                   \
+#define det_log(host, ...)                                \
+	do {                                              \
+		if ((host) && (host)->log)                \
+			(host)->log((host), __VA_ARGS__); \
 	} while (0)
 
 /*
@@ -87,19 +90,36 @@ int det_param_duration(const struct cadet_host *h, const char *det,
 		       const struct cadet_param *p, size_t n, const char *key,
 		       uint64_t def, uint64_t *out);
 
-/* ---- names ---- */
+/* ---- per-role models ---- */
 
-/* Sorted string -> pointer table (containers' names across traces). */
-struct det_names {
-	char **name;
-	void **val;
-	size_t n;
-	size_t cap;
-};
+/*
+ * The models a detector learns per role (a container's name across
+ * runs): one holder for every detector that keeps them. Roles are kept
+ * sorted by name, so iteration (role_models__name() and
+ * role_models__model() of 0 .. role_models__cnt() - 1) goes in name
+ * order, never in an order of creation or of addresses.
+ *
+ * A model is @model_sz bytes, created zeroed and then set up by @init
+ * (may be NULL). @fini (may be NULL) releases what a model holds; the
+ * holder frees the model itself.
+ */
+struct role_models;
 
-void *det_names_get(const struct det_names *t, const char *name);
-int det_names_put(struct det_names *t, const char *name, void *val);
-void det_names_release(struct det_names *t, void (*free_fn)(void *));
+/* NULL on ENOMEM. */
+struct role_models *role_models__new(size_t model_sz, void (*init)(void *model),
+				     void (*fini)(void *model));
+/* Frees every model, their names and @rm; NULL-safe. */
+void role_models__free(struct role_models *rm);
+/*
+ * The model of role @name; when the role has none and @create is set, a
+ * new one. NULL when absent (without @create) or out of memory.
+ */
+void *role_models__get(struct role_models *rm, const char *name, bool create);
+/* Roles held (0 for NULL). */
+size_t role_models__cnt(const struct role_models *rm);
+/* The @i-th role's name and model in name order, i < role_models__cnt(). */
+const char *role_models__name(const struct role_models *rm, size_t i);
+void *role_models__model(const struct role_models *rm, size_t i);
 
 /* ---- seeded PRNG (xoshiro256**, seeded through splitmix64) ---- */
 

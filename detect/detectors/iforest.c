@@ -88,7 +88,7 @@ struct if_state {
 	enum cadet_phase phase;
 	uint32_t run;
 	struct det_map conts;
-	struct det_names roles; /* name -> struct if_role */
+	struct role_models *roles; /* struct if_role */
 	double (*data)[IF_DIM]; /* normalised training vectors */
 	size_t ndata;
 	struct if_tree *trees;
@@ -116,24 +116,23 @@ static void forest_free(struct if_state *s)
 	s->nbuilt = 0;
 }
 
-static void cont_free(void *p)
-{
-	struct if_cont *c = p;
-
-	if (!c)
-		return;
-	free(c->name);
-	free(c);
-}
-
-static void role_free(void *p)
+static void role_init(void *p)
 {
 	struct if_role *r = p;
 
-	if (!r)
-		return;
+	r->rows.dim = IF_DIM;
+}
+
+static void role_fini(void *p)
+{
+	struct if_role *r = p;
+
 	det_rows_release(&r->rows);
-	free(r);
+}
+
+static struct role_models *if_roles_new(void)
+{
+	return role_models__new(sizeof(struct if_role), role_init, role_fini);
 }
 
 static void if_fini(void *state)
@@ -142,8 +141,8 @@ static void if_fini(void *state)
 
 	if (!s)
 		return;
-	det_map_release(&s->conts, cont_free);
-	det_names_release(&s->roles, role_free);
+	det_map_release(&s->conts, det_cont_free);
+	role_models__free(s->roles);
 	forest_free(s);
 	free(s->data);
 	free(s);
@@ -163,7 +162,10 @@ static int if_init(void **state, const struct cadet_host *host,
 	s->host = host;
 	s->seed = seed;
 	s->phase = CADET_PHASE_TEST;
-	ret = det_params_check(host, "iforest", params, nparams, known);
+	s->roles = if_roles_new();
+	ret = s->roles ? 0 : -ENOMEM;
+	if (!ret)
+		ret = det_params_check(host, "iforest", params, nparams, known);
 	if (!ret)
 		ret = det_param_u64(host, "iforest", params, nparams, "trees",
 				    100, 1, 10000, &s->ntrees);
@@ -294,15 +296,18 @@ static int if_roles_fit(struct if_state *s)
 
 	for (int f = 0; f < IF_DIM; f++)
 		floor[f] = if_floor(s, f);
-	for (size_t i = 0; i < s->roles.n; i++)
-		total += ((struct if_role *)s->roles.val[i])->rows.n;
+	for (size_t i = 0; i < role_models__cnt(s->roles); i++) {
+		const struct if_role *r = role_models__model(s->roles, i);
+
+		total += r->rows.n;
+	}
 	free(s->data);
 	s->ndata = 0;
 	s->data = malloc((total ? total : 1) * sizeof(*s->data));
 	if (!s->data)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->roles.n; i++) {
-		struct if_role *r = s->roles.val[i];
+	for (size_t i = 0; i < role_models__cnt(s->roles); i++) {
+		struct if_role *r = role_models__model(s->roles, i);
 
 		if (!r->rows.n)
 			continue;
@@ -398,7 +403,8 @@ static struct if_cont *cont_get(struct if_state *s, uint64_t cg,
 	struct if_cont *c;
 	bool created;
 
-	c = det_cont_get(&s->conts, cg, name, sizeof(*c), cont_free, &created);
+	c = det_cont_get(&s->conts, cg, name, sizeof(*c), det_cont_free,
+			 &created);
 	if (c && created)
 		det_rwin_init(&c->w, s->span);
 	return c;
@@ -413,17 +419,7 @@ static int if_container(void *state, const struct cadet_container_desc *d,
 	if (!added)
 		return 0;
 	c = cont_get(s, d->cgroup_id, d->name);
-	if (!c)
-		return -ENOMEM;
-	if (d->name && strcmp(c->name, d->name)) {
-		char *n = strdup(d->name);
-
-		if (!n)
-			return -ENOMEM;
-		free(c->name);
-		c->name = n;
-	}
-	return 0;
+	return c ? det_cont_rename(c, d->name) : -ENOMEM;
 }
 
 /* Adds a SYSCALL_HIST record's counts to the container's pending ones. */
@@ -514,21 +510,11 @@ static int if_tick(void *state, uint64_t ts)
 			continue;
 		det_rwin_features(&c->w, x);
 		x[IF_ENTROPY] = if_entropy(c);
-		r = det_names_get(&s->roles, c->name);
 		if (s->phase == CADET_PHASE_TRAIN) {
-			if (!r) {
-				struct if_role *nr = calloc(1, sizeof(*nr));
+			struct if_role *tr =
+				role_models__get(s->roles, c->name, true);
 
-				if (!nr ||
-				    det_names_put(&s->roles, c->name, nr)) {
-					free(nr);
-					return -ENOMEM;
-				}
-				nr->rows.dim = IF_DIM;
-				r = nr;
-			}
-			if (det_rows_add(&((struct if_role *)r)->rows, x,
-					 s->run))
+			if (!tr || det_rows_add(&tr->rows, x, s->run))
 				return -ENOMEM;
 			continue;
 		}
@@ -540,6 +526,7 @@ static int if_tick(void *state, uint64_t ts)
 			s->warned = true;
 			continue;
 		}
+		r = role_models__get(s->roles, c->name, false);
 		if (!r || !r->fitted)
 			continue;
 		if_normalise(r, x, z);
@@ -563,7 +550,7 @@ static int if_trace_begin(void *state, const struct cadet_trace_desc *t)
 {
 	struct if_state *s = state;
 
-	det_map_clear(&s->conts, cont_free);
+	det_map_clear(&s->conts, det_cont_free);
 	s->phase = t->phase;
 	return 0;
 }
@@ -587,8 +574,8 @@ static int if_save(void *state, const char *path)
 		det_log(s->host, "iforest: no model to save (not trained)");
 		return -ENODATA;
 	}
-	for (size_t i = 0; i < s->roles.n; i++) {
-		const char *n = s->roles.name[i];
+	for (size_t i = 0; i < role_models__cnt(s->roles); i++) {
+		const char *n = role_models__name(s->roles, i);
 
 		if (!*n || strpbrk(n, " \t\n\r")) {
 			det_log(s->host,
@@ -605,12 +592,12 @@ static int if_save(void *state, const char *path)
 	for (int j = 0; j < IF_DIM; j++)
 		fprintf(f, " %s", if_feat_name(j));
 	fprintf(f, "\nspan %llu\nroles %zu\n", (unsigned long long)s->span,
-		s->roles.n);
-	for (size_t i = 0; i < s->roles.n; i++) {
-		const struct if_role *r = s->roles.val[i];
+		role_models__cnt(s->roles));
+	for (size_t i = 0; i < role_models__cnt(s->roles); i++) {
+		const struct if_role *r = role_models__model(s->roles, i);
 
 		/* A name is one word in the file ("" never is a role). */
-		fprintf(f, "role %s\nmed", s->roles.name[i]);
+		fprintf(f, "role %s\nmed", role_models__name(s->roles, i));
 		for (int j = 0; j < IF_DIM; j++)
 			fprintf(f, " %a", r->med[j]);
 		fprintf(f, "\nspread");
@@ -640,7 +627,7 @@ static int if_load(void *state, const char *path)
 {
 	struct if_state *s = state;
 	struct if_tree *trees = NULL;
-	struct det_names roles = {0};
+	struct role_models *roles = NULL;
 	unsigned long long psi, span;
 	size_t ntrees = 0, t = 0, nroles;
 	char name[256];
@@ -660,18 +647,21 @@ static int if_load(void *state, const char *path)
 	if (fscanf(f, " span %llu roles %zu", &span, &nroles) != 2 ||
 	    span != s->span || nroles > 100000)
 		goto bad;
+	roles = if_roles_new();
+	if (!roles) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
 	for (size_t i = 0; i < nroles; i++) {
 		struct if_role *r;
 
 		if (fscanf(f, " role %255s med", name) != 1)
 			goto bad;
-		r = calloc(1, sizeof(*r));
-		if (!r || det_names_put(&roles, name, r)) {
-			free(r);
+		r = role_models__get(roles, name, true);
+		if (!r) {
 			ret = -ENOMEM;
 			goto cleanup;
 		}
-		r->rows.dim = IF_DIM;
 		r->fitted = true;
 		for (int j = 0; j < IF_DIM; j++)
 			if (fscanf(f, "%la", &r->med[j]) != 1)
@@ -721,7 +711,7 @@ static int if_load(void *state, const char *path)
 	s->trees = trees;
 	s->nbuilt = ntrees;
 	s->psi_used = psi;
-	det_names_release(&s->roles, role_free);
+	role_models__free(s->roles);
 	s->roles = roles;
 	fclose(f);
 	return 0;
@@ -734,7 +724,7 @@ cleanup:
 	for (size_t i = 0; trees && i < ntrees; i++)
 		free(trees[i].nodes);
 	free(trees);
-	det_names_release(&roles, role_free);
+	role_models__free(roles);
 	fclose(f);
 	return ret;
 }

@@ -60,27 +60,21 @@ struct sf_state {
 	enum cadet_phase phase;
 	bool seen[SF_NR]; /* syscalls any training window made */
 	struct det_map conts;
-	struct det_names roles;
+	struct role_models *roles; /* struct sf_role */
 };
 
-static void cont_free(void *p)
-{
-	struct sf_cont *c = p;
-
-	if (!c)
-		return;
-	free(c->name);
-	free(c);
-}
-
-static void role_free(void *p)
+static void role_init(void *p)
 {
 	struct sf_role *r = p;
 
-	if (!r)
-		return;
+	r->wins.dim = SF_NR;
+}
+
+static void role_fini(void *p)
+{
+	struct sf_role *r = p;
+
 	det_rows_release(&r->wins);
-	free(r);
 }
 
 static void sf_fini(void *state)
@@ -89,8 +83,8 @@ static void sf_fini(void *state)
 
 	if (!s)
 		return;
-	det_map_release(&s->conts, cont_free);
-	det_names_release(&s->roles, role_free);
+	det_map_release(&s->conts, det_cont_free);
+	role_models__free(s->roles);
 	free(s);
 }
 
@@ -108,7 +102,11 @@ static int sf_init(void **state, const struct cadet_host *host,
 		return -ENOMEM;
 	s->host = host;
 	s->phase = CADET_PHASE_TEST;
-	ret = det_params_check(host, d, params, nparams, known);
+	s->roles =
+		role_models__new(sizeof(struct sf_role), role_init, role_fini);
+	ret = s->roles ? 0 : -ENOMEM;
+	if (!ret)
+		ret = det_params_check(host, d, params, nparams, known);
 	if (!ret)
 		ret = det_param_u64(host, d, params, nparams, "span", 4, 1,
 				    SF_SPAN_MAX, &s->span);
@@ -136,7 +134,7 @@ static struct sf_cont *cont_get(struct sf_state *s, uint64_t cg,
 				const char *name)
 {
 	return det_cont_get(&s->conts, cg, name, sizeof(struct sf_cont),
-			    cont_free, NULL);
+			    det_cont_free, NULL);
 }
 
 static int sf_container(void *state, const struct cadet_container_desc *d,
@@ -148,17 +146,7 @@ static int sf_container(void *state, const struct cadet_container_desc *d,
 	if (!added)
 		return 0;
 	c = cont_get(s, d->cgroup_id, d->name);
-	if (!c)
-		return -ENOMEM;
-	if (d->name && strcmp(c->name, d->name)) {
-		char *n = strdup(d->name);
-
-		if (!n)
-			return -ENOMEM;
-		free(c->name);
-		c->name = n;
-	}
-	return 0;
+	return c ? det_cont_rename(c, d->name) : -ENOMEM;
 }
 
 /* The @i-th u32 of the histogram (the field need not be 4-aligned). */
@@ -249,17 +237,11 @@ static int sf_tick(void *state, uint64_t ts)
 			total += q[i];
 		if (total < (double)s->min_calls)
 			continue;
-		r = det_names_get(&s->roles, c->name);
+		r = role_models__get(s->roles, c->name,
+				     s->phase == CADET_PHASE_TRAIN);
 		if (s->phase == CADET_PHASE_TRAIN) {
-			if (!r) {
-				r = calloc(1, sizeof(*r));
-				if (!r ||
-				    det_names_put(&s->roles, c->name, r)) {
-					free(r);
-					return -ENOMEM;
-				}
-				r->wins.dim = SF_NR;
-			}
+			if (!r)
+				return -ENOMEM;
 			for (int i = 0; i < SF_NR; i++) {
 				r->cnt[i] += q[i];
 				if (q[i] > 0)
@@ -283,7 +265,7 @@ static int sf_trace_begin(void *state, const struct cadet_trace_desc *t)
 {
 	struct sf_state *s = state;
 
-	det_map_clear(&s->conts, cont_free);
+	det_map_clear(&s->conts, det_cont_free);
 	s->phase = t->phase;
 	return 0;
 }
@@ -292,8 +274,8 @@ static int sf_train_end(void *state)
 {
 	struct sf_state *s = state;
 
-	for (size_t k = 0; k < s->roles.n; k++) {
-		struct sf_role *r = s->roles.val[k];
+	for (size_t k = 0; k < role_models__cnt(s->roles); k++) {
+		struct sf_role *r = role_models__model(s->roles, k);
 		double t = 0;
 
 		for (int i = 0; i < SF_NR; i++) {
@@ -312,7 +294,7 @@ static int sf_train_end(void *state)
 		det_log(s->host,
 			"sysfreq: role '%s': largest training "
 			"distance %g",
-			s->roles.name[k], r->cal);
+			role_models__name(s->roles, k), r->cal);
 	}
 	return 0;
 }

@@ -74,29 +74,24 @@ struct tr_state {
 	enum cadet_phase phase;
 	uint32_t run;
 	struct det_map conts;
-	struct det_names roles; /* name -> struct tr_role */
+	struct role_models *roles; /* struct tr_role */
 	double pairs[TR_MAX_POINTS * TR_MAX_POINTS / 2];
 };
 
-static void cont_free(void *p)
-{
-	struct tr_cont *c = p;
-
-	if (!c)
-		return;
-	free(c->name);
-	free(c);
-}
-
-static void role_free(void *p)
+static void role_init(void *p)
 {
 	struct tr_role *r = p;
 
-	if (!r)
-		return;
+	r->slopes.dim = TR_NSIG;
+	r->incs.dim = TR_NSIG;
+}
+
+static void role_fini(void *p)
+{
+	struct tr_role *r = p;
+
 	det_rows_release(&r->slopes);
 	det_rows_release(&r->incs);
-	free(r);
 }
 
 static void tr_fini(void *state)
@@ -105,8 +100,8 @@ static void tr_fini(void *state)
 
 	if (!s)
 		return;
-	det_map_release(&s->conts, cont_free);
-	det_names_release(&s->roles, role_free);
+	det_map_release(&s->conts, det_cont_free);
+	role_models__free(s->roles);
 	free(s);
 }
 
@@ -125,7 +120,11 @@ static int tr_init(void **state, const struct cadet_host *host,
 		return -ENOMEM;
 	s->host = host;
 	s->phase = CADET_PHASE_TEST;
-	ret = det_params_check(host, d, params, nparams, known);
+	s->roles =
+		role_models__new(sizeof(struct tr_role), role_init, role_fini);
+	ret = s->roles ? 0 : -ENOMEM;
+	if (!ret)
+		ret = det_params_check(host, d, params, nparams, known);
 	if (!ret)
 		ret = det_param_duration(host, d, params, nparams, "window",
 					 10 * DET_NSEC_PER_SEC, &s->window_ns);
@@ -166,7 +165,7 @@ static struct tr_cont *cont_get(struct tr_state *s, uint64_t cg,
 				const char *name)
 {
 	return det_cont_get(&s->conts, cg, name, sizeof(struct tr_cont),
-			    cont_free, NULL);
+			    det_cont_free, NULL);
 }
 
 static int tr_container(void *state, const struct cadet_container_desc *d,
@@ -178,35 +177,7 @@ static int tr_container(void *state, const struct cadet_container_desc *d,
 	if (!added)
 		return 0;
 	c = cont_get(s, d->cgroup_id, d->name);
-	if (!c)
-		return -ENOMEM;
-	if (d->name && strcmp(c->name, d->name)) {
-		char *n = strdup(d->name);
-
-		if (!n)
-			return -ENOMEM;
-		free(c->name);
-		c->name = n;
-	}
-	return 0;
-}
-
-static struct tr_role *role_get(struct tr_state *s, const char *name)
-{
-	struct tr_role *r = det_names_get(&s->roles, name);
-
-	if (r)
-		return r;
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return NULL;
-	r->slopes.dim = TR_NSIG;
-	r->incs.dim = TR_NSIG;
-	if (det_names_put(&s->roles, name, r)) {
-		free(r);
-		return NULL;
-	}
-	return r;
+	return c ? det_cont_rename(c, d->name) : -ENOMEM;
 }
 
 static int tr_event(void *state, const struct cadet_rec *rec)
@@ -238,12 +209,13 @@ static int tr_event(void *state, const struct cadet_rec *rec)
 	memcpy(c->last, c->y, sizeof(c->last));
 	c->fresh = true;
 	if (s->phase == CADET_PHASE_TRAIN) {
-		struct tr_role *r = role_get(s, c->name);
+		struct tr_role *r = role_models__get(s->roles, c->name, true);
 
 		return r ? det_rows_add(&r->incs, d, s->run) : -ENOMEM;
 	}
 	{
-		const struct tr_role *r = det_names_get(&s->roles, c->name);
+		const struct tr_role *r =
+			role_models__get(s->roles, c->name, false);
 
 		if (!r || !r->fitted)
 			return 0;
@@ -324,13 +296,14 @@ static int tr_tick(void *state, uint64_t ts)
 		for (int i = 0; i < TR_NSIG; i++)
 			slope[i] = theil_sen(s, c, i);
 		if (s->phase == CADET_PHASE_TRAIN) {
-			struct tr_role *tr = role_get(s, c->name);
+			struct tr_role *tr =
+				role_models__get(s->roles, c->name, true);
 
 			if (!tr || det_rows_add(&tr->slopes, slope, s->run))
 				return -ENOMEM;
 			continue;
 		}
-		r = det_names_get(&s->roles, c->name);
+		r = role_models__get(s->roles, c->name, false);
 		if (r && r->fitted && s->host->score)
 			s->host->score(s->host, s->conts.v[k].key, start, ts,
 				       tr_score(s, r, c, slope));
@@ -342,7 +315,7 @@ static int tr_trace_begin(void *state, const struct cadet_trace_desc *t)
 {
 	struct tr_state *s = state;
 
-	det_map_clear(&s->conts, cont_free);
+	det_map_clear(&s->conts, det_cont_free);
 	s->phase = t->phase;
 	return 0;
 }
@@ -398,8 +371,8 @@ static int tr_train_end(void *state)
 {
 	struct tr_state *s = state;
 
-	for (size_t i = 0; i < s->roles.n; i++) {
-		struct tr_role *r = s->roles.val[i];
+	for (size_t i = 0; i < role_models__cnt(s->roles); i++) {
+		struct tr_role *r = role_models__model(s->roles, i);
 		int ret;
 
 		if (!r->slopes.n || !r->incs.n)
@@ -411,8 +384,9 @@ static int tr_train_end(void *state)
 			det_log(s->host,
 				"trend: role '%s' %s: slope median %g "
 				"spread %g cal %g; cusum cal %g",
-				s->roles.name[i], tr_sig_names[k], r->s_med[k],
-				r->s_spread[k], r->s_cal[k], r->c_cal[k]);
+				role_models__name(s->roles, i), tr_sig_names[k],
+				r->s_med[k], r->s_spread[k], r->s_cal[k],
+				r->c_cal[k]);
 	}
 	return 0;
 }

@@ -72,7 +72,7 @@ struct zs_state {
 	bool trained;
 	double floor[DET_NRF];
 	struct det_map conts; /* cgroup id -> struct zs_cont */
-	struct det_names roles; /* name -> struct zs_role */
+	struct role_models *roles; /* struct zs_role */
 };
 
 static void cont_free(void *p)
@@ -82,18 +82,21 @@ static void cont_free(void *p)
 	if (!c)
 		return;
 	det_rows_release(&c->own);
-	free(c->name);
-	free(c);
+	det_cont_free(c);
 }
 
-static void role_free(void *p)
+static void role_init(void *p)
 {
 	struct zs_role *r = p;
 
-	if (!r)
-		return;
+	r->rows.dim = DET_NRF;
+}
+
+static void role_fini(void *p)
+{
+	struct zs_role *r = p;
+
 	det_rows_release(&r->rows);
-	free(r);
 }
 
 static void zs_fini(void *state)
@@ -103,7 +106,7 @@ static void zs_fini(void *state)
 	if (!s)
 		return;
 	det_map_release(&s->conts, cont_free);
-	det_names_release(&s->roles, role_free);
+	role_models__free(s->roles);
 	free(s);
 }
 
@@ -121,7 +124,11 @@ static int zs_init(void **state, const struct cadet_host *host,
 		return -ENOMEM;
 	s->host = host;
 	s->phase = CADET_PHASE_TEST;
-	ret = det_params_check(host, d, params, nparams, known);
+	s->roles =
+		role_models__new(sizeof(struct zs_role), role_init, role_fini);
+	ret = s->roles ? 0 : -ENOMEM;
+	if (!ret)
+		ret = det_params_check(host, d, params, nparams, known);
 	if (!ret)
 		ret = det_param_u64(host, d, params, nparams, "span", 4, 1,
 				    DET_RWIN_MAX, &s->span);
@@ -170,18 +177,7 @@ static int zs_container(void *state, const struct cadet_container_desc *d,
 	if (!added)
 		return 0;
 	c = cont_get(s, d->cgroup_id, d->name);
-	if (!c)
-		return -ENOMEM;
-	if (d->name && strcmp(c->name, d->name)) {
-		/* Named after its first METRICS. */
-		char *n = strdup(d->name);
-
-		if (!n)
-			return -ENOMEM;
-		free(c->name);
-		c->name = n;
-	}
-	return 0;
+	return c ? det_cont_rename(c, d->name) : -ENOMEM;
 }
 
 static int zs_event(void *state, const struct cadet_rec *rec)
@@ -246,7 +242,7 @@ static int model_fit(const struct zs_state *s, const struct det_rows *rows,
 static const struct zs_model *cont_model(struct zs_state *s, struct zs_cont *c,
 					 const double *x, int *err)
 {
-	struct zs_role *r = det_names_get(&s->roles, c->name);
+	struct zs_role *r = role_models__get(s->roles, c->name, false);
 
 	*err = 0;
 	if (r && r->fitted)
@@ -270,19 +266,9 @@ static const struct zs_model *cont_model(struct zs_state *s, struct zs_cont *c,
 
 static int zs_train_vec(struct zs_state *s, struct zs_cont *c, const double *x)
 {
-	struct zs_role *r = det_names_get(&s->roles, c->name);
+	struct zs_role *r = role_models__get(s->roles, c->name, true);
 
-	if (!r) {
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		r->rows.dim = DET_NRF;
-		if (det_names_put(&s->roles, c->name, r)) {
-			free(r);
-			return -ENOMEM;
-		}
-	}
-	return det_rows_add(&r->rows, x, s->run);
+	return r ? det_rows_add(&r->rows, x, s->run) : -ENOMEM;
 }
 
 static int zs_tick(void *state, uint64_t ts)
@@ -351,8 +337,11 @@ static int zs_floor(struct zs_state *s)
 	double *dev, *col, med[DET_NRF], spread[DET_NRF];
 	int ret = 0;
 
-	for (size_t i = 0; i < s->roles.n; i++)
-		total += ((struct zs_role *)s->roles.val[i])->rows.n;
+	for (size_t i = 0; i < role_models__cnt(s->roles); i++) {
+		const struct zs_role *r = role_models__model(s->roles, i);
+
+		total += r->rows.n;
+	}
 	if (!total)
 		return 0;
 	dev = malloc(total * DET_NRF * sizeof(*dev));
@@ -362,9 +351,9 @@ static int zs_floor(struct zs_state *s)
 		goto cleanup;
 	}
 	k = 0;
-	for (size_t i = 0; i < s->roles.n && !ret; i++) {
-		const struct det_rows *r =
-			&((struct zs_role *)s->roles.val[i])->rows;
+	for (size_t i = 0; i < role_models__cnt(s->roles) && !ret; i++) {
+		const struct zs_role *role = role_models__model(s->roles, i);
+		const struct det_rows *r = &role->rows;
 
 		ret = det_robust_fit(r->x, r->run, r->n, DET_NRF, NULL, med,
 				     spread);
@@ -396,15 +385,15 @@ static int zs_train_end(void *state)
 	struct zs_state *s = state;
 	int ret = zs_floor(s);
 
-	for (size_t i = 0; i < s->roles.n && !ret; i++) {
-		struct zs_role *r = s->roles.val[i];
+	for (size_t i = 0; i < role_models__cnt(s->roles) && !ret; i++) {
+		struct zs_role *r = role_models__model(s->roles, i);
 
 		if (!r->rows.n)
 			continue;
 		ret = model_fit(s, &r->rows, &r->m);
 		r->fitted = !ret;
 		det_log(s->host, "zscore: role '%s': %zu training vectors",
-			s->roles.name[i], r->rows.n);
+			role_models__name(s->roles, i), r->rows.n);
 	}
 	s->trained = true;
 	return ret;
