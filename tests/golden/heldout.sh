@@ -4,7 +4,9 @@
 # run --dry-run`; every one is a command standing for a catalogue type,
 # bounded by `timeout -s KILL "$CADET_DURATION"`, talking to 127.0.0.1
 # only, with low and high intensities, and every shell and Python text in
-# it parses.
+# it parses; datasets/record.py puts the held-out runs after every other
+# run of a plan (the earlier ids and order unchanged) and manifest.py and
+# datasheet.py list the heldout split on its own.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CADET=${CADET:-build/cadet}
@@ -129,3 +131,35 @@ if bad:
 print(f"static checks: {len(files)} files: classes of the catalogue, "
       "bounded, loopback only, shell and Python texts parse")
 PY
+
+# 3. The dataset plans: held-out runs last, the rest as before.
+for size in ref full; do
+	python3 datasets/record.py --size "$size" --dry-run "$tmp/none" >"$tmp/$size"
+	python3 datasets/record.py --size "$size" --dry-run --only train,val,test "$tmp/none" >"$tmp/$size.rest"
+	n=$(grep -c '^todo ' "$tmp/$size.rest")
+	diff <(grep '^todo ' "$tmp/$size" | head -n "$n") <(grep '^todo ' "$tmp/$size.rest") >/dev/null ||
+		fail "$size: the held-out runs changed the plan before them"
+	h=$(grep -c '^todo heldout/' "$tmp/$size")
+	[ "$(grep -c '^todo ' "$tmp/$size")" = $((n + h)) ] || fail "$size: held-out runs are not all after the others"
+	[ "$h" -ge "${#files[@]}" ] || fail "$size: $h held-out runs for ${#files[@]} scenarios"
+	grep '^todo heldout/' "$tmp/$size" | grep -Eq -- '--seed [0-9] ' && fail "$size: a held-out run shares a test seed"
+	[ "$(grep '^todo heldout/' "$tmp/$size" | cut -d: -f1 | sort -u | wc -l)" = "$h" ] || fail "$size: duplicate held-out ids"
+	echo "$size plan: $n runs as before, then $h held-out runs"
+done
+grep -q '^todo heldout/ho_cpu_sha-redis-low-s4001: cadet run scenarios/heldout/ho_cpu_sha.ini --profile redis --seed 4001 --intensity low --seq-exclude .* --duration 90$' "$tmp/ref" ||
+	fail "ref: ho_cpu_sha's first run is not redis/low, seed 4001, 90 s, with the test split's probes"
+
+# 4. The manifest and the datasheet list the heldout split on its own.
+mkdir -p "$tmp/set/test" "$tmp/set/heldout"
+cp datasets/ref/test/cpu_hog-s1-r0-*.cadet "$tmp/set/test/"
+cp datasets/ref/test/memleak-s1-r0-*.cadet "$tmp/set/heldout/"
+python3 datasets/manifest.py "$tmp/set" >/dev/null
+python3 - "$tmp/set/MANIFEST.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert len(m["splits"]["heldout"]) == 1, m["splits"]
+assert len(m["splits"]["test"]) == 1, m["splits"]
+assert m["files"][-1]["split"] == "heldout", m["files"][-1]
+PY
+python3 datasets/datasheet.py "$tmp/set/MANIFEST.json" | grep -q '^| heldout | 1 |' || fail "the datasheet has no heldout row"
+echo "manifest and datasheet: heldout split listed on its own"
