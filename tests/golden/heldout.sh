@@ -27,7 +27,9 @@ for f in "${files[@]}"; do
 done
 got=$(grep -c '^  anomaly command as ' "$tmp/plan")
 [ "$got" = "$want" ] || fail "dry run planned $got held-out anomalies, want $want (profiles x low/high)"
-grep '^  anomaly ' "$tmp/plan" | grep -v ': CADET_DURATION=[0-9]* ' && fail "an anomaly without CADET_DURATION in its environment"
+if grep '^  anomaly ' "$tmp/plan" | grep -v ': CADET_DURATION=[0-9]* '; then
+	fail "an anomaly without CADET_DURATION in its environment"
+fi
 echo "dry run: $got variants of ${#files[@]} files, each a command with CADET_DURATION"
 
 # The catalogue listing names each by the class its LABEL will carry.
@@ -142,8 +144,9 @@ for size in ref full; do
 	h=$(grep -c '^todo heldout/' "$tmp/$size")
 	[ "$(grep -c '^todo ' "$tmp/$size")" = $((n + h)) ] || fail "$size: held-out runs are not all after the others"
 	[ "$h" -ge "${#files[@]}" ] || fail "$size: $h held-out runs for ${#files[@]} scenarios"
-	grep '^todo heldout/' "$tmp/$size" | grep -Eq -- '--seed [0-9] ' && fail "$size: a held-out run shares a test seed"
-	[ "$(grep '^todo heldout/' "$tmp/$size" | cut -d: -f1 | sort -u | wc -l)" = "$h" ] || fail "$size: duplicate held-out ids"
+	grep '^todo heldout/' "$tmp/$size" >"$tmp/$size.held"
+	! grep -Eq -- '--seed [0-9] ' "$tmp/$size.held" || fail "$size: a held-out run shares a test seed"
+	[ "$(cut -d: -f1 "$tmp/$size.held" | sort -u | wc -l)" = "$h" ] || fail "$size: duplicate held-out ids"
 	echo "$size plan: $n runs as before, then $h held-out runs"
 done
 grep -q '^todo heldout/ho_cpu_sha-redis-low-s4001: cadet run scenarios/heldout/ho_cpu_sha.ini --profile redis --seed 4001 --intensity low --seq-exclude .* --duration 90$' "$tmp/ref" ||
@@ -161,5 +164,6 @@ assert len(m["splits"]["heldout"]) == 1, m["splits"]
 assert len(m["splits"]["test"]) == 1, m["splits"]
 assert m["files"][-1]["split"] == "heldout", m["files"][-1]
 PY
-python3 datasets/datasheet.py "$tmp/set/MANIFEST.json" | grep -q '^| heldout | 1 |' || fail "the datasheet has no heldout row"
+python3 datasets/datasheet.py "$tmp/set/MANIFEST.json" >"$tmp/sheet"
+grep -q '^| heldout | 1 |' "$tmp/sheet" || { cat "$tmp/sheet"; fail "the datasheet has no heldout row"; }
 echo "manifest and datasheet: heldout split listed on its own"
