@@ -4,9 +4,11 @@ MANIFEST.json alone (datasets/manifest.py writes it from the traces).
 
   datasheet.py datasets/ref/MANIFEST.json
 
-Tables: per split (traces, recorded minutes, MB, records, lost events),
-per profile (the same, and records per second), records per type and
-profile, and the anomaly windows per scenario and intensity.
+Tables: per split (traces, recorded minutes, MB, records, lost events;
+heldout, when the set has it, on its own row), per profile (the same,
+and records per second), records per type and profile, and the anomaly
+windows per scenario and intensity with the class their LABELs give
+(a held-out scenario's is the catalogue type it stands for).
 """
 import json
 import sys
@@ -75,7 +77,7 @@ def main():
                                for f in by_prof[p]) for p in profs])
     print(table(["record type"] + profs, rows) + "\n")
 
-    wins = defaultdict(lambda: [0, 0.0, set()])
+    wins = defaultdict(lambda: [0, 0.0, set(), set()])
     for f in files:
         for lab in f["labels"]:
             if lab["kind"] != "anomaly":
@@ -84,10 +86,12 @@ def main():
             w[0] += 1
             w[1] += (lab["end_ts"] - lab["start_ts"]) / 1e9
             w[2].add(profile_of(f))
-    print(table(["scenario", "intensity", "windows", "mean window s",
-                 "profiles"],
-                [[s, i, n, f"{t / n:.1f}", " ".join(sorted(p))]
-                 for (s, i), (n, t, p) in sorted(wins.items())]))
+            w[3].add(lab.get("anomaly") or "?")
+    print(table(["scenario", "anomaly", "intensity", "windows",
+                 "mean window s", "profiles"],
+                [[s, " ".join(sorted(a)), i, n, f"{t / n:.1f}",
+                  " ".join(sorted(p))]
+                 for (s, i), (n, t, p, a) in sorted(wins.items())]))
 
 
 if __name__ == "__main__":

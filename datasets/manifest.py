@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes DIR/MANIFEST.json for a dataset laid out as DIR/{train,val,test}/.
+"""Writes DIR/MANIFEST.json for a dataset laid out as
+DIR/{train,val,test,heldout}/ (heldout/: anomalies made by other means
+than the catalogue's payloads, docs/datasets.md).
 
 For every trace: split, path (relative to DIR), sha256, size, record count,
 duration, lost events, its LABEL records, the recorder version and kernel
@@ -10,7 +12,7 @@ from the trace header. Everything is read from the traces with
   manifest.py --merge OUT SHARD...  move the traces of shard directories
                                     (each laid out like DIR, e.g. written
                                     by the tasks of a Slurm array) into
-                                    OUT/{train,val,test}/ and write one
+                                    OUT/{train,val,test,heldout}/ and write one
                                     OUT/MANIFEST.json, the same as
                                     `manifest.py OUT` would; a shard's own
                                     MANIFEST.json entries are reused when
@@ -22,7 +24,7 @@ import os
 import subprocess
 import sys
 
-SPLITS = ("train", "val", "test")
+SPLITS = ("train", "val", "test", "heldout")
 
 
 def describe(cadet, path):

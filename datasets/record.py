@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Records a labeled dataset laid out as OUT/{train,val,test}/ with
-`cadet run`, one run at a time, and resumes where it stopped.
+"""Records a labeled dataset laid out as OUT/{train,val,test,heldout}/
+with `cadet run`, one run at a time, and resumes where it stopped.
 
   record.py --size ref OUT         the committed reference set (datasets/ref)
   record.py --size full OUT        the full-size set (`make dataset`)
@@ -8,6 +8,8 @@
                                    print the plan: runs, planned hours
   record.py --size ref --only test --scenarios memleak,cpu_hog OUT
                                    a part of the plan (still resumable)
+  record.py --size ref --only heldout OUT
+                                   the held-out runs only (scenarios/heldout/)
 
 Every run goes to OUT/.partial/ first, is packed there (`cadet pack`:
 the same records in big chunks at a high zstd level, for archiving;
@@ -33,13 +35,18 @@ import subprocess
 import sys
 import time
 
-SPLITS = ("train", "val", "test")
+SPLITS = ("train", "val", "test", "heldout")
 
 # Per size: the profiles of normal runs, their number and length per
 # profile and split, the anomaly runs (seeds x intensities, each run
 # against the next profile of the scenario's `profiles` list), the
-# fleet runs, and the probe options. With --syscall-seq, the services'
-# own streams are left out (--seq-exclude, see seq_excludes()).
+# fleet runs, the held-out runs (each scenario of scenarios/heldout/ once
+# per (seed, intensity) pair, against the next profile of its
+# `profiles`; seeds apart from every other split's), and the probe
+# options. With --syscall-seq, the services' own streams are left out
+# (--seq-exclude, see seq_excludes()). The held-out runs come last, so
+# adding them changed no earlier run's id or place (a recording resumes
+# by id; --shard I/N takes every N-th run of the whole list).
 PLANS = {
     "ref": {
         "profiles": ["nginx", "redis", "postgres", "pyweb"],
@@ -48,6 +55,8 @@ PLANS = {
         "test": {"seeds": [1, 2, 3], "intensities": ["low", "high"],
                  "seconds": 90},
         "fleet": {"seeds": [1], "seconds": 300},
+        "heldout": {"runs": [[4001, "low"], [4002, "high"]],
+                    "seconds": 90},
         "probes": ["--syscall-seq"],
     },
     "full": {
@@ -57,6 +66,9 @@ PLANS = {
         "test": {"seeds": [1, 2, 3, 4, 5], "intensities": ["low", "high"],
                  "seconds": 120},
         "fleet": {"seeds": [1, 2, 3], "seconds": 600},
+        "heldout": {"runs": [[4001, "low"], [4002, "high"], [4003, "low"],
+                             [4004, "high"]],
+                    "seconds": 120},
         "probes": ["--syscall-seq"],
     },
 }
@@ -157,6 +169,27 @@ def make_plan(size, scenario_dir, only=None, names=None):
         for seed in p["fleet"]["seeds"]:
             add(f"test/fleet-s{seed}", "test", fleet, ["--seed", str(seed)],
                 p["fleet"]["seconds"])
+    # Held-out: anomalies made by other means than the catalogue's
+    # payloads, never used to choose a parameter (docs/detectors.md,
+    # "Held-out protocol"). Their profiles/ is a link to ours.
+    h = p["heldout"]
+    hdir = os.path.join(scenario_dir, "heldout")
+    for ini in sorted(os.listdir(hdir)) if os.path.isdir(hdir) else []:
+        path = os.path.join(hdir, ini)
+        if not ini.endswith(".ini"):
+            continue
+        name = ini[:-4]
+        profs = scenario_profiles(path) or p["profiles"][:1]
+        have = scenario_intensities(path)
+        for k, (seed, inten) in enumerate(h["runs"]):
+            prof = profs[k % len(profs)]
+            args = ["--profile", prof, "--seed", str(seed)]
+            if inten in have:
+                args += ["--intensity", inten]
+            else:
+                inten = "default"
+            add(f"heldout/{name}-{prof}-{inten}-s{seed}", "heldout", path,
+                args, h["seconds"])
     return runs
 
 
@@ -258,7 +291,8 @@ def main():
     ap.add_argument("out", metavar="OUT")
     ap.add_argument("--size", choices=sorted(PLANS), default="full")
     ap.add_argument("--scenario-dir", default="scenarios")
-    ap.add_argument("--only", help="splits to record (train,val,test)")
+    ap.add_argument("--only", help="splits to record (train,val,test,"
+                    "heldout)")
     ap.add_argument("--scenarios", help="anomaly scenarios to record "
                     "(names, comma-separated; normal and fleet count too)")
     ap.add_argument("--shard", metavar="I/N",

@@ -74,7 +74,8 @@ int scenario_catalogue_list(const char *dir)
 		}
 		printf("%-18s %-9s %-16s %s\n", s->name,
 		       scenario_category_name(s->category),
-		       s->anomaly ? s->anomaly->type : "-", s->description);
+		       s->anomaly ? scenario_anomaly_class(s->anomaly) : "-",
+		       s->description);
 		scenario__free(s);
 	}
 	globfree(&g);

@@ -67,8 +67,9 @@ int label_add(struct recorder *rec, const struct scenario *s, uint64_t seed,
 				    s->name, strlen(s->name));
 	if (!err && an)
 		err = cadet_recbuf__put_str(
-			b, offsetof(struct cadet_rec_label, anomaly), an->type,
-			strlen(an->type));
+			b, offsetof(struct cadet_rec_label, anomaly),
+			scenario_anomaly_class(an),
+			strlen(scenario_anomaly_class(an)));
 	if (!err && target)
 		err = cadet_recbuf__put_str(
 			b, offsetof(struct cadet_rec_label, target), target,

@@ -48,6 +48,56 @@ int payload_argv(const struct scenario_anomaly *an, uint64_t duration_ms,
 	return 0;
 }
 
+int payload_env(const struct scenario_anomaly *an, uint64_t duration_ms,
+		uint64_t seed, char ***envp)
+{
+	bool own_seed = false;
+	char **env;
+	size_t n = 0;
+
+	*envp = NULL;
+	if (strcmp(an->type, "command"))
+		return 0;
+	env = calloc(an->nparams + 4, sizeof(*env));
+	if (!env)
+		return -ENOMEM;
+	/* Whole seconds, as a payload's --duration: `timeout` takes it. */
+	if (asprintf(&env[n++], "CADET_DURATION=%llu",
+		     (unsigned long long)(duration_ms / 1000)) < 0)
+		env[n - 1] = NULL;
+	if (asprintf(&env[n++], "CADET_INTENSITY=%g", an->intensity) < 0)
+		env[n - 1] = NULL;
+	for (size_t i = 0; i < an->nparams; i++) {
+		char *v;
+
+		own_seed |= !strcmp(an->params[i].key, "seed");
+		if (asprintf(&v, "CADET_%s=%s", an->params[i].key,
+			     an->params[i].value) < 0) {
+			env[n++] = NULL;
+			continue;
+		}
+		/* Keys are [a-z0-9_]+: upper case makes the usual name. */
+		for (char *p = v + 6; *p != '='; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 'a' + 'A');
+		env[n++] = v;
+	}
+	/* A `seed` intensity key wins over the run's. */
+	if (!own_seed && asprintf(&env[n++], "CADET_SEED=%llu",
+				  (unsigned long long)seed) < 0)
+		env[n - 1] = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!env[i]) {
+			for (size_t j = 0; j < n; j++)
+				free(env[j]);
+			free(env);
+			return -ENOMEM;
+		}
+	}
+	*envp = env;
+	return 0;
+}
+
 void payload_argv_free(char **argv)
 {
 	for (size_t i = 0; argv && argv[i]; i++)
@@ -61,10 +111,17 @@ void payload_argv_print(FILE *f, char **argv)
 		fprintf(f, i ? " %s" : "%s", argv[i]);
 }
 
+void payload_env_print(FILE *f, char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		fprintf(f, "%s ", env[i]);
+}
+
 void *payload_thread(void *arg)
 {
 	struct payload_run *p = arg;
 	struct container_exec_opts eo = {.sz = sizeof(eo),
+					 .env = (const char *const *)p->env,
 					 .out = &p->out,
 					 .out_len = &p->out_len,
 					 .timeout_ms = p->timeout_ms};

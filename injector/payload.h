@@ -20,6 +20,7 @@
 struct payload_run {
 	struct container *target;
 	char **argv;
+	char **env; /* payload_env(): a command's CADET_* variables */
 	uint64_t timeout_ms;
 	int status;
 	char *out;
@@ -37,9 +38,22 @@ struct payload_run {
  */
 int payload_argv(const struct scenario_anomaly *an, uint64_t duration_ms,
 		 const char *payload_dir, char ***argvp, bool in_container);
+/*
+ * The environment of a command anomaly (type = command; NULL for a
+ * payload, which gets its keys as arguments): CADET_DURATION (@duration_ms
+ * in whole seconds, as the plan drew it: the command must stop by then),
+ * CADET_INTENSITY, CADET_SEED (@seed, the run's), and CADET_KEY=VALUE for
+ * each intensity key, KEY in upper case. Free it with payload_argv_free().
+ * 0 or -ENOMEM.
+ */
+int payload_env(const struct scenario_anomaly *an, uint64_t duration_ms,
+		uint64_t seed, char ***envp);
+/* Frees payload_argv()'s and payload_env()'s arrays. */
 void payload_argv_free(char **argv);
 /* argv joined by spaces, for messages. */
 void payload_argv_print(FILE *f, char **argv);
+/* env as "K=V " words to stand before the argv (nothing for NULL). */
+void payload_env_print(FILE *f, char **env);
 /* pthread start routine: exec p->argv in p->target, fill the rest. */
 void *payload_thread(void *arg);
 /*

@@ -75,16 +75,26 @@ int run_check_scenario(const struct scenario *s, bool normal,
 	}
 	for (size_t i = 0; anomaly && i < s->nanomalies; i++) {
 		const struct scenario_anomaly *an = &s->anomalies[i];
+		/* A command's class is a catalogue type: one with a payload. */
+		const char *type = an->class_name ? an->class_name : an->type;
 
-		if (!strcmp(an->type, "command"))
+		if (!strcmp(type, "command"))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", payload_dir,
-			     an->type) < (int)sizeof(path) &&
+		if (snprintf(path, sizeof(path), "%s/%s", payload_dir, type) <
+			    (int)sizeof(path) &&
 		    host_is_file(path, true))
 			continue;
+		if (an->class_name) {
+			fprintf(stderr,
+				"cadet run: %s: [anomaly] class %s: not an anomaly type of the catalogue (no payload %s); pick one of:",
+				s->path, type, path);
+			list_payloads(payload_dir);
+			fputc('\n', stderr);
+			return -ENOENT;
+		}
 		fprintf(stderr,
 			"cadet run: %s: [anomaly] type %s: no payload %s; build the payloads with make, or pick a type that is there:",
-			s->path, an->type, path);
+			s->path, type, path);
 		list_payloads(payload_dir);
 		fprintf(stderr, " command\n");
 		return -ENOENT;

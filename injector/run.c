@@ -84,6 +84,12 @@ static void run_teardown(struct run *r)
 		}
 		r->pl_started[i] = false;
 	}
+	/* Every payload thread has ended: its argv and env are ours again. */
+	for (size_t i = 0; i < s->nanomalies; i++) {
+		payload_argv_free(r->pl[i].argv);
+		payload_argv_free(r->pl[i].env);
+		r->pl[i].argv = r->pl[i].env = NULL;
+	}
 	for (size_t i = 0; i < s->nworkloads; i++) {
 		workload__free(r->wl[i]);
 		r->wl[i] = NULL;
@@ -363,12 +369,16 @@ static int inject_anomaly(struct run *r, size_t i)
 		r->plan.durations_ms[i] + SCENARIO_PAYLOAD_GRACE_S * 1000;
 	err = payload_argv(an, r->plan.durations_ms[i], r->payload_dir,
 			   &pl->argv, true);
+	if (!err)
+		err = payload_env(an, r->plan.durations_ms[i], r->plan.seed,
+				  &pl->env);
 	if (err)
 		return err;
 	if (r->opts->verbose) {
 		fprintf(stderr, "cadet run: %.3f s: injecting in %s: ",
 			(cleanup_now_ns() - r->t0) / 1e9,
 			s->containers[target].name);
+		payload_env_print(stderr, pl->env);
 		payload_argv_print(stderr, pl->argv);
 		fputc('\n', stderr);
 	}

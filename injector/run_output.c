@@ -146,15 +146,22 @@ void run_print_plan(const struct run *r, FILE *f)
 	}
 	for (size_t i = 0; i < s->nanomalies; i++) {
 		const struct scenario_anomaly *an = &s->anomalies[i];
-		char **argv;
+		char **argv, **env;
 
 		fprintf(f,
-			"  anomaly %s%s%s in %s at %.3f s (range %u-%u) for %llu s: ",
+			"  anomaly %s%s%s%s%s in %s at %.3f s (range %u-%u) for %llu s: ",
 			an->name ? an->name : "", an->name ? ": " : "",
-			an->type, s->containers[r->plan.targets[i]].name,
+			an->type, an->class_name ? " as " : "",
+			an->class_name ? an->class_name : "",
+			s->containers[r->plan.targets[i]].name,
 			r->plan.onsets_ms[i] / 1000.0, an->start_min,
 			an->start_max,
 			(unsigned long long)(r->plan.durations_ms[i] / 1000));
+		if (!payload_env(an, r->plan.durations_ms[i], r->plan.seed,
+				 &env)) {
+			payload_env_print(f, env);
+			payload_argv_free(env);
+		}
 		if (!payload_argv(an, r->plan.durations_ms[i], r->payload_dir,
 				  &argv, true)) {
 			payload_argv_print(f, argv);
@@ -179,7 +186,7 @@ void run_print_summary(const struct run *r, int err)
 	       bytes / 1048576.0);
 	/* A fleet's windows also say where each anomaly was. */
 	for (size_t i = 0; anomaly && i < s->nanomalies; i++) {
-		const char *type = s->anomalies[i].type;
+		const char *type = scenario_anomaly_class(&s->anomalies[i]);
 		bool fleet = s->nanomalies > 1;
 
 		if (r->win_start[i] && r->t0)

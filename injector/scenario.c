@@ -235,6 +235,7 @@ void scenario__free(struct scenario *s)
 		free(a->name);
 		free(a->type);
 		free(a->command);
+		free(a->class_name);
 	}
 	free(s->anomalies);
 	free(s->containers);
@@ -359,4 +360,9 @@ const char *scenario_category_name(enum scenario_category c)
 		return "network";
 	}
 	return "?";
+}
+
+const char *scenario_anomaly_class(const struct scenario_anomaly *an)
+{
+	return an->class_name ? an->class_name : an->type;
 }

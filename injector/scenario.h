@@ -100,6 +100,12 @@ struct scenario_anomaly {
 	unsigned int duration; /* s; the longest with `duration = A-B` */
 	unsigned int duration_min; /* `duration = A-B`: each run draws one */
 	char *command; /* type=command only */
+	/*
+	 * type=command: the catalogue type it stands for (`class = cpu_hog`),
+	 * stored as the LABEL's anomaly so that the run is scored and
+	 * checked as that class; NULL: the LABEL says "command".
+	 */
+	char *class_name;
 	double intensity; /* stored in the LABEL record */
 	struct scenario_param *params; /* intensity keys, file order */
 	size_t nparams;
@@ -170,6 +176,8 @@ int scenario__override(struct scenario *s, unsigned int duration,
 		       size_t note_sz);
 
 const char *scenario_category_name(enum scenario_category c);
+/* What a LABEL calls anomaly @an: its class for a command, else its type. */
+const char *scenario_anomaly_class(const struct scenario_anomaly *an);
 const char *scenario_workload_type_name(enum scenario_workload_type t);
 
 /*

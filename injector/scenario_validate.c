@@ -660,6 +660,24 @@ static void check_anomaly(struct parser *ps, struct raw_sec *sec,
 			ps, kv->line, sec->label, "command",
 			"only for type = command (payload types take --KEY=VALUE intensity keys)");
 	}
+	/*
+	 * A command stands for one of the catalogue's types (a held-out
+	 * anomaly made by other means); a payload is its own class.
+	 */
+	kv = kv_get(sec, "class");
+	if (kv && a->type && strcmp(a->type, "command"))
+		scn_perr(
+			ps, kv->line, sec->label, "class",
+			"only for type = command (a payload's class is its type, %s)",
+			a->type);
+	else if (kv && (!scn_valid_ident(kv->value, false) ||
+			!strcmp(kv->value, "command")))
+		scn_perr(
+			ps, kv->line, sec->label, "class",
+			"'%s' must be an anomaly type of the catalogue such as cpu_hog ([a-z0-9_]+; cadet run --list)",
+			kv->value);
+	else if (kv)
+		a->class_name = dup_or_oom(ps, kv->value);
 	if (have_start && have_dur && s->duration &&
 	    a->start_max + a->duration > s->duration)
 		scn_perr(

@@ -5,7 +5,14 @@
 # each metric that dropped by more than the tolerance.
 #   tools/regress.sh            check
 #   tools/regress.sh --update   rewrite the baseline and the README table
-# Env: DETECTORS (replay --detector specs, space-separated), OUT, TOLERANCE.
+#   SPLIT=heldout tools/regress.sh
+#                               the same training and thresholds, tested on
+#                               heldout/ instead of test/: a report in
+#                               $OUT (default build/regress-heldout), never
+#                               compared with nor written to a baseline
+#                               (docs/detectors.md, "Held-out protocol")
+# Env: DETECTORS (replay --detector specs, space-separated), OUT, TOLERANCE,
+# SPLIT (test or heldout).
 # SLURM=1: replay as a Slurm job array of SLURM_SHARDS (default 3) test
 # shards, at most SLURM_PARALLEL at a time, and evaluate them in a job that
 # depends on the array (tools/slurm/submit-eval.sh); waits for the jobs.
@@ -14,16 +21,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cadet=${CADET:-build/cadet}
 ref=${REF:-datasets/ref}
-out=${OUT:-build/regress}
+split=${SPLIT:-test}
 baseline=eval/baselines/ref.json
 read -r -a detectors <<<"${DETECTORS:-rules zscore trend iforest stide sysfreq ensemble null random always}"
 
 [ -f "$ref/MANIFEST.json" ] || { echo "no reference dataset in $ref (datasets/record.py --size ref records one)" >&2; exit 2; }
+case $split in
+test) out=${OUT:-build/regress} ;;
+heldout)
+	out=${OUT:-build/regress-heldout}
+	# Held-out results are looked at once, never tuned on: no baseline.
+	[ "${1:-}" != --update ] || { echo "regress: SPLIT=heldout is a report only; no baseline is kept for it (docs/detectors.md, \"Held-out protocol\")" >&2; exit 2; }
+	compgen -G "$ref/heldout/*.cadet" >/dev/null ||
+		{ echo "no held-out traces in $ref/heldout (datasets/record.py --size ref --only heldout $ref records them)" >&2; exit 2; }
+	;;
+*) echo "regress: SPLIT must be test or heldout, not '$split'" >&2; exit 2 ;;
+esac
 mkdir -p "$out"
 args=()
 for d in "${detectors[@]}"; do args+=(--detector "$d"); done
 replay_args=(--train "$ref"/train/*.cadet --validate "$ref"/val/*.cadet
-	"${args[@]}" "$ref"/test/*.cadet)
+	"${args[@]}" "$ref/$split"/*.cadet)
 
 # The README's results table is the generated one, between markers.
 update_readme() {
@@ -44,7 +62,7 @@ PY
 
 if [ "${SLURM:-0}" = 1 ]; then
 	eval_args=()
-	[ "${1:-}" = --update ] ||
+	[ "${1:-}" = --update ] || [ "$split" = heldout ] ||
 		eval_args=(--eval-arg --baseline --eval-arg "$baseline"
 			--eval-arg --tolerance --eval-arg "${TOLERANCE:-0.02}")
 	CADET=$cadet tools/slurm/submit-eval.sh --wait --shards "${SLURM_SHARDS:-3}" \
@@ -60,7 +78,10 @@ fi
 
 "$cadet" replay "${replay_args[@]}" -j 2 -o "$out/results.jsonl"
 
-if [ "${1:-}" = --update ]; then
+if [ "$split" = heldout ]; then
+	"$cadet" eval "$out/results.jsonl" -o "$out/eval.json" --md "$out/eval.md"
+	echo "held-out report: $out/eval.md ($out/eval.json); not a baseline, not for tuning"
+elif [ "${1:-}" = --update ]; then
 	"$cadet" eval "$out/results.jsonl" -o "$baseline" --md "$out/eval.md"
 	update_readme "$out/eval.md"
 else

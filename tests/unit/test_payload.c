@@ -110,6 +110,67 @@ static void test_argv_planned_duration(void **state)
 	scenario__free(s);
 }
 
+/*
+ * A command learns its drawn duration, the run's seed and its intensity
+ * keys from the environment (it has no --duration to parse); a payload
+ * gets none.
+ */
+static void test_command_env(void **state)
+{
+	static const char text[] =
+		"[scenario]\n"
+		"name = ho\n"
+		"description = d\n"
+		"category = resource\n"
+		"duration = 60\n"
+		"[container a]\n"
+		"command = sleep infinity\n"
+		"[anomaly]\n"
+		"type = command\n"
+		"class = mem_leak\n"
+		"target = a\n"
+		"start = 10\n"
+		"duration = 15-25\n"
+		"intensity = 0.25\n"
+		"rate = 4M\n"
+		"max_total = 64M\n"
+		"command = timeout -s KILL \"$CADET_DURATION\" "
+		"sleep 100\n";
+	char err[4096];
+	struct scenario_opts o = {
+		.sz = sizeof(o), .errbuf = err, .errbuf_sz = sizeof(err)};
+	struct scenario *s = scenario__load_mem(text, strlen(text), &o);
+	struct scenario *two = load_two();
+	char *not_set[1], **env;
+
+	if (!s)
+		fail_msg("%s", err);
+	assert_int_equal(payload_env(s->anomaly, 17400, 4001, &env), 0);
+	assert_non_null(env);
+	assert_int_equal(argc_of(env), 5);
+	/* whole seconds, as the plan drew them */
+	assert_string_equal(env[0], "CADET_DURATION=17");
+	assert_string_equal(env[1], "CADET_INTENSITY=0.25");
+	assert_string_equal(env[2], "CADET_RATE=4M");
+	assert_string_equal(env[3], "CADET_MAX_TOTAL=64M");
+	assert_string_equal(env[4], "CADET_SEED=4001");
+	payload_argv_free(env);
+	scenario__free(s);
+
+	/* A payload takes its keys as arguments: no environment. */
+	env = not_set;
+	assert_int_equal(payload_env(&two->anomalies[0], 9000, 1, &env), 0);
+	assert_null(env);
+	/* The fleet's command anomaly has no keys: the three of every run. */
+	assert_int_equal(payload_env(&two->anomalies[1], 7000, 3, &env), 0);
+	assert_int_equal(argc_of(env), 3);
+	assert_string_equal(env[0], "CADET_DURATION=7");
+	assert_string_equal(env[1], "CADET_INTENSITY=1");
+	assert_string_equal(env[2], "CADET_SEED=3");
+	payload_argv_free(env);
+	scenario__free(two);
+}
+
 static void test_window(void **state)
 {
 	struct payload_run p = {.t_start = 1000, .t_end = 9000};
@@ -147,6 +208,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_argv_planned_duration),
+		cmocka_unit_test(test_command_env),
 		cmocka_unit_test(test_window),
 	};
 

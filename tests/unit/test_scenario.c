@@ -126,6 +126,28 @@ static void test_valid_normal_and_command(void **state)
 	assert_int_equal(s->anomaly->start_min, 2);
 	assert_int_equal(s->anomaly->start_max, 2);
 	assert_int_equal(s->anomaly->nparams, 0);
+	/* No class: the LABEL calls it a command. */
+	assert_null(s->anomaly->class_name);
+	assert_string_equal(scenario_anomaly_class(s->anomaly), "command");
+	scenario__free(s);
+
+	/* class = TYPE: a command standing for a catalogue type. */
+	s = load_str(
+		"[scenario]\nname = ho\ndescription = d\n"
+		"category = resource\nduration = 60\n"
+		"[container a]\ncommand = sleep 100\n"
+		"[anomaly]\ntype = command\nclass = cpu_hog\ntarget = a\n"
+		"start = 5\nduration = 10\n"
+		"command = timeout \"$CADET_DURATION\" sha256sum /dev/zero\n"
+		"busy = 0.3\n");
+	if (!s)
+		fail_msg("%s", errbuf);
+	assert_string_equal(s->anomaly->type, "command");
+	assert_string_equal(s->anomaly->class_name, "cpu_hog");
+	assert_string_equal(scenario_anomaly_class(s->anomaly), "cpu_hog");
+	/* class is no intensity key; busy is one (the command's CADET_BUSY) */
+	assert_int_equal(s->anomaly->nparams, 1);
+	assert_string_equal(s->anomaly->params[0].key, "busy");
 	scenario__free(s);
 }
 
