@@ -3,10 +3,11 @@
 DIR/{train,val,test,heldout}/ (heldout/: anomalies made by other means
 than the catalogue's payloads, docs/datasets.md).
 
-For every trace: split, path (relative to DIR), sha256, size, record count,
-duration, lost events, its LABEL records, the recorder version and kernel
-from the trace header. Everything is read from the traces with
-`cadet dump --json --header`; nothing is typed by hand.
+For every trace: split, path (relative to DIR), sha256, size, record count
+(in total and per type), containers, duration, lost events, its LABEL
+records, the recorder version and kernel from the trace header.
+Everything is read from the traces with `cadet dump --json --header`;
+nothing is typed by hand.
 
   manifest.py DIR                   describe DIR's traces
   manifest.py --merge OUT SHARD...  move the traces of shard directories
@@ -33,6 +34,7 @@ def describe(cadet, path):
     header, labels = None, []
     records = lost = 0
     types = {}
+    cgroups = set()
     first = last = None
     for line in out.splitlines():
         r = json.loads(line)
@@ -45,6 +47,8 @@ def describe(cadet, path):
         types[r["type"]] = types.get(r["type"], 0) + 1
         first = r["ts"] if first is None else first
         last = r["ts"]
+        if r["type"] in ("container", "container_add"):
+            cgroups.add(r["cgroup_id"])
         if r["type"] == "lost":
             lost += r["count"]
         elif r["type"] == "label":
@@ -57,6 +61,7 @@ def describe(cadet, path):
         "bytes": os.path.getsize(path),
         "records": records,
         "record_types": dict(sorted(types.items())),
+        "containers": len(cgroups),
         "duration_s": round((last - first) / 1e9, 3) if records else 0,
         "lost": lost,
         "recorder_version": header["recorder_version"],
