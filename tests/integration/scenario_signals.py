@@ -1,24 +1,40 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Check that a scenario's anomaly is visible in its trace.
+"""Check that each anomaly's signal is visible in its trace: inside the
+label window, on the label's target container, and not outside it.
 
-Reads `cadet dump TRACE --json` (one JSON object per line), finds the
-LABEL record (ground truth: anomaly type, target container, window) and
-runs the check of that anomaly type: its signal must show inside the
-window for the target container and not, or much weaker, outside it.
+Reads `cadet dump TRACE --json --type ...` (only the record types the
+checks need), finds the LABEL records (ground truth: anomaly type,
+target container, window) and runs, for each anomaly label, the check of
+its type. A check measures one signal (the catalogue's expected evidence,
+docs/scenarios.md "Anomaly types") twice on the target: inside the
+window and outside it, and passes when the inside value clears the
+threshold and the outside value does not look like the anomaly.
+Thresholds follow the label's params where an intensity changes what the
+payload can show (fewer ports, a slower leak, less CPU); the ratio to
+what the container does outside the window does not.
+
+"Outside" is the rest of the trace less the windows of the other
+anomalies on the same target (a fleet's). Edge METRICS intervals (a
+container's first one and its teardown, flagged FIRST/TEARDOWN from
+format 1.2 on, inferred as detect/edge.c does for older traces) are
+neither inside nor outside: they are not samples of the container.
+
 A normal-only trace (label kind=normal) passes when every container has
-metrics and no anomaly label is present. A trace with several anomaly
-labels (a fleet) prints one line per label and passes when all do.
-Thresholds follow the label's params where an intensity changes what
-the payload can show (fewer ports, a slower leak, less CPU).
+metrics and no anomaly label is present.
 
 Usage:
-  scenario_signals.py TRACE [--cadet build/cadet] [--expect TYPE]
+  scenario_signals.py [DIR]         every trace of DIR/{train,val,test}/
+                                    (default datasets/ref): one table row
+                                    per label, then "N passed, N failed"
+  scenario_signals.py TRACE [--expect TYPE]
+                                    one line per label, "PASS TYPE: ..."
+                                    or "FAIL TYPE: ..."
   scenario_signals.py --json-lines DUMP.jsonl [--expect TYPE]
   scenario_signals.py --list
 
-Prints one line, "PASS TYPE: figures" or "FAIL TYPE: what is missing",
-and exits 0 (pass), 1 (fail) or 2 (the trace could not be read).
+Exit status 0 when every label passed, 1 when one failed, 2 when a trace
+could not be read.
 """
 
 import argparse
@@ -30,7 +46,8 @@ import subprocess
 import sys
 
 NSEC = 1_000_000_000
-# Metrics intervals ending this long after the window still hold its end.
+# Events this long after the window's end still belong to it (a payload's
+# last round, the kill at the deadline).
 SLACK_NS = 1_500_000_000
 SHELLS = {"sh", "dash", "bash", "ash", "zsh", "ksh", "busybox"}
 SETID_OPS = {"setuid", "setgid", "setreuid", "setregid", "setresuid",
@@ -38,6 +55,14 @@ SETID_OPS = {"setuid", "setgid", "setreuid", "setregid", "setresuid",
 O_ACCMODE = 0o3
 O_TRUNC = 0o1000
 S_ISUID = 0o4000
+AF_INET, AF_INET6 = 2, 10
+ECONNREFUSED = 111
+METRICS_F_FIRST, METRICS_F_TEARDOWN = 0x1, 0x2
+SPLITS = ("train", "val", "test")
+# What every trace is read with: labels, container names, metrics and
+# what the edge rule needs.
+BASE_TYPES = ("label", "container", "container_add", "container_remove",
+              "metrics")
 
 
 class TraceError(Exception):
@@ -65,12 +90,34 @@ def parse_params(text):
     return out
 
 
+def mark_edges(records):
+    """Sets r["edge"] on each METRICS record that is not an ordinary
+    sample of its container: the rule of detect/edge.c, on records in
+    trace order. Format 1.2 flags FIRST and TEARDOWN; for older traces
+    the first METRICS of a cgroup, one after its CONTAINER_REMOVE and
+    one of an empty cgroup (no task, no memory) are edges too."""
+    sampled, removed = set(), set()
+    for r in records:
+        t, cg = r.get("type"), r.get("cgroup_id")
+        if t in ("container", "container_add"):
+            removed.discard(cg)
+        elif t == "container_remove":
+            removed.add(cg)
+        elif t == "metrics":
+            edge = cg not in sampled or cg in removed or \
+                r.get("flags", 0) & (METRICS_F_FIRST | METRICS_F_TEARDOWN) \
+                or (not r.get("rss_bytes") and not r.get("nr_tasks"))
+            sampled.add(cg)
+            r["edge"] = bool(edge)
+
+
 class Trace:
     """Records of one trace, indexed for the checks."""
 
     def __init__(self, lines):
         self.by_type = collections.defaultdict(list)
         self.containers = {}
+        ordered = []
         n = 0
         for line in lines:
             line = line.strip()
@@ -82,36 +129,50 @@ class Trace:
                 raise TraceError("dump line %d is not JSON: %s" % (n + 1, e))
             n += 1
             t = rec.get("type")
+            if t in ("header", "schema"):
+                continue
             self.by_type[t].append(rec)
+            if t in ("container", "container_add", "container_remove",
+                     "metrics"):
+                ordered.append(rec)
             if t in ("container", "container_add") and rec.get("cgroup_id"):
                 self.containers[rec["cgroup_id"]] = rec.get("name") or \
                     rec.get("container")
         if not n:
             raise TraceError("the dump is empty")
-        labels = self.by_type.get("label", [])
+        mark_edges(ordered)
+        self.labels = self.by_type.get("label", [])
         # A fleet run has one anomaly label per injected anomaly.
-        self.anomaly_labels = [l for l in labels
-                               if l.get("kind") == "anomaly"]
+        self.anomaly_labels = [lab for lab in self.labels
+                               if lab.get("kind") == "anomaly"]
         self.lost = sum(r.get("count", 0) for r in self.by_type.get("lost",
                                                                      []))
         ts = [r["ts"] for rs in self.by_type.values() for r in rs
-              if r.get("ts") and r.get("type") not in ("header", "schema")]
+              if r.get("ts") and r.get("type") != "label"]
         self.first = min(ts) if ts else 0
         self.last = max(ts) if ts else 0
-        self.use_label(self.anomaly_labels[0] if self.anomaly_labels else
-                       (labels[0] if labels else None))
 
-    def use_label(self, label):
-        """Check against @label (ground truth of one anomaly)."""
+
+class Window:
+    """One anomaly label of a trace: its target and window, and the
+    selection of the target's records inside and outside it."""
+
+    def __init__(self, trace, label):
+        self.t = trace
         self.label = label
-        if self.label:
-            self.kind = self.label.get("kind", "")
-            self.anomaly = self.label.get("anomaly", "")
-            self.target = self.label.get("target", "")
-            self.cg = self.label.get("cgroup_id", 0)
-            self.start = self.label.get("start_ts", 0)
-            self.end = self.label.get("end_ts", 0)
-            self.params = parse_params(self.label.get("params"))
+        self.kind = label.get("kind", "")
+        self.anomaly = label.get("anomaly", "")
+        self.target = label.get("target", "")
+        self.cg = label.get("cgroup_id", 0)
+        self.start = label.get("start_ts", 0)
+        self.end = label.get("end_ts", 0)
+        self.params = parse_params(label.get("params"))
+        # Windows of the other anomalies on the same target: theirs, so
+        # neither this one's inside nor its outside.
+        self.others = [(lab["start_ts"], lab["end_ts"])
+                       for lab in trace.anomaly_labels
+                       if lab is not label and
+                       lab.get("cgroup_id") == self.cg and self.cg]
 
     # ---- selection ----
 
@@ -122,220 +183,284 @@ class Trace:
             return rec.get("cgroup_id") == self.cg
         return bool(self.target) and rec.get("container") == self.target
 
+    def where(self, ts):
+        """'in', 'out' or None (another anomaly's window) for an event."""
+        if self.start <= ts <= self.end + SLACK_NS:
+            return "in"
+        if any(s <= ts <= e + SLACK_NS for s, e in self.others):
+            return None
+        return "out"
+
     def events(self, rtype, where="in", pred=None):
         """Target's records of @rtype inside the window or outside it."""
-        out = []
-        for r in self.by_type.get(rtype, []):
-            if not self.is_target(r):
-                continue
-            inside = self.start <= r["ts"] <= self.end + SLACK_NS
-            if (where == "in") != inside:
-                continue
-            if pred and not pred(r):
-                continue
-            out.append(r)
-        return out
+        return [r for r in self.t.by_type.get(rtype, [])
+                if self.is_target(r) and self.where(r["ts"]) == where and
+                (pred is None or pred(r))]
 
     def metrics(self):
-        return sorted((r for r in self.by_type.get("metrics", [])
+        return sorted((r for r in self.t.by_type.get("metrics", [])
                        if self.is_target(r)), key=lambda r: r["ts"])
+
+    def intervals(self, where):
+        """The target's non-edge METRICS whose interval overlaps the
+        window ('in'), or lies wholly before it ('pre'), after it
+        ('post') or either ('out'), never overlapping another anomaly's
+        window on the target."""
+        out = []
+        for r in self.metrics():
+            if r.get("edge"):
+                continue
+            iv = r.get("interval_ns") or NSEC
+            lo, hi = r["ts"] - iv, r["ts"]
+            if hi > self.start and lo < self.end:
+                key = "in"
+            elif any(hi > s and lo < e for s, e in self.others):
+                continue
+            else:
+                key = "pre" if hi <= self.start else "post"
+            if where == key or (where == "out" and key in ("pre", "post")):
+                out.append(r)
+        return out
+
+    def samples(self, where):
+        """The target's non-edge METRICS as gauge samples (rss_bytes is
+        read at the record's ts): taken inside the window ('in'), before
+        the onset ('pre'), after the end ('post') or either ('out')."""
+        out = []
+        for r in self.metrics():
+            if r.get("edge"):
+                continue
+            ts = r["ts"]
+            if self.start <= ts <= self.end:
+                key = "in"
+            elif self.end < ts <= self.end + SLACK_NS:
+                continue  # the payload exiting: neither
+            elif any(s <= ts <= e + SLACK_NS for s, e in self.others):
+                continue
+            else:
+                key = "pre" if ts < self.start else "post"
+            if where == key or (where == "out" and key in ("pre", "post")):
+                out.append(r)
+        return out
 
     def window_s(self):
         return max((self.end - self.start) / NSEC, 1e-3)
 
     def outside_s(self):
-        """Seconds of the trace outside the window (at least 1)."""
-        return max((self.last - self.first) / NSEC - self.window_s(), 1.0)
+        """Seconds of the trace outside this and the target's other
+        windows (at least 1)."""
+        busy = self.window_s() + sum((e - s) / NSEC for s, e in self.others)
+        return max((self.t.last - self.t.first) / NSEC - busy, 1.0)
 
-    def metric_rates(self, field):
-        """(per-second rate inside, outside) of a delta metric.
+    def rate(self, field, where):
+        """Per-second rate of a delta metric over @where's intervals;
+        None when there is no such interval."""
+        rs = self.intervals(where)
+        secs = sum(r.get("interval_ns") or NSEC for r in rs) / NSEC
+        return sum(r.get(field, 0) for r in rs) / secs if secs else None
 
-        An interval counts as inside when it overlaps the window, as
-        outside when it lies entirely before or after it.
-        """
-        sums = {"in": [0, 0], "out": [0, 0]}
-        for r in self.metrics():
-            iv = r.get("interval_ns") or NSEC
-            lo, hi = r["ts"] - iv, r["ts"]
-            if hi > self.start and lo < self.end:
-                key = "in"
-            elif hi <= self.start or lo >= self.end:
-                key = "out"
-            else:
-                continue
-            sums[key][0] += r.get(field, 0)
-            sums[key][1] += iv
-        rate = {k: (v[0] / (v[1] / NSEC) if v[1] else 0.0)
-                for k, v in sums.items()}
-        return rate["in"], rate["out"], sums["in"][0]
-
-    def rss_growth(self):
-        """(RSS before the window, peak RSS inside it) of the target."""
-        before, peak = None, 0
-        for r in self.metrics():
-            rss = r.get("rss_bytes", 0)
-            if r["ts"] <= self.start:
-                before = rss
-            elif r["ts"] <= self.end + SLACK_NS:
-                peak = max(peak, rss)
-                if before is None:
-                    before = rss
-        return before or 0, peak
+    def total(self, field, where):
+        return sum(r.get(field, 0) for r in self.intervals(where))
 
 
-def rate_ok(inside, outside, factor):
-    return inside > factor * outside
+class Result:
+    """What one check measured: the signal, its value inside the window
+    and outside it (numbers for the ratio and thresholds, text for the
+    table), the threshold and the verdict."""
+
+    def __init__(self, signal, vin, vout, want, ok, note=""):
+        self.signal, self.vin, self.vout = signal, vin, vout
+        self.want, self.ok, self.note = want, bool(ok), note
+
+    def line(self):
+        return "%s: %s in the window, %s outside (want %s)%s" % (
+            self.signal, self.vin, self.vout, self.want,
+            "; " + self.note if self.note else "")
 
 
 def fmt_mib(n):
     return "%.1f MiB" % (n / 1048576)
 
 
-# ---- one check per anomaly type: (ok, message) ----
+def ratio_ok(vin, vout, factor):
+    return vin > factor * vout
 
-def check_mem_leak(t):
-    rate = parse_size(t.params.get("rate"), 8 << 20)
-    cap = parse_size(t.params.get("max"), 200 << 20)
-    expected = min(rate * t.window_s(), cap)
+
+def none0(v):
+    return 0.0 if v is None else v
+
+
+# ---- one check per anomaly type: Window -> Result ----
+
+def check_cpu(w, min_cpus, factor, name="CPU"):
+    cin, cout = w.rate("cpu_ns", "in"), w.rate("cpu_ns", "out")
+    if cin is None:
+        return Result(name, "no interval", "-", "", False,
+                      "no non-edge METRICS of the target in the window")
+    cin, cout = cin / NSEC, none0(cout) / NSEC
+    ok = cin >= min_cpus and ratio_ok(cin, cout, factor)
+    return Result(name, "%.2f CPU" % cin, "%.2f CPU" % cout,
+                  ">= %.2f CPU and > %gx outside" % (min_cpus, factor), ok)
+
+
+def check_cpu_hog(w):
+    # 70% of what the payload asks for (threads x util), at most 0.25 CPU.
+    asked = int(w.params.get("threads", 2)) * float(w.params.get("util",
+                                                                 0.9))
+    return check_cpu(w, min(0.25, 0.7 * asked), 3)
+
+
+def check_crypto_miner(w):
+    port = int(w.params.get("port", 3333))
+    r = check_cpu(w, 0.1, 3)
+    to_pool = lambda e: e.get("dport") == port
+    b_in = len(w.events("connect", "in", to_pool))
+    b_out = len(w.events("connect", "out", to_pool))
+    r.signal = "CPU + connects to :%d" % port
+    r.vin = "%s, %d" % (r.vin, b_in)
+    r.vout = "%s, %d" % (r.vout, b_out)
+    r.want += "; >= 1 connect inside, 0 outside"
+    r.ok = r.ok and b_in >= 1 and b_out == 0
+    return r
+
+
+def rss_slope(rs):
+    """Least-squares slope of rss_bytes over time, bytes/s (None with
+    fewer than 3 samples)."""
+    if len(rs) < 3:
+        return None
+    xs = [r["ts"] / NSEC for r in rs]
+    ys = [r.get("rss_bytes", 0) for r in rs]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den \
+        if den else None
+
+
+def baseline_rss(w):
+    """Median RSS of the target before the onset (its first in-window
+    sample when there is none)."""
+    pre = sorted(r.get("rss_bytes", 0) for r in w.samples("pre"))
+    if pre:
+        return pre[len(pre) // 2]
+    inside = w.samples("in")
+    return inside[0].get("rss_bytes", 0) if inside else 0
+
+
+def check_mem_leak(w):
+    rate = parse_size(w.params.get("rate"), 8 << 20)
+    cap = parse_size(w.params.get("max"), 200 << 20)
+    expected = min(rate * w.window_s(), cap)
     # 16 MiB above the batch job's own swings, or half of a smaller leak.
     want = max(min(16 << 20, int(0.5 * expected)), int(0.3 * expected))
-    before, peak = t.rss_growth()
-    grew = peak - before
-    ok = grew >= want
-    return ok, "target rss %s -> peak %s in the window (+%s, want >= %s)" % (
-        fmt_mib(before), fmt_mib(peak), fmt_mib(grew), fmt_mib(want))
+    # The leak's own slope (the cap may end it early); 30% of it.
+    want_slope = 0.3 * expected / w.window_s()
+    base = baseline_rss(w)
+    peak = max((r.get("rss_bytes", 0) for r in w.samples("in")),
+               default=0)
+    s_in = rss_slope(w.samples("in"))
+    s_pre = rss_slope(w.samples("pre"))
+    s_post = rss_slope(w.samples("post"))
+    s_out = max(none0(s_pre), none0(s_post))
+    ok = peak - base >= want and s_in is not None and \
+        s_in >= want_slope and s_out < want_slope
+    return Result(
+        "RSS slope, growth", "%.2f MiB/s, +%s" % (none0(s_in) / 1048576,
+                                                  fmt_mib(peak - base)),
+        "%.2f MiB/s" % (s_out / 1048576),
+        ">= %.2f MiB/s inside, less outside; +%s" % (
+            want_slope / 1048576, fmt_mib(want)), ok,
+        "" if s_in is not None else "fewer than 3 samples in the window")
 
 
-def check_mem_bomb(t):
-    cap = parse_size(t.params.get("max"), 192 << 20)
+def check_mem_bomb(w):
+    cap = parse_size(w.params.get("max"), 192 << 20)
     want = max(32 << 20, int(0.4 * cap))
-    before, peak = t.rss_growth()
-    grew = peak - before
-    ooms = len(t.events("oom_kill")) + sum(
-        r.get("oom_kills", 0) for r in t.metrics()
-        if t.start <= r["ts"] <= t.end + SLACK_NS)
-    ok = grew >= want or ooms > 0
-    return ok, "target rss +%s in the window (want >= %s), %d OOM kills" % (
-        fmt_mib(grew), fmt_mib(want), ooms)
+    base = baseline_rss(w)
+    peak_in = max((r.get("rss_bytes", 0) for r in w.samples("in")),
+                  default=0)
+    peak_out = max((r.get("rss_bytes", 0) for r in w.samples("out")),
+                   default=base)
+    ooms = len(w.events("oom_kill")) + sum(
+        r.get("oom_kills", 0) for r in w.intervals("in"))
+    ok = (peak_in - base >= want or ooms > 0) and peak_out - base < want
+    return Result("RSS above the pre-onset median",
+                  "+%s, %d OOM kills" % (fmt_mib(peak_in - base), ooms),
+                  "+%s" % fmt_mib(max(peak_out - base, 0)),
+                  ">= %s (or an OOM kill) inside, less outside" %
+                  fmt_mib(want), ok)
 
 
-def check_cpu(t, min_cpus, factor):
-    cin, cout, _ = t.metric_rates("cpu_ns")
-    ok = cin >= min_cpus * NSEC and rate_ok(cin, cout, factor)
-    return ok, "target CPU %.2f CPUs in the window vs %.2f outside " \
-        "(want >= %.2f and %gx)" % (cin / NSEC, cout / NSEC, min_cpus, factor)
+def count_rates(w, rtype, pred=None):
+    n_in = len(w.events(rtype, "in", pred))
+    n_out = len(w.events(rtype, "out", pred))
+    return n_in, n_out, n_in / w.window_s(), n_out / w.outside_s()
 
 
-def check_cpu_hog(t):
-    # 70% of what the payload asks for (threads x util), at most 0.25 CPU.
-    asked = int(t.params.get("threads", 2)) * float(t.params.get("util", 0.9))
-    return check_cpu(t, min(0.25, 0.7 * asked), 3)
+def check_counted(w, signal, rtype, pred, least, factor):
+    n_in, n_out, r_in, r_out = count_rates(w, rtype, pred)
+    ok = n_in >= least and ratio_ok(r_in, r_out, factor)
+    return Result(signal, "%d (%.1f/s)" % (n_in, r_in),
+                  "%d (%.2f/s)" % (n_out, r_out),
+                  ">= %d and > %gx the rate outside" % (least, factor), ok)
 
 
-def check_crypto_miner(t):
-    port = int(t.params.get("port", 3333))
-    ok, msg = check_cpu(t, 0.1, 3)
-    beacons = t.events("connect", pred=lambda r: r.get("dport") == port)
-    outside = t.events("connect", "out", lambda r: r.get("dport") == port)
-    ok = ok and len(beacons) >= 1 and not outside
-    return ok, "%s; %d connects to port %d in the window, %d outside" % (
-        msg, len(beacons), port, len(outside))
+def check_fork_bomb(w):
+    return check_counted(w, "process forks", "fork",
+                         lambda r: not r.get("thread"), 100, 5)
 
 
-def count_rates(t, rtype, pred=None):
-    n_in = len(t.events(rtype, "in", pred))
-    n_out = len(t.events(rtype, "out", pred))
-    return n_in, n_out, n_in / t.window_s(), n_out / t.outside_s()
+def check_file_churn(w):
+    return check_counted(w, "renames + unlinks", "file_op",
+                         lambda r: r.get("op") in ("rename", "unlink"),
+                         100, 5)
 
 
-def check_fork_bomb(t):
-    procs = lambda r: not r.get("thread")
-    n_in, n_out, r_in, r_out = count_rates(t, "fork", procs)
-    ok = n_in >= 100 and rate_ok(r_in, r_out, 5)
-    return ok, "%d process forks in the window (%.0f/s) vs %.1f/s outside " \
-        "(want >= 100 and 5x)" % (n_in, r_in, r_out)
+def check_conn_flood(w):
+    return check_counted(w, "connects", "connect", None, 200, 10)
 
 
-def check_fd_leak(t):
+def check_fd_leak(w):
     # A process is (pid, comm): the runtime's setup opens files under the
     # payload's pid before it execs the payload.
     opened = lambda r: r.get("ret", -1) >= 0
     key = lambda r: (r["pid"], r.get("comm", ""))
-    per_proc_in = collections.Counter(key(r) for r in
-                                      t.events("open", "in", opened))
-    procs_out = {key(r) for r in t.events("open", "out")}
-    best = [(n, p) for p, n in per_proc_in.items() if p not in procs_out]
-    n, (pid, comm) = max(best) if best else (0, (0, "-"))
-    want = int(min(100, 0.3 * float(t.params.get("rate", 200)) *
-                   t.window_s()))
-    ok = n >= want
-    return ok, "%s (pid %d) opened %d descriptors in the window and none " \
-        "outside it (want >= %d)" % (comm, pid, n, want)
+    per_in = collections.Counter(key(r) for r in
+                                 w.events("open", "in", opened))
+    per_out = collections.Counter(key(r) for r in w.events("open", "out"))
+    # The process that opened most inside; its opens outside count.
+    n, proc = max(((n, p) for p, n in per_in.items()),
+                  default=(0, (0, "-")))
+    want = int(min(100, 0.3 * float(w.params.get("rate", 200)) *
+                   w.window_s()))
+    ok = n >= want and per_out[proc] == 0
+    return Result("descriptors opened by one process",
+                  "%d (%s)" % (n, proc[1]), "%d" % per_out[proc],
+                  ">= %d inside, 0 outside" % want, ok)
 
 
-def check_disk_flood(t):
-    rate = parse_size(t.params.get("rate"), 32 << 20)
-    w_in, w_out, total = t.metric_rates("write_bytes")
-    want = 0.3 * rate * t.window_s()
-    ok = total >= want and rate_ok(w_in, w_out, 5)
-    return ok, "target wrote %s in the window (%s/s vs %s/s outside; " \
-        "want >= %s and 5x)" % (fmt_mib(total), fmt_mib(w_in),
-                                fmt_mib(w_out), fmt_mib(want))
+def check_bytes(w, field, what, rate_default, cap_default=None):
+    """A byte count at --rate, for --max at most (@cap_default None: no
+    cap, --max bounds something else)."""
+    rate = parse_size(w.params.get("rate"), rate_default)
+    cap = 1 << 62 if cap_default is None else \
+        parse_size(w.params.get("max"), cap_default)
+    b_in, b_out = w.rate(field, "in"), none0(w.rate(field, "out"))
+    total = w.total(field, "in")
+    want = 0.3 * min(rate * w.window_s(), cap)
+    ok = b_in is not None and total >= want and ratio_ok(b_in, b_out, 5)
+    return Result(what, "%s (%s/s)" % (fmt_mib(total), fmt_mib(none0(b_in))),
+                  "%s/s" % fmt_mib(b_out),
+                  ">= %s and > 5x the rate outside" % fmt_mib(want), ok)
 
 
-def check_file_churn(t):
-    churn = lambda r: r.get("op") in ("rename", "unlink")
-    n_in, n_out, r_in, r_out = count_rates(t, "file_op", churn)
-    ok = n_in >= 100 and rate_ok(r_in, r_out, 5)
-    return ok, "%d renames/unlinks in the window (%.0f/s) vs %.1f/s " \
-        "outside (want >= 100 and 5x)" % (n_in, r_in, r_out)
+def check_disk_flood(w):
+    # --max bounds what stays on disk, not what is written: no cap.
+    return check_bytes(w, "write_bytes", "bytes written", 32 << 20)
 
 
-SENSITIVE = ("/etc/shadow", "/etc/gshadow", "/root/.ssh/id_rsa",
-             "/etc/ssh/ssh_host_rsa_key")
-
-
-def check_sensitive_read(t):
-    def reads(r):
-        return r.get("path") in SENSITIVE and \
-            (r.get("flags", 0) & O_ACCMODE) == os.O_RDONLY
-    n_in = t.events("open", "in", reads)
-    n_out = t.events("open", "out", reads)
-    paths = sorted({r["path"] for r in n_in})
-    ok = len(n_in) >= 1 and not n_out
-    return ok, "%d reads of %s in the window, %d outside" % (
-        len(n_in), ",".join(paths) or "credential files", len(n_out))
-
-
-def check_priv_esc(t):
-    setid = lambda r: r.get("op") in SETID_OPS
-    denied = lambda r: setid(r) and r.get("denied")
-    suid = lambda r: r.get("op") == "chmod" and \
-        (r.get("mode", 0) & S_ISUID)
-    n_set = len(t.events("security", "in", setid))
-    n_den = len(t.events("security", "in", denied))
-    n_den_out = len(t.events("security", "out", denied))
-    n_suid = len(t.events("file_op", "in", suid))
-    ok = n_set >= 1 and (n_den >= 1 or n_suid >= 1) and n_den_out == 0
-    return ok, "%d setuid-family calls in the window (%d denied, %d denied " \
-        "outside), %d set-uid chmods" % (n_set, n_den, n_den_out, n_suid)
-
-
-def check_reverse_shell(t):
-    port = int(t.params.get("port", 4444))
-    conn = {}
-    for r in t.events("connect", pred=lambda r: r.get("dport") == port):
-        conn.setdefault(r["pid"], r["ts"])
-
-    def shell_after_connect(r):
-        name = os.path.basename(r.get("filename") or "")
-        return name in SHELLS and r["pid"] in conn and r["ts"] >= conn[r["pid"]]
-    shells = t.events("exec", pred=shell_after_connect)
-    out = t.events("connect", "out", lambda r: r.get("dport") == port)
-    ok = bool(shells) and not out
-    return ok, "%d connects to port %d, %d shell execs by a connected " \
-        "process in the window; %d such connects outside" % (
-            len(conn), port, len(shells), len(out))
+def check_net_exfil(w):
+    return check_bytes(w, "tx_bytes", "bytes sent", 16 << 20, 1 << 30)
 
 
 def port_count(text):
@@ -347,51 +472,99 @@ def port_count(text):
     return n
 
 
-def check_port_scan(t):
-    d_in = {r.get("dport") for r in t.events("connect")}
-    d_out = {r.get("dport") for r in t.events("connect", "out")}
-    want = min(100, int(0.8 * port_count(t.params.get("ports"))))
-    ok = len(d_in) >= want and len(d_out) <= 10
-    return ok, "connects to %d distinct ports in the window, %d outside " \
-        "(want >= %d and <= 10)" % (len(d_in), len(d_out), want)
+def check_port_scan(w):
+    tcp = lambda r: r.get("family") in (AF_INET, AF_INET6) and \
+        r.get("dport")
+    refused = lambda r: tcp(r) and r.get("ret") == -ECONNREFUSED
+    d_in = {r["dport"] for r in w.events("connect", "in", tcp)}
+    d_out = {r["dport"] for r in w.events("connect", "out", tcp)}
+    n_in, n_out, r_in, r_out = count_rates(w, "connect", refused)
+    want = min(100, int(0.8 * port_count(w.params.get("ports"))))
+    ok = len(d_in) >= want and len(d_out) <= 10 and \
+        ratio_ok(r_in, r_out, 5)
+    return Result("distinct TCP ports, refused connects",
+                  "%d, %d" % (len(d_in), n_in),
+                  "%d, %d" % (len(d_out), n_out),
+                  ">= %d ports inside, <= 10 outside; refused > 5x the "
+                  "rate outside" % want, ok)
 
 
-def check_conn_flood(t):
-    n_in, n_out, r_in, r_out = count_rates(t, "connect")
-    ok = n_in >= 200 and rate_ok(r_in, r_out, 10)
-    return ok, "%d connects in the window (%.0f/s) vs %.1f/s outside " \
-        "(want >= 200 and 10x)" % (n_in, r_in, r_out)
+SENSITIVE = ("/etc/shadow", "/etc/gshadow", "/root/.ssh/id_rsa",
+             "/etc/ssh/ssh_host_rsa_key")
 
 
-def check_net_exfil(t):
-    rate = parse_size(t.params.get("rate"), 16 << 20)
-    cap = parse_size(t.params.get("max"), 1 << 30)
-    tx_in, tx_out, total = t.metric_rates("tx_bytes")
-    want = 0.3 * min(rate * t.window_s(), cap)
-    ok = total >= want and rate_ok(tx_in, tx_out, 5)
-    return ok, "target sent %s in the window (%s/s vs %s/s outside; " \
-        "want >= %s and 5x)" % (fmt_mib(total), fmt_mib(tx_in),
-                                fmt_mib(tx_out), fmt_mib(want))
+def check_none_outside(signal, n_in, n_out, least=1, extra_ok=True,
+                       want=None):
+    ok = n_in >= least and n_out == 0 and extra_ok
+    return Result(signal, str(n_in), str(n_out),
+                  want or ">= %d inside, 0 outside" % least, ok)
 
 
-def check_escape_probe(t):
+def check_sensitive_read(w):
+    def reads(r):
+        return r.get("path") in SENSITIVE and \
+            (r.get("flags", 0) & O_ACCMODE) == os.O_RDONLY
+    return check_none_outside("read-only opens of credential files",
+                              len(w.events("open", "in", reads)),
+                              len(w.events("open", "out", reads)))
+
+
+def check_priv_esc(w):
+    setid = lambda r: r.get("op") in SETID_OPS
+    denied = lambda r: setid(r) and r.get("denied")
+    suid = lambda r: r.get("op") == "chmod" and \
+        (r.get("mode", 0) & S_ISUID)
+    n_set = len(w.events("security", "in", setid))
+    n_den = len(w.events("security", "in", denied))
+    n_den_out = len(w.events("security", "out", denied))
+    n_suid = len(w.events("file_op", "in", suid))
+    n_suid_out = len(w.events("file_op", "out", suid))
+    ok = n_set >= 1 and (n_den >= 1 or n_suid >= 1) and \
+        n_den_out == 0 and n_suid_out == 0
+    return Result("denied setuid-family calls, set-uid chmods",
+                  "%d, %d (of %d setuid-family)" % (n_den, n_suid, n_set),
+                  "%d, %d" % (n_den_out, n_suid_out),
+                  "a setuid-family call and a denial or set-uid chmod "
+                  "inside, none outside", ok)
+
+
+def check_reverse_shell(w):
+    port = int(w.params.get("port", 4444))
+    to_port = lambda r: r.get("dport") == port
+    conn = {}
+    for r in w.events("connect", "in", to_port):
+        conn.setdefault(r["pid"], r["ts"])
+
+    def shell_after_connect(r):
+        name = os.path.basename(r.get("filename") or "")
+        return name in SHELLS and r["pid"] in conn and \
+            r["ts"] >= conn[r["pid"]]
+    shells = w.events("exec", "in", shell_after_connect)
+    n_out = len(w.events("connect", "out", to_port))
+    return Result("connects to :%d, shell execs by a connected pid" % port,
+                  "%d, %d" % (len(conn), len(shells)), "%d, -" % n_out,
+                  "a shell exec after a connect inside, no connect "
+                  "outside", bool(shells) and n_out == 0)
+
+
+def check_escape_probe(w):
     ops = ("unshare", "setns", "mount")
     probe = lambda r: r.get("op") in ops and r.get("denied")
-    n_in = t.events("security", "in", probe)
-    n_out = t.events("security", "out", probe)
+    n_in = w.events("security", "in", probe)
+    n_out = w.events("security", "out", probe)
     kinds = sorted({r["op"] for r in n_in})
     ok = len(n_in) >= 3 and len(kinds) >= 2 and len(n_out) <= len(n_in) / 4
-    return ok, "%d denied %s in the window, %d outside" % (
-        len(n_in), "/".join(kinds) or "unshare/setns/mount", len(n_out))
+    return Result("denied unshare/setns/mount",
+                  "%d (%s)" % (len(n_in), "/".join(kinds) or "-"),
+                  str(len(n_out)),
+                  ">= 3 of >= 2 kinds inside, <= 1/4 of that outside", ok)
 
 
-def check_ptrace_attach(t):
+def check_ptrace_attach(w):
     pt = lambda r: r.get("op") == "ptrace"
-    n_in = t.events("security", "in", pt)
-    n_out = t.events("security", "out", pt)
-    ok = len(n_in) >= 1 and not n_out
-    return ok, "%d ptrace calls in the window, %d outside" % (
-        len(n_in), len(n_out))
+    return check_none_outside("ptrace calls",
+                              len(w.events("security", "in", pt)),
+                              len(w.events("security", "out", pt)))
 
 
 def is_memfd_exec(r):
@@ -400,33 +573,30 @@ def is_memfd_exec(r):
         "memfd:" in f
 
 
-def check_fileless_exec(t):
+def check_fileless_exec(w):
     memfd = lambda r: r.get("op") == "memfd_create"
-    n_mem = t.events("security", "in", memfd)
-    n_exec = t.events("exec", "in", is_memfd_exec)
-    n_out = t.events("exec", "out", is_memfd_exec) + \
-        t.events("security", "out", memfd)
-    ok = bool(n_mem) and bool(n_exec) and not n_out
-    return ok, "%d memfd_create and %d execs of a memfd in the window, %d " \
-        "outside" % (len(n_mem), len(n_exec), len(n_out))
+    n_mem = len(w.events("security", "in", memfd))
+    n_exec = len(w.events("exec", "in", is_memfd_exec))
+    o_mem = len(w.events("security", "out", memfd))
+    o_exec = len(w.events("exec", "out", is_memfd_exec))
+    ok = n_mem >= 1 and n_exec >= 1 and o_mem + o_exec == 0
+    return Result("memfd_create, execs of a memfd",
+                  "%d, %d" % (n_mem, n_exec), "%d, %d" % (o_mem, o_exec),
+                  "both inside, neither outside", ok)
 
 
 TMP_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/")
 
 
-def check_drop_and_exec(t):
+def check_drop_and_exec(w):
     dropped = lambda r: (r.get("filename") or "").startswith(TMP_DIRS)
-    chmod_x = lambda r: r.get("op") == "chmod" and \
-        (r.get("path") or "").startswith(TMP_DIRS) and r.get("mode", 0) & 0o111
-    n_in = t.events("exec", "in", dropped)
-    n_out = t.events("exec", "out", dropped)
-    n_chmod = t.events("file_op", "in", chmod_x)
-    ok = bool(n_in) and not n_out
-    return ok, "%d execs of files under /tmp in the window (%d chmod +x), " \
-        "%d outside" % (len(n_in), len(n_chmod), len(n_out))
+    return check_none_outside("execs of files under /tmp, /var/tmp, "
+                              "/dev/shm",
+                              len(w.events("exec", "in", dropped)),
+                              len(w.events("exec", "out", dropped)))
 
 
-def check_log_wipe(t):
+def check_log_wipe(w):
     def wipe_op(r):
         return r.get("op") in ("truncate", "unlink") and \
             (r.get("path") or "").startswith("/var/log/")
@@ -434,47 +604,43 @@ def check_log_wipe(t):
     def trunc_open(r):
         return (r.get("path") or "").startswith("/var/log/") and \
             r.get("flags", 0) & O_TRUNC
-    n_in = len(t.events("file_op", "in", wipe_op)) + \
-        len(t.events("open", "in", trunc_open))
-    n_out = len(t.events("file_op", "out", wipe_op)) + \
-        len(t.events("open", "out", trunc_open))
-    ok = n_in >= 1 and n_out == 0
-    return ok, "%d truncations/unlinks of /var/log files in the window, " \
-        "%d outside" % (n_in, n_out)
+    n_in = len(w.events("file_op", "in", wipe_op)) + \
+        len(w.events("open", "in", trunc_open))
+    n_out = len(w.events("file_op", "out", wipe_op)) + \
+        len(w.events("open", "out", trunc_open))
+    return check_none_outside("truncations/unlinks under /var/log",
+                              n_in, n_out)
 
 
-def check_raw_socket(t):
+def check_raw_socket(w):
     raw = lambda r: r.get("op") in ("raw_socket", "packet_socket")
-    n_in = t.events("security", "in", raw)
-    n_out = t.events("security", "out", raw)
-    kinds = sorted({r["op"] for r in n_in})
-    ok = bool(n_in) and not n_out
-    return ok, "%d %s in the window (%d denied), %d outside" % (
-        len(n_in), "/".join(kinds) or "raw sockets",
-        sum(1 for r in n_in if r.get("denied")), len(n_out))
+    return check_none_outside("raw/packet sockets",
+                              len(w.events("security", "in", raw)),
+                              len(w.events("security", "out", raw)))
 
 
+# Anomaly type -> (check, record types it reads beside BASE_TYPES).
 CHECKS = {
-    "cpu_hog": check_cpu_hog,
-    "mem_leak": check_mem_leak,
-    "mem_bomb": check_mem_bomb,
-    "fork_bomb": check_fork_bomb,
-    "fd_leak": check_fd_leak,
-    "disk_flood": check_disk_flood,
-    "file_churn": check_file_churn,
-    "sensitive_read": check_sensitive_read,
-    "priv_esc": check_priv_esc,
-    "reverse_shell": check_reverse_shell,
-    "port_scan": check_port_scan,
-    "conn_flood": check_conn_flood,
-    "net_exfil": check_net_exfil,
-    "crypto_miner": check_crypto_miner,
-    "escape_probe": check_escape_probe,
-    "ptrace_attach": check_ptrace_attach,
-    "fileless_exec": check_fileless_exec,
-    "drop_and_exec": check_drop_and_exec,
-    "log_wipe": check_log_wipe,
-    "raw_socket": check_raw_socket,
+    "cpu_hog": (check_cpu_hog, ()),
+    "mem_leak": (check_mem_leak, ()),
+    "mem_bomb": (check_mem_bomb, ("oom_kill",)),
+    "fork_bomb": (check_fork_bomb, ("fork",)),
+    "fd_leak": (check_fd_leak, ("open",)),
+    "disk_flood": (check_disk_flood, ()),
+    "file_churn": (check_file_churn, ("file_op",)),
+    "sensitive_read": (check_sensitive_read, ("open",)),
+    "priv_esc": (check_priv_esc, ("security", "file_op")),
+    "reverse_shell": (check_reverse_shell, ("connect", "exec")),
+    "port_scan": (check_port_scan, ("connect",)),
+    "conn_flood": (check_conn_flood, ("connect",)),
+    "net_exfil": (check_net_exfil, ()),
+    "crypto_miner": (check_crypto_miner, ("connect",)),
+    "escape_probe": (check_escape_probe, ("security",)),
+    "ptrace_attach": (check_ptrace_attach, ("security",)),
+    "fileless_exec": (check_fileless_exec, ("security", "exec")),
+    "drop_and_exec": (check_drop_and_exec, ("exec",)),
+    "log_wipe": (check_log_wipe, ("file_op", "open")),
+    "raw_socket": (check_raw_socket, ("security",)),
 }
 
 
@@ -482,48 +648,67 @@ def check_normal(t):
     names = set(t.containers.values())
     with_metrics = {r.get("container") for r in t.by_type.get("metrics", [])}
     missing = sorted(n for n in names if n not in with_metrics)
-    anomalies = [l for l in t.by_type.get("label", [])
-                 if l.get("kind") == "anomaly"]
-    ok = bool(names) and not missing and not anomalies
-    return ok, "%d containers, %s without metrics, %d anomaly labels" % (
-        len(names), ",".join(missing) or "none", len(anomalies))
+    ok = bool(names) and not missing and not t.anomaly_labels
+    return Result("containers with metrics, anomaly labels",
+                  "%d of %d, %d" % (len(names) - len(missing), len(names),
+                                    len(t.anomaly_labels)), "-",
+                  "every container, no anomaly label", ok,
+                  "without metrics: " + ",".join(missing) if missing else "")
+
+
+def check_label(t, label):
+    """(name, Result) for one anomaly label of trace @t."""
+    w = Window(t, label)
+    name = w.anomaly
+    if name not in CHECKS:
+        return name, Result("?", "-", "-", "", False,
+                            "no check for anomaly type %r (known: %s)" % (
+                                name, ", ".join(sorted(CHECKS))))
+    if not w.start or w.end < w.start:
+        return name, Result("window", "-", "-", "", False,
+                            "the label's window is empty (%d..%d)" % (
+                                w.start, w.end))
+    if not w.metrics():
+        return name, Result("metrics", "-", "-", "", False,
+                            "no metrics of target %s (cgroup %d) in the "
+                            "trace: was it recorded?" % (w.target, w.cg))
+    r = CHECKS[name][0](w)
+    r.note = "; ".join(x for x in (r.note, "target %s, window %.1f s" % (
+        w.target, w.window_s()), "%d events lost" % t.lost if t.lost
+        else "") if x)
+    return name, r
 
 
 def check(t, expect=None):
-    """(name, ok, message) for trace @t."""
-    if not t.label:
-        return expect or "?", False, "no LABEL record in the trace"
-    if t.kind == "normal":
-        ok, msg = check_normal(t)
+    """[(name, Result)] for trace @t: one per anomaly label, or one for a
+    normal-only trace."""
+    if not t.labels:
+        return [(expect or "?", Result("label", "-", "-", "", False,
+                                       "no LABEL record in the trace"))]
+    if not t.anomaly_labels:
         if expect and expect != "normal":
-            return expect, False, "expected %s, the trace is normal-only" \
-                % expect
-        return "normal", ok, msg
-    name = t.anomaly
-    if expect and expect != name:
-        return expect, False, "the trace's anomaly is %s" % name
-    fn = CHECKS.get(name)
-    if not fn:
-        return name, False, "no check for anomaly type %r (known: %s)" % (
-            name, ", ".join(sorted(CHECKS)))
-    if not t.start or t.end < t.start:
-        return name, False, "the label's window is empty (%d..%d)" % (
-            t.start, t.end)
-    if not t.metrics():
-        return name, False, "no metrics of target %s (cgroup %d) in the " \
-            "trace: was it recorded?" % (t.target, t.cg)
-    ok, msg = fn(t)
-    msg = "%s [target %s, window %.1f s%s]" % (
-        msg, t.target, t.window_s(),
-        ", %d events lost" % t.lost if t.lost else "")
-    return name, ok, msg
+            return [(expect, Result("label", "-", "-", "", False,
+                                    "expected %s, the trace is normal-only"
+                                    % expect))]
+        return [("normal", check_normal(t))]
+    out = []
+    for label in t.anomaly_labels:
+        if expect and expect != label.get("anomaly"):
+            out.append((expect, Result("label", "-", "-", "", False,
+                                       "the trace's anomaly is %s" %
+                                       label.get("anomaly"))))
+            continue
+        out.append(check_label(t, label))
+    return out
 
 
-def dump_lines(cadet, trace):
+def dump_lines(cadet, trace, types=None):
+    cmd = [cadet, "dump", trace, "--json"]
+    if types:
+        cmd += ["--type", ",".join(sorted(set(types)))]
     try:
-        p = subprocess.run([cadet, "dump", trace, "--json"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, check=False)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, check=False)
     except OSError as e:
         raise TraceError("cannot run %s: %s (build it with make, or pass "
                          "--cadet PATH)" % (cadet, e.strerror))
@@ -533,15 +718,120 @@ def dump_lines(cadet, trace):
     return p.stdout.splitlines()
 
 
+def load(cadet, trace):
+    """The trace with the record types its labels' checks read: the
+    labels first (a small read), then only what the checks need, so that
+    the syscall streams are never decoded into JSON."""
+    labels = [json.loads(x) for x in dump_lines(cadet, trace, ["label"])]
+    types = set(BASE_TYPES)
+    for lab in labels:
+        types |= set(CHECKS.get(lab.get("anomaly"), (None, ()))[1])
+    return Trace(dump_lines(cadet, trace, types))
+
+
+# ---- a dataset directory ----
+
+def progress(root):
+    """record.py's entries (DIR/.progress.jsonl) by trace path."""
+    out = {}
+    path = os.path.join(root, ".progress.jsonl")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                try:
+                    e = json.loads(line)
+                    out[e["trace"]] = e.get("args", [])
+                except (ValueError, KeyError):
+                    continue
+    return out
+
+
+def arg(args, name):
+    return args[args.index(name) + 1] if name in args[:-1] else None
+
+
+def variant(label, args):
+    """(profile, intensity) of a labeled run: the label's
+    `variant=PROFILE_INTENSITY` param, else the run's arguments, else
+    'default'; a fleet's profile is the fleet."""
+    v = parse_params(label.get("params") if label else "").get("variant")
+    prof = inten = None
+    if v:
+        prof, _, inten = v.partition("_")
+    prof = prof or arg(args, "--profile")
+    inten = inten or arg(args, "--intensity")
+    if label and label.get("scenario") == "fleet":
+        prof = "fleet"
+    return prof or "default", inten or "default"
+
+
+def traces_of(root):
+    for split in SPLITS:
+        d = os.path.join(root, split)
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            if name.endswith(".cadet"):
+                yield split, "%s/%s" % (split, name)
+
+
+def md_cell(text):
+    return str(text).replace("|", "\\|")
+
+
+def check_dir(root, cadet, splits, out=sys.stdout):
+    """One Markdown table row per label of every trace; returns
+    (passed, failed, errors)."""
+    runs = progress(root)
+    rows, passed, failed, errors = [], 0, 0, 0
+    found = [(s, p) for s, p in traces_of(root) if s in splits]
+    if not found:
+        print("no traces in %s/{%s}/" % (root, ",".join(splits)),
+              file=sys.stderr)
+        return 0, 0, 1
+    for split, rel in found:
+        try:
+            t = load(cadet, os.path.join(root, rel))
+        except (OSError, TraceError) as e:
+            errors += 1
+            rows.append(["?", "-", "-", "-", rel, "-", "-", "-", "-",
+                         "ERROR", str(e)])
+            continue
+        for label, (name, r) in zip(t.anomaly_labels or t.labels[:1] or
+                                    [None], check(t)):
+            prof, inten = variant(label, runs.get(rel, []))
+            seed = label.get("seed", "-") if label else "-"
+            target = label.get("target") or "-" if label else "-"
+            if name == "normal":
+                target = "all"
+            rows.append([name, prof, inten, seed, rel, target, r.signal,
+                         r.vin, r.vout, "PASS" if r.ok else "FAIL",
+                         "want " + r.want + ("; " + r.note if r.note
+                                             else "")])
+            passed += r.ok
+            failed += not r.ok
+    head = ["scenario", "profile", "intensity", "seed", "trace", "target",
+            "signal", "in window", "outside", "verdict", "threshold, notes"]
+    print("| " + " | ".join(head) + " |", file=out)
+    print("|" + "|".join("---" for _ in head) + "|", file=out)
+    for r in rows:
+        print("| " + " | ".join(md_cell(c) for c in r) + " |", file=out)
+    return passed, failed, errors
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
-        description="Check that a trace shows its scenario's anomaly "
-        "signal inside the label window and not outside it.",
-        epilog="example: %(prog)s datasets/runs/memleak-s1-r0-*.cadet")
-    ap.add_argument("trace", nargs="?", help="trace file (.cadet)")
+        description="Check that each anomaly's signal is visible inside "
+        "its label window, on its target, and not outside it.",
+        epilog="examples: %(prog)s datasets/ref-v2    %(prog)s "
+        "datasets/runs/memleak-s1-r0-*.cadet")
+    ap.add_argument("path", nargs="?", default="datasets/ref",
+                    help="a dataset directory (DIR/{train,val,test}/*.cadet;"
+                    " default datasets/ref) or one trace file")
     ap.add_argument("--cadet", default=os.environ.get("CADET",
                                                       "build/cadet"),
                     help="cadet binary (default $CADET or build/cadet)")
+    ap.add_argument("--splits", default=",".join(SPLITS),
+                    help="with a directory: the splits to check "
+                    "(default train,val,test)")
     ap.add_argument("--json-lines", metavar="FILE",
                     help="read an existing `cadet dump --json` output "
                     "instead of running cadet")
@@ -553,32 +843,29 @@ def main(argv=None):
     if args.list:
         print("\n".join(sorted(CHECKS) + ["normal"]))
         return 0
-    if not args.trace and not args.json_lines:
-        ap.error("give a TRACE or --json-lines FILE")
+    if not args.json_lines and os.path.isdir(args.path):
+        splits = [s for s in args.splits.split(",") if s]
+        if not set(splits) <= set(SPLITS):
+            ap.error("--splits: splits are %s" % ",".join(SPLITS))
+        passed, failed, errors = check_dir(args.path, args.cadet, splits)
+        print("\n%d passed, %d failed" % (passed, failed + errors))
+        return 2 if errors else 1 if failed else 0
     try:
         if args.json_lines:
             with open(args.json_lines, encoding="utf-8") as f:
                 t = Trace(f)
         else:
-            t = Trace(dump_lines(args.cadet, args.trace))
+            t = load(args.cadet, args.path)
     except (OSError, TraceError) as e:
-        print("ERROR %s: %s" % (args.trace or args.json_lines, e))
+        print("ERROR %s: %s" % (args.json_lines or args.path, e))
         return 2
-    if len(t.anomaly_labels) > 1:
-        # A fleet: each anomaly is checked in its own window, on its own
-        # target; the fleet scenario puts them in different containers
-        # or at different times, so one is never "outside" noise of
-        # another.
-        bad = 0
-        for label in t.anomaly_labels:
-            t.use_label(label)
-            name, ok, msg = check(t, args.expect)
-            print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
-            bad += not ok
-        return 1 if bad else 0
-    name, ok, msg = check(t, args.expect)
-    print("%s %s: %s" % ("PASS" if ok else "FAIL", name, msg))
-    return 0 if ok else 1
+    bad = 0
+    # A fleet: one line per label, each anomaly in its own window on its
+    # own target.
+    for name, r in check(t, args.expect):
+        print("%s %s: %s" % ("PASS" if r.ok else "FAIL", name, r.line()))
+        bad += not r.ok
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
