@@ -234,10 +234,11 @@ def main():
         print(table(["scenario", "anomaly", "intensity", "labels",
                      "profiles", "targets", "mean window s", "window s"],
                     rows, left=6))
+        anomalous = sum(1 for f in files if any(
+            lab["kind"] == "anomaly" for lab in f["labels"]))
         print(f"\n{sum(w['n'] for w in wins.values())} anomaly labels in "
-              f"{sum(1 for f in files if any(lab['kind'] == 'anomaly' for lab in f['labels']))}"
-              f" traces; {sum(1 for f in files if not any(lab['kind'] == 'anomaly' for lab in f['labels']))}"
-              " normal-only traces.")
+              f"{anomalous} traces; {len(files) - anomalous} normal-only "
+              "traces.")
 
 
 if __name__ == "__main__":

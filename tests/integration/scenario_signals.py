@@ -157,7 +157,9 @@ class Window:
     """One anomaly label of a trace: its target and window, and the
     selection of the target's records inside and outside it."""
 
-    def __init__(self, trace, label):
+    def __init__(self, trace, label, replaces=None):
+        """@replaces: the real label that @label (a control's false one)
+        stands for; its window is not set apart as another anomaly's."""
         self.t = trace
         self.label = label
         self.kind = label.get("kind", "")
@@ -171,7 +173,7 @@ class Window:
         # neither this one's inside nor its outside.
         self.others = [(lab["start_ts"], lab["end_ts"])
                        for lab in trace.anomaly_labels
-                       if lab is not label and
+                       if lab is not label and lab is not replaces and
                        lab.get("cgroup_id") == self.cg and self.cg]
 
     # ---- selection ----
@@ -427,16 +429,24 @@ def check_fd_leak(w):
     key = lambda r: (r["pid"], r.get("comm", ""))
     per_in = collections.Counter(key(r) for r in
                                  w.events("open", "in", opened))
-    per_out = collections.Counter(key(r) for r in w.events("open", "out"))
-    # The process that opened most inside; its opens outside count.
+    per_out = collections.Counter(key(r) for r in
+                                  w.events("open", "out", opened))
+    # The process that opened most inside, and the one that opened most
+    # outside, scaled to the window's length: no process outside may
+    # look like the leak.
     n, proc = max(((n, p) for p, n in per_in.items()),
                   default=(0, (0, "-")))
+    n_out, proc_out = max(((n, p) for p, n in per_out.items()),
+                          default=(0, (0, "-")))
+    n_out_w = n_out * min(1.0, w.window_s() / w.outside_s())
     want = int(min(100, 0.3 * float(w.params.get("rate", 200)) *
                    w.window_s()))
-    ok = n >= want and per_out[proc] == 0
-    return Result("descriptors opened by one process",
-                  "%d (%s)" % (n, proc[1]), "%d" % per_out[proc],
-                  ">= %d inside, 0 outside" % want, ok)
+    ok = n >= want and n_out_w < want
+    return Result("successful opens by one process",
+                  "%d (%s)" % (n, proc[1]),
+                  "%.0f per window length (%s: %d in %.0f s)" % (
+                      n_out_w, proc_out[1], n_out, w.outside_s()),
+                  ">= %d inside, fewer outside" % want, ok)
 
 
 def check_bytes(w, field, what, rate_default, cap_default=None):
@@ -656,9 +666,9 @@ def check_normal(t):
                   "without metrics: " + ",".join(missing) if missing else "")
 
 
-def check_label(t, label):
+def check_label(t, label, replaces=None):
     """(name, Result) for one anomaly label of trace @t."""
-    w = Window(t, label)
+    w = Window(t, label, replaces)
     name = w.anomaly
     if name not in CHECKS:
         return name, Result("?", "-", "-", "", False,
@@ -699,6 +709,55 @@ def check(t, expect=None):
                                        label.get("anomaly"))))
             continue
         out.append(check_label(t, label))
+    return out
+
+
+# ---- controls: labels that lie must fail ----
+
+def moved_window(t, label):
+    """A window as long as @label's (or as long as fits) where its
+    anomaly is not: after its end (and the slack) when there is room
+    before the trace's last METRICS, else before its onset; None when
+    neither has a second to spare."""
+    s, e = label["start_ts"], label["end_ts"]
+    length = e - s
+    # Leave the edges out: the first interval and the teardown.
+    ts = sorted({r["ts"] for r in t.by_type.get("metrics", [])
+                 if not r.get("edge")})
+    if len(ts) < 2:
+        return None
+    lo, hi = ts[0], ts[-1]
+    after = (e + SLACK_NS + NSEC, hi)
+    # Its slack and its last interval must end before the onset.
+    before = (lo, s - SLACK_NS - NSEC)
+    best = max((after, before), key=lambda g: min(g[1] - g[0], length))
+    if after[1] - after[0] >= length:
+        best = after
+    span = min(length, best[1] - best[0])
+    if span < NSEC:
+        return None
+    return best[0], best[0] + span
+
+
+def controls(t):
+    """[(name, what, Result)]: each anomaly label's check run on false
+    labels, the same anomaly on every other container and in a window
+    moved off the anomaly (on its target). A check that passes one of
+    them does not tell the anomaly from what is not."""
+    out = []
+    for label in t.anomaly_labels:
+        name = label.get("anomaly")
+        for cg, cname in sorted(t.containers.items()):
+            if cg == label.get("cgroup_id"):
+                continue
+            fake = dict(label, cgroup_id=cg, target=cname)
+            out.append((name, "on %s" % cname, check_label(t, fake)[1]))
+        mw = moved_window(t, label)
+        if mw:
+            fake = dict(label, start_ts=mw[0], end_ts=mw[1])
+            what = "window moved %+.0f s" % ((mw[0] - label["start_ts"]) /
+                                              NSEC)
+            out.append((name, what, check_label(t, fake, label)[1]))
     return out
 
 
@@ -777,11 +836,20 @@ def md_cell(text):
     return str(text).replace("|", "\\|")
 
 
-def check_dir(root, cadet, splits, out=sys.stdout):
-    """One Markdown table row per label of every trace; returns
-    (passed, failed, errors)."""
+def print_table(head, rows, out):
+    print("| " + " | ".join(head) + " |", file=out)
+    print("|" + "|".join("---" for _ in head) + "|", file=out)
+    for r in rows:
+        print("| " + " | ".join(md_cell(c) for c in r) + " |", file=out)
+
+
+def check_dir(root, cadet, splits, control=False, out=sys.stdout):
+    """One Markdown table row per label of every trace (and with
+    @control, a second table: the checks on false labels); returns
+    (passed, failed, errors), a control that passes counting as a
+    failure."""
     runs = progress(root)
-    rows, passed, failed, errors = [], 0, 0, 0
+    rows, crows, passed, failed, errors = [], [], 0, 0, 0
     found = [(s, p) for s, p in traces_of(root) if s in splits]
     if not found:
         print("no traces in %s/{%s}/" % (root, ",".join(splits)),
@@ -808,12 +876,26 @@ def check_dir(root, cadet, splits, out=sys.stdout):
                                              else "")])
             passed += r.ok
             failed += not r.ok
-    head = ["scenario", "profile", "intensity", "seed", "trace", "target",
-            "signal", "in window", "outside", "verdict", "threshold, notes"]
-    print("| " + " | ".join(head) + " |", file=out)
-    print("|" + "|".join("---" for _ in head) + "|", file=out)
-    for r in rows:
-        print("| " + " | ".join(md_cell(c) for c in r) + " |", file=out)
+        if not control:
+            continue
+        for name, what, r in controls(t):
+            label = t.anomaly_labels[0]
+            prof, inten = variant(label, runs.get(rel, []))
+            crows.append([name, prof, inten, label.get("seed", "-"), rel,
+                          what, r.vin, r.vout,
+                          "PASSES: not specific" if r.ok else "fails"])
+            passed += not r.ok
+            failed += r.ok
+    print_table(["scenario", "profile", "intensity", "seed", "trace",
+                 "target", "signal", "in window", "outside", "verdict",
+                 "threshold, notes"], rows, out)
+    if control:
+        print("\nControls: each anomaly's check on false labels (the "
+              "other containers; the window moved off the anomaly). "
+              "Every one must fail.\n", file=out)
+        print_table(["scenario", "profile", "intensity", "seed", "trace",
+                     "false label", "in window", "outside", "verdict"],
+                    crows, out)
     return passed, failed, errors
 
 
@@ -832,6 +914,10 @@ def main(argv=None):
     ap.add_argument("--splits", default=",".join(SPLITS),
                     help="with a directory: the splits to check "
                     "(default train,val,test)")
+    ap.add_argument("--control", action="store_true",
+                    help="also run each anomaly's check on false labels "
+                    "(every other container, the window moved off the "
+                    "anomaly): each must fail")
     ap.add_argument("--json-lines", metavar="FILE",
                     help="read an existing `cadet dump --json` output "
                     "instead of running cadet")
@@ -847,7 +933,8 @@ def main(argv=None):
         splits = [s for s in args.splits.split(",") if s]
         if not set(splits) <= set(SPLITS):
             ap.error("--splits: splits are %s" % ",".join(SPLITS))
-        passed, failed, errors = check_dir(args.path, args.cadet, splits)
+        passed, failed, errors = check_dir(args.path, args.cadet, splits,
+                                           args.control)
         print("\n%d passed, %d failed" % (passed, failed + errors))
         return 2 if errors else 1 if failed else 0
     try:
@@ -865,6 +952,13 @@ def main(argv=None):
     for name, r in check(t, args.expect):
         print("%s %s: %s" % ("PASS" if r.ok else "FAIL", name, r.line()))
         bad += not r.ok
+    if args.control:
+        for name, what, r in controls(t):
+            print("%s %s control %s: %s: %s" % (
+                "FAIL" if r.ok else "PASS", name, what,
+                "the check passes on a false label" if r.ok else
+                "the check fails, as it must", r.line()))
+            bad += r.ok
     return 1 if bad else 0
 
 
