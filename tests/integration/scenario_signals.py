@@ -761,6 +761,87 @@ def controls(t):
     return out
 
 
+def scenario_params(scenario_dir):
+    """Anomaly type -> (target, params): its scenario's `target` and the
+    payload params of its weakest variant ([anomaly] keys with [intensity
+    low] over them), as a LABEL holds them; {} when the directory is not
+    there."""
+    import configparser
+    out = {}
+    names = sorted(os.listdir(scenario_dir)) \
+        if os.path.isdir(scenario_dir) else []
+    for name in names:
+        if not name.endswith(".ini"):
+            continue
+        c = configparser.ConfigParser(strict=False, interpolation=None,
+                                      comment_prefixes=(";", "#"),
+                                      inline_comment_prefixes=(" ;",))
+        try:
+            c.read(os.path.join(scenario_dir, name))
+        except configparser.Error:
+            continue
+        if "anomaly" not in c or "type" not in c["anomaly"]:
+            continue
+        keys = dict(c["anomaly"])
+        if "intensity low" in c:
+            keys.update(c["intensity low"])
+        skip = ("type", "target", "start", "duration", "intensity",
+                "command")
+        out.setdefault(keys["type"], (keys.get("target", ""), " ".join(
+            "%s=%s" % (k, v) for k, v in keys.items() if k not in skip)))
+    return out
+
+
+# False labels on a normal-only trace: windows of this length, this far
+# apart, over its non-edge span.
+NORMAL_WINDOW_NS = 20 * NSEC
+NORMAL_STEP_NS = 30 * NSEC
+
+
+WORKERS = ("batch", "logger")
+
+
+def is_role(cname, target):
+    """Whether container @cname is what a scenario's `target` names: the
+    name itself (a fleet's instances are NAME-ID), or for @service a
+    profile's service, i.e. not one of the workers."""
+    if not target:
+        return True
+    base = re.sub(r"-[a-z0-9]+$", "", cname)
+    if target == "@service":
+        return base not in WORKERS
+    return cname in target.split() or base in target.split()
+
+
+def normal_controls(t, params):
+    """[(name, what, Result, binding)] for a normal-only trace: every
+    anomaly's check, with its weakest variant's params, on every
+    container in windows spread over the run. On the containers the
+    anomaly's scenario targets (@binding), normal behaviour (the load's
+    surges, the operator's actions, restarts) must pass none; elsewhere
+    a pass only says what that container's normal looks like."""
+    ts = sorted({r["ts"] for r in t.by_type.get("metrics", [])
+                 if not r.get("edge")})
+    if len(ts) < 2:
+        return []
+    out = []
+    start = ts[0] + NSEC
+    while start + NORMAL_WINDOW_NS <= ts[-1]:
+        for name in sorted(CHECKS):
+            for cg, cname in sorted(t.containers.items()):
+                target, pars = params.get(name, ("", ""))
+                fake = {"kind": "anomaly", "anomaly": name,
+                        "scenario": name, "target": cname, "cgroup_id": cg,
+                        "start_ts": start,
+                        "end_ts": start + NORMAL_WINDOW_NS,
+                        "params": pars}
+                what = "on %s at %.0f s" % (cname, (start - t.first) / NSEC)
+                out.append((name, what, check_label(t, fake)[1],
+                            is_role(cname, target)))
+        start += NORMAL_STEP_NS
+    return out
+
+
 def dump_lines(cadet, trace, types=None):
     cmd = [cadet, "dump", trace, "--json"]
     if types:
@@ -777,14 +858,18 @@ def dump_lines(cadet, trace, types=None):
     return p.stdout.splitlines()
 
 
-def load(cadet, trace):
+def load(cadet, trace, control=False):
     """The trace with the record types its labels' checks read: the
     labels first (a small read), then only what the checks need, so that
-    the syscall streams are never decoded into JSON."""
+    the syscall streams are never decoded into JSON. With @control, a
+    normal-only trace gets what every check reads (normal_controls())."""
     labels = [json.loads(x) for x in dump_lines(cadet, trace, ["label"])]
     types = set(BASE_TYPES)
     for lab in labels:
         types |= set(CHECKS.get(lab.get("anomaly"), (None, ()))[1])
+    if control and not any(lab.get("kind") == "anomaly" for lab in labels):
+        for _, more in CHECKS.values():
+            types |= set(more)
     return Trace(dump_lines(cadet, trace, types))
 
 
@@ -843,12 +928,14 @@ def print_table(head, rows, out):
         print("| " + " | ".join(md_cell(c) for c in r) + " |", file=out)
 
 
-def check_dir(root, cadet, splits, control=False, out=sys.stdout):
+def check_dir(root, cadet, splits, control=False, scenario_dir="scenarios",
+              out=sys.stdout):
     """One Markdown table row per label of every trace (and with
     @control, a second table: the checks on false labels); returns
     (passed, failed, errors), a control that passes counting as a
     failure."""
     runs = progress(root)
+    params = scenario_params(scenario_dir) if control else {}
     rows, crows, passed, failed, errors = [], [], 0, 0, 0
     found = [(s, p) for s, p in traces_of(root) if s in splits]
     if not found:
@@ -857,7 +944,7 @@ def check_dir(root, cadet, splits, control=False, out=sys.stdout):
         return 0, 0, 1
     for split, rel in found:
         try:
-            t = load(cadet, os.path.join(root, rel))
+            t = load(cadet, os.path.join(root, rel), control)
         except (OSError, TraceError) as e:
             errors += 1
             rows.append(["?", "-", "-", "-", rel, "-", "-", "-", "-",
@@ -878,21 +965,49 @@ def check_dir(root, cadet, splits, control=False, out=sys.stdout):
             failed += not r.ok
         if not control:
             continue
-        for name, what, r in controls(t):
+        if t.anomaly_labels:
             label = t.anomaly_labels[0]
             prof, inten = variant(label, runs.get(rel, []))
-            crows.append([name, prof, inten, label.get("seed", "-"), rel,
-                          what, r.vin, r.vout,
-                          "PASSES: not specific" if r.ok else "fails"])
-            passed += not r.ok
-            failed += r.ok
+            for name, what, r in controls(t):
+                crows.append([name, prof, inten, label.get("seed", "-"),
+                              rel, what, r.vin, r.vout,
+                              "PASSES: not specific" if r.ok else "fails"])
+                passed += not r.ok
+                failed += r.ok
+            continue
+        # A normal-only trace: the false labels that pass are listed, the
+        # others counted in one row.
+        label = t.labels[0] if t.labels else {}
+        prof, inten = variant(label, runs.get(rel, []))
+        cs = normal_controls(t, params)
+        for name, what, r, binding in cs:
+            if r.ok:
+                crows.append([name, prof, "-", label.get("seed", "-"), rel,
+                              what, r.vin, r.vout,
+                              "PASSES: not specific" if binding else
+                              "passes (not a target of %s: noted)" % name])
+        n_bad = sum(r.ok and b for _, _, r, b in cs)
+        n_note = sum(r.ok and not b for _, _, r, b in cs)
+        crows.append(["(all %d types)" % len(CHECKS), prof, "-",
+                      label.get("seed", "-"), rel,
+                      "%d false labels on normal behaviour, %d on the "
+                      "anomalies' targets" % (len(cs),
+                                               sum(b for *_, b in cs)),
+                      "-", "-", ("all on targets fail" if not n_bad else
+                                 "%d on targets pass" % n_bad) +
+                      (", %d elsewhere pass" % n_note if n_note else "")])
+        passed += 1 if cs and not n_bad else 0
+        failed += 1 if n_bad else 0
     print_table(["scenario", "profile", "intensity", "seed", "trace",
                  "target", "signal", "in window", "outside", "verdict",
                  "threshold, notes"], rows, out)
     if control:
         print("\nControls: each anomaly's check on false labels (the "
-              "other containers; the window moved off the anomaly). "
-              "Every one must fail.\n", file=out)
+              "other containers; the window moved off the anomaly; on "
+              "normal-only traces every check, with the params of its "
+              "scenario's low intensity, on every container in %.0f s "
+              "windows every %.0f s). Every one must fail.\n" % (
+                  NORMAL_WINDOW_NS / NSEC, NORMAL_STEP_NS / NSEC), file=out)
         print_table(["scenario", "profile", "intensity", "seed", "trace",
                      "false label", "in window", "outside", "verdict"],
                     crows, out)
@@ -918,6 +1033,10 @@ def main(argv=None):
                     help="also run each anomaly's check on false labels "
                     "(every other container, the window moved off the "
                     "anomaly): each must fail")
+    ap.add_argument("--scenario-dir", default="scenarios",
+                    help="with --control: where the scenario files are, "
+                    "for the params of the false labels on normal-only "
+                    "traces (default scenarios)")
     ap.add_argument("--json-lines", metavar="FILE",
                     help="read an existing `cadet dump --json` output "
                     "instead of running cadet")
@@ -934,7 +1053,7 @@ def main(argv=None):
         if not set(splits) <= set(SPLITS):
             ap.error("--splits: splits are %s" % ",".join(SPLITS))
         passed, failed, errors = check_dir(args.path, args.cadet, splits,
-                                           args.control)
+                                           args.control, args.scenario_dir)
         print("\n%d passed, %d failed" % (passed, failed + errors))
         return 2 if errors else 1 if failed else 0
     try:
@@ -942,7 +1061,7 @@ def main(argv=None):
             with open(args.json_lines, encoding="utf-8") as f:
                 t = Trace(f)
         else:
-            t = load(args.cadet, args.path)
+            t = load(args.cadet, args.path, args.control)
     except (OSError, TraceError) as e:
         print("ERROR %s: %s" % (args.json_lines or args.path, e))
         return 2
@@ -953,7 +1072,15 @@ def main(argv=None):
         print("%s %s: %s" % ("PASS" if r.ok else "FAIL", name, r.line()))
         bad += not r.ok
     if args.control:
-        for name, what, r in controls(t):
+        cs = controls(t) if t.anomaly_labels else \
+            normal_controls(t, scenario_params(args.scenario_dir))
+        for name, what, r, *binding in cs:
+            if binding and not binding[0]:
+                if r.ok:
+                    print("NOTE %s control %s: passes, but %s is not what "
+                          "the scenario targets: %s" % (name, what, name,
+                                                         r.line()))
+                continue
             print("%s %s control %s: %s: %s" % (
                 "FAIL" if r.ok else "PASS", name, what,
                 "the check passes on a false label" if r.ok else
