@@ -21,6 +21,7 @@ it stands for). A set with a heldout split has it on its own rows.
 """
 import json
 import os
+import signal
 import sys
 from collections import defaultdict
 
@@ -141,6 +142,7 @@ def order(keys, first):
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = sys.argv[1:]
     if len(args) != 1 or args[0] in ("-h", "--help"):
         sys.exit("usage: datasheet.py DIR | datasheet.py DIR/MANIFEST.json")

@@ -42,6 +42,7 @@ import collections
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -1063,6 +1064,7 @@ def main(argv=None):
     ap.add_argument("--list", action="store_true",
                     help="list the anomaly types with a check")
     args = ap.parse_args(argv)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if args.list:
         print("\n".join(sorted(CHECKS) + ["normal"]))
         return 0
