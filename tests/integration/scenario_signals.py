@@ -46,6 +46,10 @@ import signal
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "datasets"))
+import manifest  # noqa: E402  record.py's plan entries by trace
+
 NSEC = 1_000_000_000
 # Events this long after the window's end still belong to it (a payload's
 # last round, the kill at the deadline).
@@ -897,35 +901,16 @@ def load(cadet, trace, control=False):
 
 # ---- a dataset directory ----
 
-def progress(root):
-    """record.py's entries (DIR/.progress.jsonl) by trace path."""
-    out = {}
-    path = os.path.join(root, ".progress.jsonl")
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                try:
-                    e = json.loads(line)
-                    out[e["trace"]] = e.get("args", [])
-                except (ValueError, KeyError):
-                    continue
-    return out
-
-
-def arg(args, name):
-    return args[args.index(name) + 1] if name in args[:-1] else None
-
-
-def variant(label, args):
+def variant(label, run):
     """(profile, intensity) of a labeled run: the label's
-    `variant=PROFILE_INTENSITY` param, else the run's arguments, else
-    'default'; a fleet's profile is the fleet."""
+    `variant=PROFILE_INTENSITY` param, else the run's plan entry
+    (manifest.runs()), else 'default'; a fleet's profile is the fleet."""
     v = parse_params(label.get("params") if label else "").get("variant")
     prof = inten = None
     if v:
         prof, _, inten = v.partition("_")
-    prof = prof or arg(args, "--profile")
-    inten = inten or arg(args, "--intensity")
+    prof = prof or run.get("profile")
+    inten = inten or run.get("intensity")
     if label and label.get("scenario") == "fleet":
         prof = "fleet"
     return prof or "default", inten or "default"
@@ -956,7 +941,7 @@ def check_dir(root, cadet, splits, control=False, scenario_dir="scenarios",
     @control, a second table: the checks on false labels); returns
     (passed, failed, errors), a control that passes counting as a
     failure."""
-    runs = progress(root)
+    runs = manifest.runs(root)
     params = scenario_params(scenario_dir) if control else {}
     rows, crows, passed, failed, errors = [], [], 0, 0, 0
     found = [(s, p) for s, p in traces_of(root) if s in splits]
@@ -974,7 +959,7 @@ def check_dir(root, cadet, splits, control=False, scenario_dir="scenarios",
             continue
         for label, (name, r) in zip(t.anomaly_labels or t.labels[:1] or
                                     [None], check(t)):
-            prof, inten = variant(label, runs.get(rel, []))
+            prof, inten = variant(label, runs.get(rel, {}))
             seed = label.get("seed", "-") if label else "-"
             target = label.get("target") or "-" if label else "-"
             if name == "normal":
@@ -989,7 +974,7 @@ def check_dir(root, cadet, splits, control=False, scenario_dir="scenarios",
             continue
         if t.anomaly_labels:
             label = t.anomaly_labels[0]
-            prof, inten = variant(label, runs.get(rel, []))
+            prof, inten = variant(label, runs.get(rel, {}))
             for name, what, r in controls(t):
                 crows.append([name, prof, inten, label.get("seed", "-"),
                               rel, what, r.vin, r.vout,
@@ -1000,7 +985,7 @@ def check_dir(root, cadet, splits, control=False, scenario_dir="scenarios",
         # A normal-only trace: the false labels that pass are listed, the
         # others counted in one row.
         label = t.labels[0] if t.labels else {}
-        prof, inten = variant(label, runs.get(rel, []))
+        prof, inten = variant(label, runs.get(rel, {}))
         cs = normal_controls(t, params)
         for name, what, r, binding in cs:
             if r.ok:
