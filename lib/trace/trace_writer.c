@@ -274,28 +274,38 @@ cleanup:
 	return w;
 }
 
+/*
+ * The public constructors' common tail: @hf is the header frame they
+ * built, or @err why they could not. Releases @hf either way.
+ */
+static struct cadet_writer *
+writer_create_from_frame(const char *path, struct trace_buf *hf, int err,
+			 const struct cadet_writer_opts *opts)
+{
+	struct cadet_writer *w = NULL;
+
+	if (!err) {
+		w = writer_create(path, hf, opts);
+		err = w ? 0 : -errno;
+	}
+	trace_buf_release(hf);
+	if (err)
+		errno = -err;
+	return w;
+}
+
 struct cadet_writer *cadet_writer__create(const char *path,
 					  const struct cadet_rec *hdr,
 					  const struct cadet_writer_opts *opts)
 {
 	struct trace_buf hf = {0};
-	struct cadet_writer *w = NULL;
 	int err = -EINVAL;
 
-	if (!path || !hdr || hdr->type != CADET_REC_HEADER ||
-	    hdr->size < sizeof(struct cadet_rec_header) || hdr->size % 8 ||
-	    hdr->size > TRACE_MAX_HDR_FRAME / 2)
-		goto cleanup;
-	err = trace_build_header_frame(hdr, &hf);
-	if (err)
-		goto cleanup;
-	w = writer_create(path, &hf, opts);
-	err = w ? 0 : -errno;
-cleanup:
-	trace_buf_release(&hf);
-	if (err)
-		errno = -err;
-	return w;
+	if (path && hdr && hdr->type == CADET_REC_HEADER &&
+	    hdr->size >= sizeof(struct cadet_rec_header) && !(hdr->size % 8) &&
+	    hdr->size <= TRACE_MAX_HDR_FRAME / 2)
+		err = trace_build_header_frame(hdr, &hf);
+	return writer_create_from_frame(path, &hf, err, opts);
 }
 
 struct cadet_writer *
@@ -303,21 +313,11 @@ cadet_writer__create_from(const char *path, const struct cadet_reader *src,
 			  const struct cadet_writer_opts *opts)
 {
 	struct trace_buf hf = {0};
-	struct cadet_writer *w = NULL;
 	int err = -EINVAL;
 
-	if (!path || !src)
-		goto cleanup;
-	err = trace_reader_header_frame(src, &hf);
-	if (err)
-		goto cleanup;
-	w = writer_create(path, &hf, opts);
-	err = w ? 0 : -errno;
-cleanup:
-	trace_buf_release(&hf);
-	if (err)
-		errno = -err;
-	return w;
+	if (path && src)
+		err = trace_reader_header_frame(src, &hf);
+	return writer_create_from_frame(path, &hf, err, opts);
 }
 
 int cadet_writer__add(struct cadet_writer *w, const struct cadet_rec *rec)

@@ -31,18 +31,10 @@
 
 #define NS 1000000000ull
 
-static char tmpdir[] = "/tmp/cadet-test-replay.XXXXXX";
+#define TEST_TMPDIR_NAME "cadet-test-replay"
+#include "tests/unit/test_tmpdir.h"
+
 static char plugin_dir[512];
-
-static const char *tpath(const char *name)
-{
-	static char buf[8][600];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tmpdir, name);
-	return buf[i];
-}
 
 static const char *plugin(const char *name)
 {
@@ -656,7 +648,7 @@ static int setup(void **state)
 	const char *b = getenv("BUILD");
 	char *p;
 
-	if (!mkdtemp(tmpdir))
+	if (tmpdir_setup(state))
 		return -1;
 	p = realpath(b && *b ? b : "build", NULL);
 	if (!p)
@@ -668,14 +660,6 @@ static int setup(void **state)
 	synth("n3.cadet", 13, NULL);
 	synth("a1.cadet", 14, "mem_leak");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) ? -1 : 0;
 }
 
 int main(void)
@@ -693,5 +677,5 @@ int main(void)
 		cmocka_unit_test(test_corrupt_trace_skipped),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

@@ -24,19 +24,9 @@
 #include "lib/trace/trace_print.h"
 #include "tests/unit/trace_samples.h"
 
-static char tmpdir[] = "/tmp/cadet-test-trace.XXXXXX";
+#define TEST_TMPDIR_NAME "cadet-test-trace"
+#include "tests/unit/test_tmpdir.h"
 
-static char *tpath(const char *name)
-{
-	static char buf[4][256];
-	static int n;
-	char *p = buf[n++ % 4];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, name);
-	return p;
-}
-
-/* An owned copy of every record, in the order written or read. */
 struct recs {
 	struct cadet_rec **v;
 	size_t n;
@@ -777,19 +767,6 @@ static void bench(void)
 	cadet_recbuf__free(b);
 }
 
-static int setup(void **state)
-{
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -810,9 +787,9 @@ int main(void)
 	};
 
 	if (getenv("CADET_TRACE_BENCH")) {
-		setup(NULL);
+		tmpdir_setup(NULL);
 		bench();
-		return teardown(NULL);
+		return tmpdir_teardown(NULL);
 	}
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

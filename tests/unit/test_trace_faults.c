@@ -24,18 +24,8 @@
 #include "lib/util/rng.h"
 #include "tests/unit/trace_samples.h"
 
-static char tmpdir[] = "/tmp/cadet-test-faults.XXXXXX";
-
-/* A path in the test directory; valid for the next 15 calls. */
-static char *tpath(const char *name)
-{
-	static char buf[16][256];
-	static int n;
-	char *p = buf[n++ % 16];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, name);
-	return p;
-}
+#define TEST_TMPDIR_NAME "cadet-test-faults"
+#include "tests/unit/test_tmpdir.h"
 
 static uint64_t file_size(const char *path)
 {
@@ -552,19 +542,6 @@ static void test_writer_disk_full_no_room(void **state)
 	assert_false(rep.has_seek_table);
 }
 
-static int setup(void **state)
-{
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,5 +554,5 @@ int main(void)
 		cmocka_unit_test(test_writer_disk_full_no_room),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -24,19 +24,9 @@
 #include "cadet/trace.h"
 #include "tests/unit/trace_samples.h"
 
-static char tmpdir[] = "/tmp/cadet-test-pack.XXXXXX";
+#define TEST_TMPDIR_NAME "cadet-test-pack"
+#include "tests/unit/test_tmpdir.h"
 
-static char *tpath(const char *name)
-{
-	static char buf[16][256];
-	static int n;
-	char *p = buf[n++ % 16];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, name);
-	return p;
-}
-
-/* The whole content of @path (free() it), its size in *@len. */
 static uint8_t *slurp(const char *path, size_t *len)
 {
 	struct stat sb;
@@ -363,19 +353,6 @@ static void test_pack_older_minor(void **state)
 	assert_int_equal(cb, 1);
 }
 
-static int setup(void **state)
-{
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,5 +362,5 @@ int main(void)
 		cmocka_unit_test(test_pack_older_minor),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
