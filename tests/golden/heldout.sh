@@ -154,8 +154,8 @@ grep -q '^todo heldout/ho_cpu_sha-redis-low-s4001: cadet run scenarios/heldout/h
 
 # 4. The manifest and the datasheet list the heldout split on its own.
 mkdir -p "$tmp/set/test" "$tmp/set/heldout"
-cp datasets/ref/test/cpu_hog-s1-r0-*.cadet "$tmp/set/test/"
-cp datasets/ref/test/memleak-s1-r0-*.cadet "$tmp/set/heldout/"
+cp "$(ls datasets/ref/test/cpu_hog-*s1*.cadet | head -1)" "$tmp/set/test/"
+cp "$(ls datasets/ref/test/memleak-*s1*.cadet | head -1)" "$tmp/set/heldout/"
 python3 datasets/manifest.py "$tmp/set" >/dev/null
 python3 - "$tmp/set/MANIFEST.json" <<'PY'
 import json, sys

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# cadet pack on a committed trace of datasets/ref (format 1.0): the file
+# cadet pack on a trace of the first reference dataset as the recorder
+# wrote it (tests/fixtures/ref-v1, format 1.0, a chunk per second): the file
 # gets smaller and ends up in one chunk; `cadet dump --json` (records, and
 # header and schema with --header) and replay results are the same as
 # before; info and check accept it; it keeps its mode; packing to OUT
@@ -9,8 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 CADET=${CADET:-build/cadet}
 CADET=$(realpath "$CADET")
-src=$(ls datasets/ref/train/normal-*.cadet 2>/dev/null | head -1)
-[ -n "$src" ] || { echo "SKIP: datasets/ref/train/normal-*.cadet missing"; exit 77; }
+src=tests/fixtures/ref-v1/normal-s1001-r0-20261122T034739Z.cadet
 tmp=$(mktemp -d /tmp/cadet-pack.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fails=0

@@ -27,7 +27,8 @@ echo "weakened rules: exit 1 with the drop named"
 # baseline (docs/detectors.md, "Held-out protocol").
 mkdir -p "$tmp/ref/heldout"
 ln -s "$PWD/datasets/ref/train" "$PWD/datasets/ref/val" "$PWD/datasets/ref/MANIFEST.json" "$tmp/ref/"
-cp datasets/ref/test/cpu_hog-s1-r0-*.cadet datasets/ref/test/reverse_shell-s1-r0-*.cadet "$tmp/ref/heldout/"
+cp "$(ls datasets/ref/test/cpu_hog-*s1*.cadet | head -1)" \
+	"$(ls datasets/ref/test/reverse_shell-*s1*.cadet | head -1)" "$tmp/ref/heldout/"
 sum=$(sha256sum eval/baselines/ref.json)
 SPLIT=heldout REF=$tmp/ref OUT=$tmp/held DETECTORS="rules zscore null" tools/regress.sh >"$tmp/held.log" 2>&1 ||
 	{ cat "$tmp/held.log"; echo "FAIL: SPLIT=heldout failed"; exit 1; }

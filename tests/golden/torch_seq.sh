@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # examples/detectors/torch_seq.py (LSTM next-syscall model, exec adapter)
-# on a slice of datasets/ref: 1 training, 1 validation and 2 test traces,
-# a small epoch budget. Checks: it runs through the exec adapter without
+# on traces of the first reference dataset (tests/fixtures/ref-v1): 1
+# training, 1 validation and 2 test traces, a small epoch budget. Checks: it runs through the exec adapter without
 # being disabled and gets a threshold from validation; it scores every
 # container tick that holds a syscall, and no other; two runs give
 # byte-identical results; a model saved with --save-model (mode 0600) and
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CADET=${CADET:-build/cadet}
-ref=datasets/ref
+ref=tests/fixtures/ref-v1
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 	echo "SKIP: python3-torch not installed"
 	exit 77
@@ -26,10 +26,10 @@ trap 'rm -rf "$tmp"' EXIT
 root=$PWD
 CADET=$(realpath "$CADET")
 ln -s "$root/examples" "$tmp/examples"
-train=$root/$ref/train/normal-s1001-r0-20261122T034739Z.cadet
-val=$root/$ref/val/normal-s2001-r0-20261122T034954Z.cadet
-anom=$root/$ref/test/drop_and_exec-s1-r0-20261122T035537Z.cadet
-other=$root/$ref/test/cpu_hog-s1-r0-20261122T035211Z.cadet
+train=$root/$ref/normal-s1001-r0-20261122T034739Z.cadet
+val=$root/$ref/normal-s2001-r0-20261122T034954Z.cadet
+anom=$root/$ref/drop_and_exec-s1-r0-20261122T035537Z.cadet
+other=$root/$ref/cpu_hog-s1-r0-20261122T035211Z.cadet
 det="python3 examples/detectors/torch_seq.py --epochs 12"
 
 replay() { # OUT DETECTOR

@@ -6,8 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CADET=${CADET:-build/cadet}
-src=$(ls datasets/ref/test/cpu_hog-s1-*.cadet 2>/dev/null | head -1)
-[ -n "$src" ] || { echo "SKIP: datasets/ref/test/cpu_hog-s1-*.cadet missing"; exit 77; }
+# A trace as the recorder writes it (a chunk per second).
+src=tests/fixtures/ref-v1/cpu_hog-s1-r0-20261122T035211Z.cadet
 tmp=$(mktemp -d /tmp/cadet-trace-faults.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fails=0

@@ -3,7 +3,8 @@
  * Edge intervals (detect/edge.h): a container's first and teardown METRICS
  * never reach a detector, whether the trace marks them (format 1.2) or
  * not (the committed reference traces, recorded before the flags). The
- * last test replays real validation traces of datasets/ref through a
+ * last test replays real validation traces of the first reference dataset
+ * (tests/fixtures/ref-v1, no edge flags) through a
  * plugin that scores teardown records 1e6 and start-up ones high, and
  * checks that its validation threshold is the largest score of the
  * ordinary intervals: edge ticks cannot set a threshold.
@@ -27,9 +28,9 @@
 #include "replayer/replay.h"
 
 #define NS 1000000000ull
-#define VAL1 "datasets/ref/val/normal-s2001-r0-20261122T034954Z.cadet"
-#define VAL2 "datasets/ref/val/normal-s2002-r1-20261122T035028Z.cadet"
-#define TRAIN "datasets/ref/train/normal-s1001-r0-20261122T034739Z.cadet"
+#define VAL1 "tests/fixtures/ref-v1/normal-s2001-r0-20261122T034954Z.cadet"
+#define VAL2 "tests/fixtures/ref-v1/normal-s2002-r1-20261122T035028Z.cadet"
+#define TRAIN "tests/fixtures/ref-v1/normal-s1001-r0-20261122T034739Z.cadet"
 
 static struct cadet_recbuf *b;
 
