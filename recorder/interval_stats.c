@@ -66,6 +66,7 @@ struct metrics {
 	struct probes_prog_stat *progs;
 	struct probes_prog_stat *progs_prev;
 	size_t nprogs;
+	size_t nprogs_listed; /* programs already written while unmeasured */
 	struct cadet_recbuf *b;
 };
 
@@ -329,7 +330,8 @@ static void take_deltas(struct cg_state *c)
 		d[i] = sub(s[i], p[i]);
 	c->prev = c->sum;
 	for (uint32_t nr = 0; nr < HIST_NR_MAX; nr++) {
-		c->hist_delta[nr] = (uint32_t)(c->hist_sum[nr] - c->hist_prev[nr]);
+		c->hist_delta[nr] =
+			(uint32_t)(c->hist_sum[nr] - c->hist_prev[nr]);
 		c->hist_prev[nr] = c->hist_sum[nr];
 		c->syscalls += c->hist_delta[nr];
 	}
@@ -598,7 +600,14 @@ static int emit_bpf_stats(struct metrics *m, uint64_t now, uint64_t interval,
 		m->nprogs = n;
 		n = probes__prog_stats(m->opts.probes, m->progs, m->nprogs);
 	}
-	for (size_t i = 0; i < n && i < m->nprogs && err >= 0; i++) {
+	/*
+	 * Without run-time statistics every count is 0: a program's first
+	 * record says it ran and why it is not measured; repeating it every
+	 * interval made a sixth of a quiet trace's records.
+	 */
+	size_t first = cadet_bpf_stats_measured(mode) ? 0 : m->nprogs_listed;
+
+	for (size_t i = first; i < n && i < m->nprogs && err >= 0; i++) {
 		const struct probes_prog_stat *c = &m->progs[i];
 		struct cadet_rec_bpf_stats *r;
 
@@ -618,6 +627,8 @@ static int emit_bpf_stats(struct metrics *m, uint64_t now, uint64_t interval,
 		strncpy(r->prog, c->prog, sizeof(r->prog) - 1);
 		m->progs_prev[i] = *c;
 		err = emit(cadet_recbuf__rec(m->b), ctx);
+		if (err >= 0)
+			m->nprogs_listed = i + 1;
 	}
 	return err;
 }

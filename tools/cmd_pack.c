@@ -22,7 +22,7 @@ struct pack_args {
 	bool quiet;
 };
 
-enum { OPT_CHUNK_SECONDS = 0x100, OPT_ALWAYS };
+enum { OPT_CHUNK_SECONDS = 0x100, OPT_ALWAYS, OPT_DROP_IDLE_BPF_STATS };
 
 static const char pack_doc[] =
 	"Rewrite a finished trace for archiving: the recorder cuts a chunk\n"
@@ -36,6 +36,10 @@ static const char pack_doc[] =
 	"and in the same order (cadet dump prints the same); only the chunks,\n"
 	"the chunk index and the seek table are new. Readers read a packed\n"
 	"trace like any other; seeking in time only goes chunk by chunk.\n"
+	"The one exception, on request: --drop-idle-bpf-stats leaves out the\n"
+	"bpf_stats records that older recorders wrote every second with\n"
+	"zero counts when BPF statistics were off (each program's first\n"
+	"one stays), as the recorder writes them now.\n"
 	"\n"
 	"Without OUT, IN is replaced in place (a symlink's target; mode and\n"
 	"owner kept; other hard links keep the old file), and only when the\n"
@@ -50,6 +54,7 @@ static const char pack_doc[] =
 	"  cadet pack run.cadet                  # in place\n"
 	"  cadet pack run.cadet run.packed.cadet\n"
 	"  cadet pack --level 3 --chunk-size 1M run.cadet\n"
+	"  cadet pack --drop-idle-bpf-stats old.cadet\n"
 	"  for f in datasets/ref/*/*.cadet; do cadet pack \"$f\"; done\n"
 	"\n"
 	"Exit status: 0 packed (or left as it is, not smaller), 1 IN is not a\n"
@@ -66,6 +71,10 @@ static const struct argp_option pack_opts[] = {
 	{"force", 'f', NULL, 0, "Replace OUT when it exists", 0},
 	{"always", OPT_ALWAYS, NULL, 0,
 	 "In place: replace IN even when the packed file is not smaller", 0},
+	{"drop-idle-bpf-stats", OPT_DROP_IDLE_BPF_STATS, NULL, 0,
+	 "Leave out bpf_stats records with nothing measured after each "
+	 "program's first",
+	 0},
 	{"quiet", 'q', NULL, 0, "Print only errors", 0},
 	{0},
 };
@@ -135,6 +144,9 @@ static error_t pack_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'f':
 		a->o.force = true;
+		break;
+	case OPT_DROP_IDLE_BPF_STATS:
+		a->o.drop_idle_bpf_stats = true;
 		break;
 	case OPT_ALWAYS:
 		a->o.always = true;
@@ -212,5 +224,8 @@ int cmd_pack(int argc, char **argv)
 	       rep.bytes_in ? 100.0 * rep.bytes_out / rep.bytes_in : 0.0,
 	       rep.chunks_in, rep.chunks_out, rep.records,
 	       rep.record_bytes / 1048576.0, now_s() - t0);
+	if (rep.dropped)
+		printf("%s: %" PRIu64 " idle bpf_stats records left out\n", dst,
+		       rep.dropped);
 	return 0;
 }

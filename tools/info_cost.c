@@ -70,12 +70,6 @@ static const char *mode_str(unsigned int mode)
 	}
 }
 
-static bool mode_measured(unsigned int mode)
-{
-	return mode == CADET_BPF_STATS_RECORDER ||
-	       mode == CADET_BPF_STATS_SYSCTL;
-}
-
 static void per(FILE *out, double num, uint64_t den, const char *fmt)
 {
 	if (den)
@@ -88,7 +82,7 @@ void info_cost__print(const struct info_cost *c, FILE *out)
 {
 	uint64_t run_ns = 0, run_cnt = 0;
 	size_t idle = 0;
-	bool kernel = c->bpf_recs && mode_measured(c->mode);
+	bool kernel = c->bpf_recs && cadet_bpf_stats_measured(c->mode);
 
 	if (!c->stats_recs && !c->bpf_recs)
 		return;
@@ -111,13 +105,14 @@ void info_cost__print(const struct info_cost *c, FILE *out)
 	per(out, c->cpu_ns, c->events, "%.0f ns per event");
 	fprintf(out, ")\n");
 	if (!c->bpf_recs) {
-		fprintf(out, "  %-14s not recorded (no bpf_stats records: the trace predates format 1.1)\n",
+		fprintf(out,
+			"  %-14s not recorded (no bpf_stats records: the trace predates format 1.1)\n",
 			"kernel:");
 		return;
 	}
 	if (!kernel) {
-		fprintf(out, "  %-14s not measured: %s\n", "kernel:",
-			mode_str(c->mode));
+		fprintf(out, "  %-14s not measured: %s\n",
+			"kernel:", mode_str(c->mode));
 		return;
 	}
 	fprintf(out, "  %-14s %.3f s in %" PRIu64 " BPF program runs (",

@@ -176,6 +176,18 @@ enum cadet_bpf_stats_mode {
 	CADET_BPF_STATS_OFF = 3,        /* off on request: run_* are 0 */
 };
 
+/*
+ * Whether BPF_STATS records of @mode carry measurements. The recorder
+ * writes unmeasured ones once per program, at its first interval (older
+ * recorders repeated them every interval with zeros; `cadet pack
+ * --drop-idle-bpf-stats` drops the repeats).
+ */
+static inline bool cadet_bpf_stats_measured(unsigned int mode)
+{
+	return mode == CADET_BPF_STATS_RECORDER ||
+	       mode == CADET_BPF_STATS_SYSCTL;
+}
+
 /* ---- record payloads ----
  *
  * struct cadet_rec_header, cadet_rec_schema, cadet_rec_container, ...: one
@@ -614,6 +626,13 @@ struct cadet_pack_opts {
 	bool force;             /* replace an existing @out */
 	/* In place: replace the input even when the result is not smaller. */
 	bool always;
+	/*
+	 * Leave out BPF_STATS records that measure nothing (statistics off
+	 * or unavailable, zero counts) after each program's first, as the
+	 * recorder now writes them: older traces repeat them every interval.
+	 * The only change pack makes to the records; rep.dropped counts it.
+	 */
+	bool drop_idle_bpf_stats;
 };
 
 struct cadet_pack_report {
@@ -626,6 +645,7 @@ struct cadet_pack_report {
 	uint64_t record_bytes;  /* their uncompressed size */
 	bool replaced;          /* the new file is in place */
 	char message[512];      /* why it failed or was not replaced */
+	uint64_t dropped;       /* idle BPF_STATS records left out */
 };
 
 /*

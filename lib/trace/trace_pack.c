@@ -73,15 +73,67 @@ static void keep_owner(const char *path, const struct stat *sb)
 		return;
 }
 
-/* Copies every record of @r, in file order, into @w. */
-static int copy_records(struct cadet_reader *r, struct cadet_writer *w,
-			const char *in, struct cadet_pack_report *rep)
+/*
+ * --drop-idle-bpf-stats: the programs whose unmeasured BPF_STATS record
+ * was kept. Recorders before the change wrote one per program every
+ * interval with zero counts when statistics were off; the first of each
+ * program says what ran and why it was not measured, the rest nothing.
+ */
+struct idle_filter {
+	bool on;
+	uint32_t *ids;
+	size_t n, cap;
+};
+
+/* 1: @rec is an idle repeat to leave out, 0: keep it, -ENOMEM. */
+static int idle_repeat(struct idle_filter *f, const struct cadet_rec *rec)
 {
+	const struct cadet_rec_bpf_stats *b = (const void *)rec;
+
+	if (!f->on || rec->type != CADET_REC_BPF_STATS ||
+	    rec->size < sizeof(*b) || cadet_bpf_stats_measured(b->stats) ||
+	    b->run_ns || b->run_cnt)
+		return 0;
+	for (size_t i = 0; i < f->n; i++)
+		if (f->ids[i] == b->prog_id)
+			return 1;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 64;
+		uint32_t *ids = realloc(f->ids, cap * sizeof(*ids));
+
+		if (!ids)
+			return -ENOMEM;
+		f->ids = ids;
+		f->cap = cap;
+	}
+	f->ids[f->n++] = b->prog_id;
+	return 0;
+}
+
+static void idle_filter_release(struct idle_filter *f)
+{
+	free(f->ids);
+	f->ids = NULL;
+	f->n = f->cap = 0;
+}
+
+/* Copies every record of @r (less idle repeats), in file order, into @w. */
+static int copy_records(struct cadet_reader *r, struct cadet_writer *w,
+			const char *in, const struct cadet_pack_opts *o,
+			struct cadet_pack_report *rep)
+{
+	struct idle_filter idle = {.on = o->drop_idle_bpf_stats};
 	const struct cadet_rec *rec;
 	int err;
 
 	while ((err = cadet_reader__next(r, &rec)) > 0) {
-		err = cadet_writer__add(w, rec);
+		err = idle_repeat(&idle, rec);
+		if (err > 0) {
+			rep->dropped++;
+			continue;
+		}
+		if (!err)
+			err = cadet_writer__add(w, rec);
 		if (err) {
 			say(rep, "%s: writing the packed file: %s", in,
 			    strerror(-err));
@@ -90,6 +142,7 @@ static int copy_records(struct cadet_reader *r, struct cadet_writer *w,
 		rep->records++;
 		rep->record_bytes += rec->size;
 	}
+	idle_filter_release(&idle);
 	if (err) {
 		/* Checked sound a moment ago: it changed, or the disk fails. */
 		say(rep, "%s", cadet_reader__error(r));
@@ -105,8 +158,10 @@ static int copy_records(struct cadet_reader *r, struct cadet_writer *w,
  * read; @rep->message says which.
  */
 static int compare_traces(const char *in, const char *out,
+			  const struct cadet_pack_opts *o,
 			  struct cadet_pack_report *rep)
 {
+	struct idle_filter idle = {.on = o->drop_idle_bpf_stats};
 	struct trace_buf ha = {0}, hb = {0};
 	struct cadet_reader *a, *b = NULL;
 	const struct cadet_rec *x, *y;
@@ -138,7 +193,16 @@ static int compare_traces(const char *in, const char *out,
 		goto cleanup;
 	}
 	for (;;) {
-		ea = cadet_reader__next(a, &x);
+		/* The input's records but the idle repeats left out. */
+		do {
+			ea = cadet_reader__next(a, &x);
+			err = ea > 0 ? idle_repeat(&idle, x) : 0;
+		} while (err > 0);
+		if (err < 0) {
+			say(rep, "%s: %s", out, strerror(-err));
+			goto cleanup;
+		}
+		err = -EIO;
 		eb = cadet_reader__next(b, &y);
 		if (ea < 0 || eb < 0) {
 			say(rep, "%s", cadet_reader__error(ea < 0 ? a : b));
@@ -166,6 +230,7 @@ static int compare_traces(const char *in, const char *out,
 	}
 	err = 0;
 cleanup:
+	idle_filter_release(&idle);
 	trace_buf_release(&ha);
 	trace_buf_release(&hb);
 	cadet_reader__free(a);
@@ -206,7 +271,7 @@ static int write_packed(const char *in, const struct stat *sb, const char *tmp,
 		say(rep, "%s: %s", tmp, strerror(errno));
 		goto cleanup;
 	}
-	err = copy_records(r, w, in, rep);
+	err = copy_records(r, w, in, o, rep);
 	if (err)
 		goto cleanup;
 	err = cadet_writer__close_stats(w, &st);
@@ -229,7 +294,7 @@ static int write_packed(const char *in, const struct stat *sb, const char *tmp,
 		err = -errno;
 		goto cleanup;
 	}
-	err = compare_traces(in, tmp, rep);
+	err = compare_traces(in, tmp, o, rep);
 	if (err)
 		goto cleanup;
 	err = cadet_trace_check(tmp, &crep);

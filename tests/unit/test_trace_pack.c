@@ -353,6 +353,99 @@ static void test_pack_older_minor(void **state)
 	assert_int_equal(cb, 1);
 }
 
+/* Writes @secs intervals of BPF_STATS records for 3 programs in @mode. */
+static void write_bpf_stats(const char *path, unsigned int secs,
+			    unsigned int mode, bool counts)
+{
+	struct cadet_writer_opts o = {.sz = sizeof(o)};
+	struct cadet_recbuf *b = cadet_recbuf__new();
+	struct cadet_writer *w;
+
+	assert_non_null(b);
+	w = cadet_writer__create(path, sample_header(b), &o);
+	assert_non_null(w);
+	for (unsigned int t = 0; t < secs; t++) {
+		for (unsigned int p = 0; p < 3; p++) {
+			struct cadet_rec_bpf_stats *r = cadet_recbuf__start(
+				b, CADET_REC_BPF_STATS, sizeof(*r));
+
+			r->h.ts = 2000000000ull + t * 1000000000ull;
+			r->interval_ns = 1000000000;
+			r->prog_id = 100 + p;
+			r->stats = mode;
+			r->run_cnt = counts ? 10 + t : 0;
+			r->run_ns = counts ? 1000 * (t + 1) : 0;
+			snprintf(r->prog, sizeof(r->prog), "prog%u", p);
+			assert_int_equal(
+				cadet_writer__add(w, cadet_recbuf__rec(b)), 0);
+		}
+		/* Another record between the intervals stays as it is. */
+		assert_int_equal(
+			cadet_writer__add(
+				w,
+				sample_rec(b, CADET_REC_EXEC, t,
+					   2000000500ull + t * 1000000000ull)),
+			0);
+	}
+	assert_int_equal(cadet_writer__close(w), 0);
+	cadet_recbuf__free(b);
+}
+
+static uint64_t count_type(const char *path, unsigned int type)
+{
+	struct cadet_reader *r = cadet_reader__open(path, NULL);
+	const struct cadet_rec *rec;
+	uint64_t n = 0;
+
+	assert_non_null(r);
+	while (cadet_reader__next(r, &rec) > 0)
+		n += rec->type == type;
+	cadet_reader__free(r);
+	return n;
+}
+
+/*
+ * --drop-idle-bpf-stats keeps each program's first unmeasured record and
+ * every measured one; without it nothing is left out.
+ */
+static void test_pack_drop_idle_bpf_stats(void **state)
+{
+	struct cadet_pack_opts o = {.sz = sizeof(o),
+				    .drop_idle_bpf_stats = true};
+	struct cadet_pack_report rep = {.sz = sizeof(rep)};
+	char *idle = tpath("idle.cadet"), *on = tpath("on.cadet");
+	char *out = tpath("idle.out.cadet"), *on_out = tpath("on.out.cadet");
+	char *plain = tpath("plain.out.cadet");
+
+	write_bpf_stats(idle, 50, CADET_BPF_STATS_OFF, false);
+	assert_int_equal(cadet_trace_pack(idle, out, &o, &rep), 0);
+	assert_int_equal(rep.dropped, 49 * 3);
+	assert_int_equal(rep.records, 3 + 50);
+	assert_int_equal(count_type(out, CADET_REC_BPF_STATS), 3);
+	assert_int_equal(count_type(out, CADET_REC_EXEC), 50);
+
+	/* Without the option: every record, none dropped. */
+	memset(&rep, 0, sizeof(rep));
+	rep.sz = sizeof(rep);
+	o.drop_idle_bpf_stats = false;
+	assert_int_equal(cadet_trace_pack(idle, plain, &o, &rep), 0);
+	assert_int_equal(rep.dropped, 0);
+	assert_int_equal(count_type(plain, CADET_REC_BPF_STATS), 150);
+
+	/* Measured records all stay, whatever their counts. */
+	write_bpf_stats(on, 50, CADET_BPF_STATS_RECORDER, true);
+	memset(&rep, 0, sizeof(rep));
+	rep.sz = sizeof(rep);
+	o.drop_idle_bpf_stats = true;
+	assert_int_equal(cadet_trace_pack(on, on_out, &o, &rep), 0);
+	assert_int_equal(rep.dropped, 0);
+	{
+		size_t ca, cb;
+
+		assert_same_trace(on, on_out, &ca, &cb);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_pack_to_out),
 		cmocka_unit_test(test_pack_refuses),
 		cmocka_unit_test(test_pack_older_minor),
+		cmocka_unit_test(test_pack_drop_idle_bpf_stats),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
