@@ -163,6 +163,7 @@ static __always_inline __u32 sys_kind(long nr)
 
 /* thread_info.status: the task is in a 32-bit (ia32) syscall. */
 #define TS_COMPAT_VAL 0x0002
+#define ENOSYS_VAL 38
 
 /* Syscalls of cgroups without a slot, and numbers past CG_HIST_NR. */
 struct {
@@ -211,13 +212,15 @@ static __always_inline void hist_add(struct cg_row *row, __u64 cg, long nr)
 
 /*
  * exit and exit_group never return: they are counted when the task exits
- * inside them, where its saved registers still hold the number. A task
+ * inside them, where its saved registers still hold the number, and
+ * rax still holds the -ENOSYS that syscall entry puts there until a
+ * syscall returns (what ptrace shows at a syscall-entry stop). A task
  * that dies otherwise (a signal, the other threads of an exit_group) is
- * in another syscall, or in none: an interrupt or exception leaves -1
- * or an error code there, never these numbers (a page fault's error
- * code would need the reserved-bit and shadow-stack bits at once). A
- * 32-bit task's numbers mean other syscalls: as for every family event,
- * only native syscalls count here.
+ * in another syscall, or in none: then an interrupt leaves -1 in the
+ * number's place, an exception its error code, which a crafted fault
+ * could make 60 or 231 (a segment selector's #GP), but with rax as the
+ * user left it. A 32-bit task's numbers mean other syscalls: as for
+ * every family event, only native syscalls count here.
  */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(hist_task_exit, struct task_struct *p, bool group_dead)
@@ -234,6 +237,8 @@ int BPF_PROG(hist_task_exit, struct task_struct *p, bool group_dead)
 		return 0;
 	nr = BPF_CORE_READ(regs, orig_ax);
 	if (nr != NR_EXIT && nr != NR_EXIT_GROUP)
+		return 0;
+	if ((long)BPF_CORE_READ(regs, ax) != -ENOSYS_VAL)
 		return 0;
 	if (t->thread_info.status & TS_COMPAT_VAL)
 		return 0;
