@@ -18,7 +18,6 @@
 #include "events.h"
 
 #define MAX_CONTAINER_CGROUPS 4096
-#define MAX_PENDING 10240
 
 /* errno values are macros, not in vmlinux.h. */
 #ifndef EEXIST
