@@ -18,7 +18,6 @@
 #include "events.h"
 
 #define MAX_CONTAINER_CGROUPS 4096
-#define MAX_PENDING 10240
 
 /* errno values are macros, not in vmlinux.h. */
 #ifndef EEXIST
@@ -261,81 +260,16 @@ static __always_inline struct cg_counters *counters_of(const struct cg_ent *e)
 	return row ? &row->c : NULL;
 }
 
-/* Per-tid syscall arguments saved at sys_enter for sys_exit. */
-struct pending_args {
+/*
+ * The arguments of a syscall as sys_exit reads them from the user
+ * registers the kernel saved at entry; @kind says how its family reads
+ * them. Arguments past the syscall's own are 0.
+ */
+struct sys_args {
 	__u64 a[6];
-	__s32 nr;	/* syscall number, checked at exit */
 	__u32 kind;
-};
-
-#define DEFINE_PENDING_MAP(name)                                  \
-	struct {                                                  \
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);              \
-		__uint(max_entries, MAX_PENDING);                 \
-		__type(key, __u32);                               \
-		__type(value, struct pending_args);               \
-	} name SEC(".maps")
-
-/* Layout of tp/syscalls/sys_enter_X and sys_exit_X contexts. */
-struct sys_enter_ctx {
-	__u64 common;
-	__s32 nr;
 	__u32 pad;
-	__u64 args[6];
 };
-
-struct sys_exit_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__s64 ret;
-};
-
-/*
- * Saves the first @nargs args of this syscall; @kind says how sys_exit
- * reads them. Reading past the syscall's own args would make the context
- * larger than the tracepoint's record, and attaching fails (EACCES).
- */
-static __always_inline void pending_save(void *map, __u32 kind,
-					 struct sys_enter_ctx *ctx, int nargs)
-{
-	struct pending_args p = {};
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	p.nr = ctx->nr;
-	p.kind = kind;
-	if (nargs > 0)
-		p.a[0] = ctx->args[0];
-	if (nargs > 1)
-		p.a[1] = ctx->args[1];
-	if (nargs > 2)
-		p.a[2] = ctx->args[2];
-	if (nargs > 3)
-		p.a[3] = ctx->args[3];
-	if (nargs > 4)
-		p.a[4] = ctx->args[4];
-	if (nargs > 5)
-		p.a[5] = ctx->args[5];
-	if (bpf_map_update_elem(map, &tid, &p, BPF_ANY))
-		count_drop();
-}
-
-/*
- * Copies and removes the pending args of this thread for syscall @nr;
- * 0 when found.
- */
-static __always_inline int pending_take(void *map, __s32 nr,
-					struct pending_args *out)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending_args *p = bpf_map_lookup_elem(map, &tid);
-
-	if (!p)
-		return -1;
-	*out = *p;
-	bpf_map_delete_elem(map, &tid);
-	return out->nr == nr ? 0 : -1;
-}
 
 /* Reads a user string into @dst (size a power of two); its length. */
 static __always_inline __u32 read_ustr(char *dst, __u32 size, const void *src)

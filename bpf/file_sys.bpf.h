@@ -4,10 +4,11 @@
  * metadata changes (unlink, rename, chmod, chown, truncate, mkdir, link,
  * mknod). Its read/write byte counters are in sys_exit itself.
  *
- * Arguments are saved per thread at sys_enter (syscall.bpf.c) and the
- * event is sent by sys_exit, when the result is known; path strings are
- * read at exit from the caller's memory, which the syscall does not
- * change. Included by syscall.bpf.c, which defines heap.
+ * The event is sent by sys_exit (syscall.bpf.c), when the result is
+ * known, with the arguments from the user registers the kernel saved at
+ * entry; path strings are read then from the caller's memory, which the
+ * syscall does not change. Included by syscall.bpf.c, which defines
+ * heap.
  */
 #ifndef CADET_BPF_FILE_SYS_BPF_H
 #define CADET_BPF_FILE_SYS_BPF_H
@@ -45,7 +46,7 @@ enum file_kind {
 };
 
 static __always_inline int open_exit(long ret, const struct cg_ent *ce,
-				     const struct pending_args *p)
+				     const struct sys_args *p)
 {
 	__u32 zero = 0, size;
 	struct cg_counters *c;
@@ -100,7 +101,7 @@ static __always_inline int open_exit(long ret, const struct cg_ent *ce,
 }
 
 static __always_inline int fop_exit(long ret, __u64 cg,
-				    const struct pending_args *p)
+				    const struct sys_args *p)
 {
 	const void *path = NULL, *path2 = NULL;
 	__u32 zero = 0, size, len, len2;
@@ -217,7 +218,7 @@ static __always_inline int fop_exit(long ret, __u64 cg,
 
 /* The event of a file syscall that returned @ret, from its saved args. */
 static __noinline int file_sys_exit(long ret, const struct cg_ent *ce,
-				    const struct pending_args *p)
+				    const struct sys_args *p)
 {
 	if (p->kind <= K_CREAT)
 		return open_exit(ret, ce, p);

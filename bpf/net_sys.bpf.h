@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * net family, its syscall events: connect, accept, listen. Arguments are
- * saved at sys_enter and sys_exit (syscall.bpf.c) sends the event;
+ * net family, its syscall events: connect, accept, listen, sent by
+ * sys_exit (syscall.bpf.c) with the arguments from the saved registers;
  * addresses come from the socket behind the fd (accept: the returned
  * one, so accept(fd, NULL, NULL) is covered too).
  */
@@ -61,7 +61,7 @@ static __always_inline void user_sockaddr(struct ev_sock *e, const void *uaddr)
 
 /* The event of a net syscall that returned @ret, from its saved args. */
 static __noinline int net_sys_exit(long ret, const struct cg_ent *ce,
-				   const struct pending_args *p)
+				   const struct sys_args *p)
 {
 	struct cg_counters *c;
 	struct ev_sock *e;

@@ -2,8 +2,8 @@
 /*
  * security family, its syscall events: the setuid family, ptrace,
  * mount/umount, unshare/setns, memfd_create, bpf(), module loads,
- * chroot/pivot_root, raw and packet sockets. Arguments are saved at
- * sys_enter and sys_exit (syscall.bpf.c) sends the event.
+ * chroot/pivot_root, raw and packet sockets, sent by sys_exit
+ * (syscall.bpf.c) with the arguments from the saved user registers.
  */
 #ifndef CADET_BPF_SEC_SYS_BPF_H
 #define CADET_BPF_SEC_SYS_BPF_H
@@ -43,15 +43,20 @@ enum sec_kind {
 
 /* The event of a security syscall that returned @ret, from its saved args. */
 static __noinline int sec_sys_exit(long ret, __u64 cg,
-				   const struct pending_args *p)
+				   const struct sys_args *p)
 {
 	struct ev_security *e;
 	const void *str = NULL;
 	__u32 op;
 
 	op = p->kind;
+	/* Of sockets, only raw IP and packet ones are of interest. */
 	if (op == K_SOCKET && p->a[0] == AF_PACKET_VAL)
 		op = SOP_PACKET_SOCKET;
+	else if (op == K_SOCKET &&
+		 ((p->a[0] != AF_INET_VAL && p->a[0] != AF_INET6_VAL) ||
+		  (p->a[1] & SOCK_TYPE_MASK_VAL) != SOCK_RAW_VAL))
+		return 0;
 	e = sec_event(cg, op);
 	if (!e)
 		return 0;

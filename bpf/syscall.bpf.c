@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * One program at every syscall's exit (tp_btf/sys_exit) does the work
- * of the syscall and file families that needs no saved arguments, after
+ * of the syscall, file, net and security families at syscalls, after
  * one lookup of the cgroup's state:
  *   - the per-cgroup syscall histogram (syscall family, and always with
  *     --syscall-seq): one counter in the cgroup's row of cg_rows;
@@ -10,30 +10,42 @@
  *     the exit's return value and the syscall number in the registers;
  *   - the file, net and security families' syscall events (opens,
  *     file metadata changes, connect/accept/listen, the security
- *     syscalls), told apart by the syscall number, from the arguments
- *     their classic sys_enter_X programs below saved: no classic
- *     program is attached at any syscall's exit;
+ *     syscalls), told apart by the syscall number, with the arguments
+ *     read from the user registers the kernel saved at entry, which
+ *     these syscalls do not change: nothing runs at a syscall's entry;
  *   - with --syscall-seq, nr/ret/tid of every syscall, gathered in a
  *     per-CPU batch that goes to the ring buffer whole, one copy per
  *     EV_SEQ_BATCH syscalls instead of a reservation per syscall; the
  *     recorder flushes partial batches at every poll by running
  *     seq_flush on each CPU.
- * So every syscall of a recorded cgroup runs one program, an I/O syscall
- * too, where a histogram at sys_enter plus one exit tracepoint program
- * per read/write syscall ran two.
+ * So every syscall of a recorded cgroup runs one program, and no
+ * classic syscall tracepoint is attached in the default set: once one
+ * is, the kernel runs its handler for them at every syscall.
  *
- * Counted at exit, the histogram would differ from counting syscalls as
- * they enter in two ways, handled here so that it does not:
- *   - exit and exit_group never return, and rt_sigreturn returns with
- *     the number in the registers set to -1: these three are counted as
- *     they enter, by a classic tracepoint program each, which the kernel
- *     runs for that syscall only;
+ * Counted at exit, the histogram differs from counting syscalls as they
+ * enter in these ways:
+ *   - exit and exit_group never return: they are counted when the task
+ *     exits inside them (hist_task_exit, at sched_process_exit, with the
+ *     number still in the task's saved registers);
+ *   - rt_sigreturn returns with the number in the registers set to -1:
+ *     only --syscall-seq counts it, as it enters, by the one classic
+ *     program left (sys_enter_rt_sigreturn), which the kernel runs for
+ *     that syscall only but whose handler it then calls at every entry;
  *   - a new task's first return from clone, clone3, fork or vfork (0 in
- *     the child) is not a syscall of its own: only the parent's counts.
- * What still differs: a syscall that seccomp refuses before it runs
- * never reaches sys_enter, but does reach sys_exit, so it is counted.
+ *     the child) is not a syscall of its own: only the parent's counts;
+ *   - a syscall that seccomp refuses before it runs never reaches
+ *     sys_enter but does reach sys_exit, with the errno it was refused
+ *     with: it is counted, and makes its family's event.
  */
 #include "common.bpf.h"
+
+/*
+ * The syscall numbers below, the argument registers and the compat
+ * check are x86-64's: another architecture needs its own.
+ */
+#ifndef __TARGET_ARCH_x86
+#error "bpf/syscall.bpf.c: syscall numbers and registers are x86-64's only"
+#endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -46,8 +58,6 @@ const volatile bool net_on = false;	/* net family syscall events */
 const volatile bool sec_on = false;	/* security family syscall events */
 
 DEFINE_HEAP();
-/* Arguments of the families' syscalls, saved at entry for sys_exit. */
-DEFINE_PENDING_MAP(sys_args);
 
 #include "file_sys.bpf.h"
 #include "net_sys.bpf.h"
@@ -56,6 +66,7 @@ DEFINE_PENDING_MAP(sys_args);
 /* x86-64 numbers: vmlinux.h has no __NR_ macros. */
 #define NR_READ 0
 #define NR_WRITE 1
+#define NR_RT_SIGRETURN 15
 #define NR_PREAD64 17
 #define NR_PWRITE64 18
 #define NR_READV 19
@@ -63,6 +74,8 @@ DEFINE_PENDING_MAP(sys_args);
 #define NR_CLONE 56
 #define NR_FORK 57
 #define NR_VFORK 58
+#define NR_EXIT 60
+#define NR_EXIT_GROUP 231
 #define NR_PREADV 295
 #define NR_PWRITEV 296
 #define NR_PREADV2 327
@@ -77,66 +90,80 @@ enum sys_family {
 	SF_SEC,
 };
 
-static __always_inline int sys_family(long nr)
+/*
+ * What sys_exit does with a syscall: family (bits 0-7), how the family
+ * reads the arguments (its kind, bits 8-15) and how many arguments the
+ * syscall has (bits 16-23); 0 when it makes no event.
+ */
+#define SK(fam, kind, nargs) ((fam) | (kind) << 8 | (nargs) << 16)
+#define SK_FAM(k) ((k) & 0xff)
+#define SK_KIND(k) (((k) >> 8) & 0xff)
+#define SK_NARGS(k) ((k) >> 16)
+#define FILE_SK(kind, nargs) (file_on ? SK(SF_FILE, kind, nargs) : 0)
+#define NET_SK(kind, nargs) (net_on ? SK(SF_NET, kind, nargs) : 0)
+#define SEC_SK(kind, nargs) (sec_on ? SK(SF_SEC, kind, nargs) : 0)
+
+/* clang-format off */
+static __always_inline __u32 sys_kind(long nr)
 {
 	switch (nr) {
-	case 2:	  /* open */
-	case 76:  /* truncate */
-	case 82:  /* rename */
-	case 83:  /* mkdir */
-	case 84:  /* rmdir */
-	case 85:  /* creat */
-	case 86:  /* link */
-	case 87:  /* unlink */
-	case 88:  /* symlink */
-	case 90:  /* chmod */
-	case 92:  /* chown */
-	case 94:  /* lchown */
-	case 133: /* mknod */
-	case 257: /* openat */
-	case 258: /* mkdirat */
-	case 259: /* mknodat */
-	case 260: /* fchownat */
-	case 263: /* unlinkat */
-	case 264: /* renameat */
-	case 265: /* linkat */
-	case 266: /* symlinkat */
-	case 268: /* fchmodat */
-	case 316: /* renameat2 */
-	case 437: /* openat2 */
-	case 452: /* fchmodat2 */
-		return file_on ? SF_FILE : SF_NONE;
-	case 42:  /* connect */
-	case 43:  /* accept */
-	case 50:  /* listen */
-	case 288: /* accept4 */
-		return net_on ? SF_NET : SF_NONE;
-	case 41:  /* socket */
-	case 101: /* ptrace */
-	case 105: /* setuid */
-	case 106: /* setgid */
-	case 113: /* setreuid */
-	case 114: /* setregid */
-	case 117: /* setresuid */
-	case 119: /* setresgid */
-	case 122: /* setfsuid */
-	case 123: /* setfsgid */
-	case 155: /* pivot_root */
-	case 161: /* chroot */
-	case 165: /* mount */
-	case 166: /* umount2 */
-	case 175: /* init_module */
-	case 272: /* unshare */
-	case 308: /* setns */
-	case 313: /* finit_module */
-	case 319: /* memfd_create */
-	case 321: /* bpf */
-		return sec_on ? SF_SEC : SF_NONE;
+	case 2:	  return FILE_SK(K_OPEN, 3);		/* open */
+	case 76:  return FILE_SK(K_TRUNCATE, 2);	/* truncate */
+	case 82:  return FILE_SK(K_RENAME, 2);		/* rename */
+	case 83:  return FILE_SK(K_MKDIR, 2);		/* mkdir */
+	case 84:  return FILE_SK(K_RMDIR, 1);		/* rmdir */
+	case 85:  return FILE_SK(K_CREAT, 2);		/* creat */
+	case 86:  return FILE_SK(K_LINK, 2);		/* link */
+	case 87:  return FILE_SK(K_UNLINK, 1);		/* unlink */
+	case 88:  return FILE_SK(K_SYMLINK, 2);		/* symlink */
+	case 90:  return FILE_SK(K_CHMOD, 2);		/* chmod */
+	case 92:  return FILE_SK(K_CHOWN, 3);		/* chown */
+	case 94:  return FILE_SK(K_CHOWN, 3);		/* lchown */
+	case 133: return FILE_SK(K_MKNOD, 3);		/* mknod */
+	case 257: return FILE_SK(K_OPENAT, 4);		/* openat */
+	case 258: return FILE_SK(K_MKDIRAT, 3);		/* mkdirat */
+	case 259: return FILE_SK(K_MKNODAT, 4);		/* mknodat */
+	case 260: return FILE_SK(K_FCHOWNAT, 5);	/* fchownat */
+	case 263: return FILE_SK(K_UNLINKAT, 3);	/* unlinkat */
+	case 264: return FILE_SK(K_RENAMEAT, 4);	/* renameat */
+	case 265: return FILE_SK(K_LINKAT, 5);		/* linkat */
+	case 266: return FILE_SK(K_SYMLINKAT, 3);	/* symlinkat */
+	case 268: return FILE_SK(K_FCHMODAT, 3);	/* fchmodat */
+	case 316: return FILE_SK(K_RENAMEAT, 5);	/* renameat2 */
+	case 437: return FILE_SK(K_OPENAT2, 4);		/* openat2 */
+	case 452: return FILE_SK(K_FCHMODAT, 4);	/* fchmodat2 */
+	case 42:  return NET_SK(K_CONNECT, 3);		/* connect */
+	case 43:  return NET_SK(K_ACCEPT, 3);		/* accept */
+	case 50:  return NET_SK(K_LISTEN, 2);		/* listen */
+	case 288: return NET_SK(K_ACCEPT, 4);		/* accept4 */
+	case 41:  return SEC_SK(K_SOCKET, 3);		/* socket */
+	case 101: return SEC_SK(K_PTRACE, 4);		/* ptrace */
+	case 105: return SEC_SK(K_SETUID, 1);		/* setuid */
+	case 106: return SEC_SK(K_SETGID, 1);		/* setgid */
+	case 113: return SEC_SK(K_SETREUID, 2);		/* setreuid */
+	case 114: return SEC_SK(K_SETREGID, 2);		/* setregid */
+	case 117: return SEC_SK(K_SETRESUID, 3);	/* setresuid */
+	case 119: return SEC_SK(K_SETRESGID, 3);	/* setresgid */
+	case 122: return SEC_SK(K_SETFSUID, 1);		/* setfsuid */
+	case 123: return SEC_SK(K_SETFSGID, 1);		/* setfsgid */
+	case 155: return SEC_SK(K_PIVOT_ROOT, 2);	/* pivot_root */
+	case 161: return SEC_SK(K_CHROOT, 1);		/* chroot */
+	case 165: return SEC_SK(K_MOUNT, 5);		/* mount */
+	case 166: return SEC_SK(K_UMOUNT, 2);		/* umount2 */
+	case 175: return SEC_SK(K_INIT_MODULE, 3);	/* init_module */
+	case 272: return SEC_SK(K_UNSHARE, 1);		/* unshare */
+	case 308: return SEC_SK(K_SETNS, 2);		/* setns */
+	case 313: return SEC_SK(K_FINIT_MODULE, 3);	/* finit_module */
+	case 319: return SEC_SK(K_MEMFD_CREATE, 2);	/* memfd_create */
+	case 321: return SEC_SK(K_BPF, 3);		/* bpf */
 	}
-	return SF_NONE;
+	return 0;
 }
+/* clang-format on */
+
 /* thread_info.status: the task is in a 32-bit (ia32) syscall. */
 #define TS_COMPAT_VAL 0x0002
+#define ENOSYS_VAL 38
 
 /* Syscalls of cgroups without a slot, and numbers past CG_HIST_NR. */
 struct {
@@ -184,134 +211,107 @@ static __always_inline void hist_add(struct cg_row *row, __u64 cg, long nr)
 }
 
 /*
- * exit, exit_group and rt_sigreturn, counted as they enter. Classic
- * syscall tracepoints fire for their own syscall only (and not in 32-bit
- * tasks, whose other syscalls have other numbers anyway).
+ * exit and exit_group never return: they are counted when the task exits
+ * inside them, where its saved registers still hold the number, and
+ * rax still holds the -ENOSYS that syscall entry puts there until a
+ * syscall returns (what ptrace shows at a syscall-entry stop). A task
+ * that dies otherwise (a signal, the other threads of an exit_group) is
+ * in another syscall, or in none: then an interrupt leaves -1 in the
+ * number's place, an exception its error code, which a crafted fault
+ * could make 60 or 231 (a segment selector's #GP), but with rax as the
+ * user left it. A 32-bit task's numbers mean other syscalls: as for
+ * every family event, only native syscalls count here.
  */
-static __always_inline int hist_enter(long nr)
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(hist_task_exit, struct task_struct *p, bool group_dead)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	struct cg_ent e;
+	long nr;
+
+	if (!current_ent(&e))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs)
+		return 0;
+	nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr != NR_EXIT && nr != NR_EXIT_GROUP)
+		return 0;
+	if ((long)BPF_CORE_READ(regs, ax) != -ENOSYS_VAL)
+		return 0;
+	if (t->thread_info.status & TS_COMPAT_VAL)
+		return 0;
+	hist_add(row_of(&e), e.id, nr);
+	return 0;
+}
+
+/*
+ * rt_sigreturn reaches sys_exit with the number in the registers reset
+ * to -1, like a syscall a tracer skipped or syscall(-1): only counted
+ * as it enters, with --syscall-seq (recorder/probes.c), whose cost
+ * target allows the classic entry handler this program brings to every
+ * syscall. Classic syscall tracepoints fire for their own syscall only,
+ * and not in 32-bit tasks.
+ */
+SEC("tp/syscalls/sys_enter_rt_sigreturn")
+int sys_enter_rt_sigreturn(void *ctx)
 {
 	struct cg_ent e;
 
 	if (current_ent(&e))
-		hist_add(row_of(&e), e.id, nr);
+		hist_add(row_of(&e), e.id, NR_RT_SIGRETURN);
 	return 0;
 }
 
-#define HIST_AT_ENTER(sc)                             \
-	SEC("tp/syscalls/sys_enter_" #sc)             \
-	int sys_enter_##sc(struct sys_enter_ctx *ctx) \
-	{                                             \
-		return hist_enter(ctx->nr);           \
-	}
-
-HIST_AT_ENTER(exit)
-HIST_AT_ENTER(exit_group)
-HIST_AT_ENTER(rt_sigreturn)
-
 /*
- * The file, net and security families' syscalls: their arguments are
- * saved as they enter, and sys_exit sends the event. The entry is kept
- * (the saved registers would still hold the arguments at exit) because
- * a syscall that seccomp refuses never enters: those made no event
- * before, and make none now. Classic tracepoints at entry cost the
- * other syscalls nothing more once the three above are attached; at
- * exit they would (the kernel's handler for them runs at every
- * syscall's exit).
+ * The arguments of the syscall @sk describes, from the user registers
+ * saved at its entry (x86-64: rdi, rsi, rdx, r10, r8, r9). The syscalls that make
+ * events do not write them, and signal delivery, which may, comes
+ * after sys_exit. Plain loads from a trusted pointer, relocated by
+ * CO-RE (vmlinux.h marks struct pt_regs preserve_access_index).
  */
-#define SAVE_AT_ENTER(fam, sc, kind, nargs)                        \
-	SEC("tp/syscalls/sys_enter_" #sc)                          \
-	int fam##_enter_##sc(struct sys_enter_ctx *ctx)            \
-	{                                                          \
-		if (current_cg())                                  \
-			pending_save(&sys_args, kind, ctx, nargs); \
-		return 0;                                          \
-	}
-
-SAVE_AT_ENTER(file, open, K_OPEN, 3)
-SAVE_AT_ENTER(file, openat, K_OPENAT, 4)
-SAVE_AT_ENTER(file, openat2, K_OPENAT2, 4)
-SAVE_AT_ENTER(file, creat, K_CREAT, 2)
-SAVE_AT_ENTER(file, unlink, K_UNLINK, 1)
-SAVE_AT_ENTER(file, unlinkat, K_UNLINKAT, 3)
-SAVE_AT_ENTER(file, rmdir, K_RMDIR, 1)
-SAVE_AT_ENTER(file, rename, K_RENAME, 2)
-SAVE_AT_ENTER(file, renameat, K_RENAMEAT, 4)
-SAVE_AT_ENTER(file, renameat2, K_RENAMEAT, 5)
-SAVE_AT_ENTER(file, chmod, K_CHMOD, 2)
-SAVE_AT_ENTER(file, fchmodat, K_FCHMODAT, 3)
-SAVE_AT_ENTER(file, fchmodat2, K_FCHMODAT, 4)
-SAVE_AT_ENTER(file, chown, K_CHOWN, 3)
-SAVE_AT_ENTER(file, lchown, K_CHOWN, 3)
-SAVE_AT_ENTER(file, fchownat, K_FCHOWNAT, 5)
-SAVE_AT_ENTER(file, truncate, K_TRUNCATE, 2)
-SAVE_AT_ENTER(file, mkdir, K_MKDIR, 2)
-SAVE_AT_ENTER(file, mkdirat, K_MKDIRAT, 3)
-SAVE_AT_ENTER(file, link, K_LINK, 2)
-SAVE_AT_ENTER(file, linkat, K_LINKAT, 5)
-SAVE_AT_ENTER(file, symlink, K_SYMLINK, 2)
-SAVE_AT_ENTER(file, symlinkat, K_SYMLINKAT, 3)
-SAVE_AT_ENTER(file, mknod, K_MKNOD, 3)
-SAVE_AT_ENTER(file, mknodat, K_MKNODAT, 4)
-
-SAVE_AT_ENTER(net, connect, K_CONNECT, 3)
-SAVE_AT_ENTER(net, accept, K_ACCEPT, 3)
-SAVE_AT_ENTER(net, accept4, K_ACCEPT, 4)
-SAVE_AT_ENTER(net, listen, K_LISTEN, 2)
-
-SAVE_AT_ENTER(sec, setuid, K_SETUID, 1)
-SAVE_AT_ENTER(sec, setgid, K_SETGID, 1)
-SAVE_AT_ENTER(sec, setreuid, K_SETREUID, 2)
-SAVE_AT_ENTER(sec, setregid, K_SETREGID, 2)
-SAVE_AT_ENTER(sec, setresuid, K_SETRESUID, 3)
-SAVE_AT_ENTER(sec, setresgid, K_SETRESGID, 3)
-SAVE_AT_ENTER(sec, setfsuid, K_SETFSUID, 1)
-SAVE_AT_ENTER(sec, setfsgid, K_SETFSGID, 1)
-SAVE_AT_ENTER(sec, ptrace, K_PTRACE, 4)
-SAVE_AT_ENTER(sec, mount, K_MOUNT, 5)
-SAVE_AT_ENTER(sec, umount, K_UMOUNT, 2)
-SAVE_AT_ENTER(sec, unshare, K_UNSHARE, 1)
-SAVE_AT_ENTER(sec, setns, K_SETNS, 2)
-SAVE_AT_ENTER(sec, memfd_create, K_MEMFD_CREATE, 2)
-SAVE_AT_ENTER(sec, bpf, K_BPF, 3)
-SAVE_AT_ENTER(sec, init_module, K_INIT_MODULE, 3)
-SAVE_AT_ENTER(sec, finit_module, K_FINIT_MODULE, 3)
-SAVE_AT_ENTER(sec, chroot, K_CHROOT, 1)
-SAVE_AT_ENTER(sec, pivot_root, K_PIVOT_ROOT, 2)
-
-/* Only raw IP and packet sockets are of interest: filter at enter. */
-SEC("tp/syscalls/sys_enter_socket")
-int sec_enter_socket(struct sys_enter_ctx *ctx)
+static __always_inline void sys_args_of(const struct pt_regs *regs, __u32 sk,
+					struct sys_args *p)
 {
-	if (!current_cg())
-		return 0;
-	if (ctx->args[0] == AF_PACKET_VAL ||
-	    ((ctx->args[0] == AF_INET_VAL || ctx->args[0] == AF_INET6_VAL) &&
-	     (ctx->args[1] & SOCK_TYPE_MASK_VAL) == SOCK_RAW_VAL))
-		pending_save(&sys_args, K_SOCKET, ctx, 3);
-	return 0;
+	__u32 n = SK_NARGS(sk);
+
+	p->kind = SK_KIND(sk);
+	p->pad = 0;
+	p->a[0] = n > 0 ? regs->di : 0;
+	p->a[1] = n > 1 ? regs->si : 0;
+	p->a[2] = n > 2 ? regs->dx : 0;
+	p->a[3] = n > 3 ? regs->r10 : 0;
+	p->a[4] = n > 4 ? regs->r8 : 0;
+	p->a[5] = n > 5 ? regs->r9 : 0;
 }
 
 /*
- * The event of a family syscall, from the arguments its entry saved.
- * Native syscalls only: classic syscall tracepoints do not fire in
- * 32-bit tasks, whose numbers mean other syscalls.
+ * The event of a family syscall. Native syscalls only: in a 32-bit task
+ * the numbers mean other syscalls (and classic syscall tracepoints,
+ * which made these events before, never fired there).
  */
-static __always_inline void family_exit(const struct cg_ent *e, int fam,
-					long nr, long ret)
+static __always_inline void family_exit(const struct cg_ent *e,
+					const struct pt_regs *regs, __u32 sk,
+					long ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct pending_args p;
+	struct sys_args p;
 
 	if (t->thread_info.status & TS_COMPAT_VAL)
 		return;
-	if (pending_take(&sys_args, nr, &p))
-		return;
-	if (fam == SF_FILE)
+	sys_args_of(regs, sk, &p);
+	switch (SK_FAM(sk)) {
+	case SF_FILE:
 		file_sys_exit(ret, e, &p);
-	else if (fam == SF_NET)
+		break;
+	case SF_NET:
 		net_sys_exit(ret, e, &p);
-	else
+		break;
+	default:
 		sec_sys_exit(ret, e->id, &p);
+		break;
+	}
 }
 
 /* A new task's first return from the fork family: not a syscall. */
@@ -434,8 +434,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct seq_cpu *s;
 	__u64 pid_tgid;
 	struct cg_ent e;
-	__u32 zero = 0, n;
-	int fam;
+	__u32 zero = 0, n, sk;
 	long nr;
 
 	if (!current_ent(&e))
@@ -443,14 +442,14 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	/* A trusted pointer here: a plain load, no helper call. */
 	nr = regs->orig_ax;
 	row = row_of(&e);
-	/* -1: rt_sigreturn (counted as it enters) or a skipped syscall. */
+	/* -1: rt_sigreturn (see sys_enter_rt_sigreturn) or a skipped syscall. */
 	if (hist_on && nr >= 0 && !fork_child(nr, ret))
 		hist_add(row, e.id, nr);
 	if (io_on && ret > 0)
 		io_add(row, &e, nr, ret);
-	fam = sys_family(nr);
-	if (fam != SF_NONE)
-		family_exit(&e, fam, nr, ret);
+	sk = sys_kind(nr);
+	if (sk)
+		family_exit(&e, regs, sk, ret);
 	if (!seq_on || (e.flags & CG_F_NO_SEQ))
 		return 0;
 	s = bpf_map_lookup_elem(&seq_bufs, &zero);

@@ -286,18 +286,18 @@ static bool want_prog(struct probes *p, const struct family *f,
 	if (!strcmp(f->name, "syscall")) {
 		bool hist = m & (CADET_PROBE_SYSCALL | CADET_PROBE_SYSCALL_SEQ);
 
-		/* exit, exit_group, rt_sigreturn: the histogram's only. */
-		if (!strncmp(name, "sys_enter_", 10))
+		/* exit and exit_group, which never reach sys_exit. */
+		if (!strcmp(name, "hist_task_exit"))
 			return hist;
+		/*
+		 * rt_sigreturn, which reaches it as -1: a classic program,
+		 * whose handler the kernel would call at every syscall's
+		 * entry, so only where every syscall is recorded anyway.
+		 */
+		if (!strcmp(name, "sys_enter_rt_sigreturn"))
+			return m & CADET_PROBE_SYSCALL_SEQ;
 		if (!strcmp(name, "seq_flush"))
 			return m & CADET_PROBE_SYSCALL_SEQ;
-		/* Argument savers of the other families, at entry. */
-		if (!strncmp(name, "file_enter_", 11))
-			return m & CADET_PROBE_FILE;
-		if (!strncmp(name, "net_enter_", 10))
-			return m & CADET_PROBE_NET;
-		if (!strncmp(name, "sec_enter_", 10))
-			return m & CADET_PROBE_SECURITY;
 	}
 	return true;
 }
@@ -377,21 +377,6 @@ static void report_load_error(const struct family *f, struct bpf_object *obj,
 		f->name, bad, strerror(-err), -err);
 }
 
-/* The family a program works for: syscall.bpf.o holds several. */
-static const char *prog_family(const struct family *f,
-			       const struct bpf_program *prog)
-{
-	const char *name = bpf_program__name(prog);
-
-	if (!strncmp(name, "file_enter_", 11))
-		return "file";
-	if (!strncmp(name, "net_enter_", 10))
-		return "net";
-	if (!strncmp(name, "sec_enter_", 10))
-		return "security";
-	return f->name;
-}
-
 static int attach_all(struct probes *p, const struct family *f,
 		      struct bpf_object *obj)
 {
@@ -435,7 +420,7 @@ static int attach_all(struct probes *p, const struct family *f,
 			return -ENOMEM;
 		}
 		p->link_prog[p->nlinks] = prog;
-		p->link_family[p->nlinks] = prog_family(f, prog);
+		p->link_family[p->nlinks] = f->name;
 		p->links[p->nlinks++] = l;
 	}
 	return 0;

@@ -9,7 +9,8 @@ are those of CGROUP_ID: exactly N execs of /bin/true (none in any other
 cgroup), at least M connects to port 7001, K+1 opens of the probe file
 and B bytes sent; the B bytes piped into nc and sent show in read_bytes
 and write_bytes; the syscall histogram, counted as syscalls return,
-still has the N exit_group calls that never return and one clone-family
+still has the N exit_group calls that never return (counted as the
+task exits inside them) and one clone-family
 call per new task (not a second for the child's own return); the edge
 intervals marked (format 1.2): the container's first METRICS FIRST (0x1),
 the one after its removal TEARDOWN (0x2), no other; no events lost. Exits 1 with the reason otherwise.
