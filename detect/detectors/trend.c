@@ -444,7 +444,7 @@ const struct cadet_detector_ops detector_trend_ops = {
 	.name = "trend",
 	.description = "sustained growth per container role of rss, tasks, "
 		       "opens and writes: Theil-Sen slope and CUSUM",
-	.params_help = "window=10s: slope window; warmup=3: start-up records "
+	.params_help = "window=10s: slope and CUSUM window; warmup=3: start-up records "
 		       "left out; k=0.5: CUSUM drift; h=5: least CUSUM "
 		       "calibration; zmin=3: least slope calibration; "
 		       "min_growth=4096: floor of the slope spread, bytes/s",
