@@ -257,8 +257,9 @@ static int tr_event(void *state, const struct cadet_rec *rec)
 
 			/* The largest sum of (z - k) ending now. */
 			for (size_t a = c->zn; a-- > 0;) {
-				sum += c->zs[(c->zhead + a) % TR_MAX_POINTS][i] -
-				       s->k;
+				size_t at = (c->zhead + a) % TR_MAX_POINTS;
+
+				sum += c->zs[at][i] - s->k;
 				mx = fmax(mx, sum);
 			}
 			c->cusum[i] = mx;
@@ -444,10 +445,11 @@ const struct cadet_detector_ops detector_trend_ops = {
 	.name = "trend",
 	.description = "sustained growth per container role of rss, tasks, "
 		       "opens and writes: Theil-Sen slope and CUSUM",
-	.params_help = "window=10s: slope and CUSUM window; warmup=3: start-up records "
-		       "left out; k=0.5: CUSUM drift; h=5: least CUSUM "
-		       "calibration; zmin=3: least slope calibration; "
-		       "min_growth=4096: floor of the slope spread, bytes/s",
+	.params_help = "window=10s: slope and CUSUM window; warmup=3: "
+		       "start-up records left out; k=0.5: CUSUM drift; h=5: "
+		       "least CUSUM calibration; zmin=3: least slope "
+		       "calibration; min_growth=4096: floor of the slope "
+		       "spread, bytes/s",
 	.init = tr_init,
 	.on_trace_begin = tr_trace_begin,
 	.on_container = tr_container,

@@ -126,9 +126,11 @@ static void test_cusum_forgets(void **unused)
 
 	th_begin(ops, st, CADET_PHASE_TEST);
 	th_container(ops, st, 9, "app", 1);
-	for (uint64_t t = 1; t <= 30; t++)
-		tick(st, 9, t,
-		     1000000 + 1000000 * (t < 5 ? 0 : t > 7 ? 3 : t - 4));
+	for (uint64_t t = 1; t <= 30; t++) {
+		uint64_t steps = t < 5 ? 0 : t > 7 ? 3 : t - 4;
+
+		tick(st, 9, t, 1000000 + 1000000 * steps);
+	}
 	/* At t = 7 the steep slope scores more than the CUSUM. */
 	assert_true(score_at(7) >= 3 * (z - 0.5));
 	assert_double_equal(score_at(17), z - 0.5 - 10 * 0.5, 1e-6);
