@@ -84,7 +84,10 @@ static void test_ramp(void **unused)
 	ops->fini(st);
 }
 
-/* A role no training run had, and a teardown record: no score. */
+/*
+ * A role no training run had, and a teardown record: no score; a
+ * replica of a trained role is scored.
+ */
 static void test_unknown_role_and_teardown(void **unused)
 {
 	void *st = trained_flat();
@@ -97,6 +100,12 @@ static void test_unknown_role_and_teardown(void **unused)
 	th_container(ops, st, 6, "app", 1);
 	tick(st, 6, 1, 0);
 	assert_int_equal(th_nscores, 0);
+	/* A replica "app-b" is judged as "app": slope 5000 / 100 = 50. */
+	th_container(ops, st, 7, "app-b", 1);
+	for (uint64_t t = 1; t <= 12; t++)
+		tick(st, 7, t, 1000000 + 5000 * t);
+	assert_int_equal(th_nscores, 7);
+	assert_double_equal(th_scores[0].v, 50.0, 1e-9);
 	ops->fini(st);
 }
 

@@ -75,6 +75,16 @@ static void test_role_model(void **unused)
 	assert_double_equal(th_scores[1].v, 0.25, 1e-4);
 	assert_int_equal(th_scores[1].start, 1 * SEC);
 	assert_int_equal(th_scores[1].end, 2 * SEC);
+	/*
+	 * A replica "web-a" (the fleet run's name) is judged as "web" from
+	 * its first window, with the same scores; it does not learn a model
+	 * of its own (that would give no score for learn = 10 vectors).
+	 */
+	run(st, CADET_PHASE_TEST, 300, "web-a", t, 2);
+	assert_int_equal(th_nscores, 4);
+	assert_int_equal(th_scores[2].cg, 300);
+	assert_double_equal(th_scores[2].v, 2.0, 1e-4);
+	assert_double_equal(th_scores[3].v, 0.25, 1e-4);
 	ops->fini(st);
 }
 
