@@ -292,20 +292,60 @@ void role_models__free(struct role_models *rm)
 	free(rm);
 }
 
+/* A role name to look up: its first @len bytes (no NUL needed there). */
+struct role_key {
+	const char *name;
+	size_t len;
+};
+
 static int role_before(const void *elem, const void *key)
 {
-	return strcmp(*(char *const *)elem, key) < 0;
+	const struct role_key *k = key;
+
+	/* Equal over len bytes means at least as long: not before. */
+	return strncmp(*(char *const *)elem, k->name, k->len) < 0;
+}
+
+/* Index of role @name[0, @len) or of where it would go; *@found says. */
+static size_t role_lower(const struct role_models *rm, const char *name,
+			 size_t len, bool *found)
+{
+	struct role_key k = {name, len};
+	/* Names are unique: the first name >= the key is the key if held. */
+	size_t i = lower_bound(rm->v, rm->n, sizeof(*rm->v), &k, role_before);
+
+	*found = i < rm->n && !strncmp(rm->v[i].name, name, len) &&
+		 !rm->v[i].name[len];
+	return i;
 }
 
 void *role_models__get(struct role_models *rm, const char *name, bool create)
 {
-	/* Names are unique: the first name >= @name is @name if present. */
-	size_t i = lower_bound(rm->v, rm->n, sizeof(*rm->v), name, role_before);
+	size_t len = strlen(name), i;
 	struct role_model_ent e;
+	bool found;
 
-	if (i < rm->n && !strcmp(rm->v[i].name, name))
+	i = role_lower(rm, name, len, &found);
+	if (found)
 		return rm->v[i].model;
-	if (!create || vec_reserve(&rm->v, &rm->cap, rm->n + 1, sizeof(*rm->v)))
+	if (!create) {
+		/*
+		 * Replicas of a role are named NAME-X (web-a, web-b in the
+		 * fleet run) while the training runs had one NAME: strip
+		 * "-suffix" parts from the right until a trained role
+		 * matches. An exact name always wins over a stripped one.
+		 */
+		const char *dash;
+
+		while ((dash = memrchr(name, '-', len)) && dash != name) {
+			len = (size_t)(dash - name);
+			i = role_lower(rm, name, len, &found);
+			if (found)
+				return rm->v[i].model;
+		}
+		return NULL;
+	}
+	if (vec_reserve(&rm->v, &rm->cap, rm->n + 1, sizeof(*rm->v)))
 		return NULL;
 	e.name = strdup(name);
 	e.model = calloc(1, rm->model_sz);

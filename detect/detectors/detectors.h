@@ -112,7 +112,10 @@ struct role_models *role_models__new(size_t model_sz, void (*init)(void *model),
 void role_models__free(struct role_models *rm);
 /*
  * The model of role @name; when the role has none and @create is set, a
- * new one. NULL when absent (without @create) or out of memory.
+ * new one. Without @create, an unknown name NAME-X falls back to the
+ * role NAME (then to a shorter one for NAME-X-Y ...): replicas named
+ * web-a, web-b are judged as the trained role web. NULL when no role
+ * matches (without @create) or out of memory.
  */
 void *role_models__get(struct role_models *rm, const char *name, bool create);
 /* Roles held (0 for NULL). */

@@ -195,3 +195,11 @@ cleanup:
 	free(rmed);
 	return ret;
 }
+
+void det_rf_unit_floor(const double *med, double *spread)
+{
+	double one = log1p(exp(-med[DET_RF_TASKS]));
+
+	if (spread[DET_RF_TASKS] < one)
+		spread[DET_RF_TASKS] = one;
+}

@@ -95,6 +95,18 @@ void det_rwin_features(const struct det_rwin *w, double out[DET_NRF]);
 /* Start of the window: ts of its oldest record minus its interval. */
 uint64_t det_rwin_start(const struct det_rwin *w);
 
+/*
+ * Raises @spread (per feature, DET_NRF values) of a role whose medians
+ * are @med to one unit of the integer gauge `tasks` at the median level:
+ * log1p(m + 1) - log1p(m) = log1p(exp(-med)) for med = log1p(m). The
+ * task count of a role hardly ever moves in training (MAD 0), and its
+ * floor in log units is otherwise a fraction of one task: a health
+ * check's shell and curl beside a cron job would be several spreads.
+ * One more task is not a whole spread's excursion, as one more event
+ * is not for a rate (log1p(1 / span)).
+ */
+void det_rf_unit_floor(const double *med, double *spread);
+
 /* ---- rows of feature vectors, tagged with their run ---- */
 
 struct det_rows {

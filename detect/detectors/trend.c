@@ -13,10 +13,16 @@
  *    robust statistics: MAD within runs, spread of run medians, floor
  *    min_growth per signal); only growth counts (z > 0).
  *  - one-sided CUSUM of the record-to-record increments standardised by
- *    the role's training increments (median, spread):
- *      S = max(0, S + (d - med) / spread - k)
- *    It answers a change of level or rate sooner than a full window
- *    slope, and keeps growing while the change lasts.
+ *    the role's training increments (median, spread), over the records
+ *    of the last `window`:
+ *      S = max(0, max over j in the window of sum_{i=j..now} (z_i - k))
+ *    (the classic S = max(0, S + z - k) is the same maximum over every j
+ *    since the start). It answers a change of level or rate sooner than
+ *    a full window slope and keeps growing while the change lasts; the
+ *    window bounds its memory, so it falls back at most `window` after
+ *    the change ends (the unbounded one decays by k per record: after a
+ *    burst of opens, whose training spread is the 0.05 floor, it stayed
+ *    above threshold for minutes).
  * Each is divided by its largest value on the role's training runs (at
  * least zmin for the slope, h for the CUSUM); the score is the largest
  * of the eight. A role no training run had is not scored (a leak is
@@ -36,6 +42,7 @@
 #include "detect/detectors/detectors.h"
 #include "detect/detectors/features.h"
 #include "detect/edge.h"
+#include "lib/util/vec.h"
 
 #define TR_NSIG 4
 #define TR_MAX_POINTS 128 /* ring of samples: window / METRICS interval */
@@ -48,6 +55,8 @@ struct tr_role {
 	struct det_rows incs; /* per record, TR_NSIG */
 	double s_med[TR_NSIG], s_spread[TR_NSIG], s_cal[TR_NSIG];
 	double d_med[TR_NSIG], d_spread[TR_NSIG], c_cal[TR_NSIG];
+	uint64_t *inc_ts; /* per increment row: its record's time */
+	size_t inc_ts_cap;
 	bool fitted;
 };
 
@@ -59,6 +68,10 @@ struct tr_cont {
 	double y[TR_NSIG]; /* the newest record's signals */
 	double last[TR_NSIG];
 	double cusum[TR_NSIG];
+	/* Standardised increments of the last window, for the CUSUM. */
+	uint64_t zt[TR_MAX_POINTS];
+	double zs[TR_MAX_POINTS][TR_NSIG];
+	size_t zhead, zn;
 	uint64_t t[TR_MAX_POINTS];
 	double ys[TR_MAX_POINTS][TR_NSIG];
 	size_t head, n;
@@ -92,6 +105,7 @@ static void role_fini(void *p)
 
 	det_rows_release(&r->slopes);
 	det_rows_release(&r->incs);
+	free(r->inc_ts);
 }
 
 static void tr_fini(void *state)
@@ -211,18 +225,44 @@ static int tr_event(void *state, const struct cadet_rec *rec)
 	if (s->phase == CADET_PHASE_TRAIN) {
 		struct tr_role *r = role_models__get(s->roles, c->name, true);
 
-		return r ? det_rows_add(&r->incs, d, s->run) : -ENOMEM;
+		if (!r)
+			return -ENOMEM;
+		if (vec_reserve(&r->inc_ts, &r->inc_ts_cap, r->incs.n + 1,
+				sizeof(*r->inc_ts)))
+			return -ENOMEM;
+		r->inc_ts[r->incs.n] = rec->ts;
+		return det_rows_add(&r->incs, d, s->run);
 	}
 	{
 		const struct tr_role *r =
 			role_models__get(s->roles, c->name, false);
+		size_t slot;
 
 		if (!r || !r->fitted)
 			return 0;
+		if (c->zn == TR_MAX_POINTS) {
+			c->zhead = (c->zhead + 1) % TR_MAX_POINTS;
+			c->zn--;
+		}
+		slot = (c->zhead + c->zn++) % TR_MAX_POINTS;
+		c->zt[slot] = rec->ts;
+		for (int i = 0; i < TR_NSIG; i++)
+			c->zs[slot][i] = (d[i] - r->d_med[i]) / r->d_spread[i];
+		while (c->zn && c->zt[c->zhead] + s->window_ns < rec->ts) {
+			c->zhead = (c->zhead + 1) % TR_MAX_POINTS;
+			c->zn--;
+		}
 		for (int i = 0; i < TR_NSIG; i++) {
-			double z = (d[i] - r->d_med[i]) / r->d_spread[i];
+			double sum = 0, mx = 0;
 
-			c->cusum[i] = fmax(0, c->cusum[i] + z - s->k);
+			/* The largest sum of (z - k) ending now. */
+			for (size_t a = c->zn; a-- > 0;) {
+				size_t at = (c->zhead + a) % TR_MAX_POINTS;
+
+				sum += c->zs[at][i] - s->k;
+				mx = fmax(mx, sum);
+			}
+			c->cusum[i] = mx;
 		}
 	}
 	return 0;
@@ -342,23 +382,30 @@ static int role_fit(const struct tr_state *s, struct tr_role *r)
 	if (ret)
 		return ret;
 	for (int i = 0; i < TR_NSIG; i++) {
-		double mx = s->zmin, cmax = s->h, cu = 0;
-		uint32_t run = UINT32_MAX;
+		double mx = s->zmin, cmax = s->h;
 
 		for (size_t j = 0; j < r->slopes.n; j++)
 			mx = fmax(mx,
 				  (r->slopes.x[j * TR_NSIG + i] - r->s_med[i]) /
 					  r->s_spread[i]);
-		/* The CUSUM over each training run, as it runs in test. */
+		/*
+		 * The CUSUM over each training run, as it runs in test: the
+		 * largest sum of (z - k) over the records of the window
+		 * ending at each record j (rows of a run are in time order).
+		 */
 		for (size_t j = 0; j < r->incs.n; j++) {
-			double z = (r->incs.x[j * TR_NSIG + i] - r->d_med[i]) /
-				   r->d_spread[i];
+			double sum = 0;
 
-			if (r->incs.run[j] != run)
-				cu = 0;
-			run = r->incs.run[j];
-			cu = fmax(0, cu + z - s->k);
-			cmax = fmax(cmax, cu);
+			for (size_t a = j + 1; a-- > 0;) {
+				if (r->incs.run[a] != r->incs.run[j] ||
+				    r->inc_ts[a] + s->window_ns < r->inc_ts[j])
+					break;
+				sum += (r->incs.x[a * TR_NSIG + i] -
+					r->d_med[i]) /
+					       r->d_spread[i] -
+				       s->k;
+				cmax = fmax(cmax, sum);
+			}
 		}
 		r->s_cal[i] = mx;
 		r->c_cal[i] = cmax;
@@ -398,10 +445,11 @@ const struct cadet_detector_ops detector_trend_ops = {
 	.name = "trend",
 	.description = "sustained growth per container role of rss, tasks, "
 		       "opens and writes: Theil-Sen slope and CUSUM",
-	.params_help = "window=10s: slope window; warmup=3: start-up records "
-		       "left out; k=0.5: CUSUM drift; h=5: least CUSUM "
-		       "calibration; zmin=3: least slope calibration; "
-		       "min_growth=4096: floor of the slope spread, bytes/s",
+	.params_help = "window=10s: slope and CUSUM window; warmup=3: "
+		       "start-up records left out; k=0.5: CUSUM drift; h=5: "
+		       "least CUSUM calibration; zmin=3: least slope "
+		       "calibration; min_growth=4096: floor of the slope "
+		       "spread, bytes/s",
 	.init = tr_init,
 	.on_trace_begin = tr_trace_begin,
 	.on_container = tr_container,

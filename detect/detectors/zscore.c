@@ -223,6 +223,7 @@ static int model_fit(const struct zs_state *s, const struct det_rows *rows,
 
 	if (ret)
 		return ret;
+	det_rf_unit_floor(m->med, m->spread);
 	for (int f = 0; f < DET_NRF; f++) {
 		double mx = 0;
 

@@ -2,8 +2,9 @@
 /*
  * The holders the built-in detectors share (detect/detectors/common.c):
  * models per role come back in name order whatever the order they were
- * made in, are set up once and released once; a container's state is
- * renamed only when its description names it otherwise.
+ * made in, are set up once and released once; a replica NAME-X is
+ * judged as the trained role NAME; a container's state is renamed only
+ * when its description names it otherwise.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,6 +84,52 @@ static void test_role_models_plain(void **unused)
 	role_models__free(rm);
 }
 
+/*
+ * The fleet run names its replicas web-a, batch-b, ... while training had
+ * web and batch: a lookup falls back from NAME-X to NAME, never creates
+ * the replica's own role, and an exact name wins over the fallback.
+ */
+static void test_role_models_replica(void **unused)
+{
+	struct role_models *rm =
+		role_models__new(sizeof(struct model), model_init, model_fini);
+	struct model *web, *batch, *web_b, *db;
+
+	assert_non_null(rm);
+	web = role_models__get(rm, "web", true);
+	batch = role_models__get(rm, "batch", true);
+	db = role_models__get(rm, "db", true);
+	assert_non_null(web);
+	assert_non_null(batch);
+	assert_non_null(db);
+	assert_ptr_equal(role_models__get(rm, "web-a", false), web);
+	assert_ptr_equal(role_models__get(rm, "batch-d", false), batch);
+	/* Suffixes are stripped one by one from the right. */
+	assert_ptr_equal(role_models__get(rm, "web-a-2", false), web);
+	assert_int_equal(role_models__cnt(rm), 3);
+	/* An exact role is preferred over the stripped one. */
+	web_b = role_models__get(rm, "web-b", true);
+	assert_ptr_not_equal(web_b, web);
+	assert_ptr_equal(role_models__get(rm, "web-b", false), web_b);
+	assert_ptr_equal(role_models__get(rm, "web-b-1", false), web_b);
+	assert_ptr_equal(role_models__get(rm, "web-c", false), web);
+	/* Only whole names match: not a prefix without its dash. */
+	assert_null(role_models__get(rm, "webx", false));
+	assert_null(role_models__get(rm, "we-b", false));
+	assert_null(role_models__get(rm, "pyweb-d", false));
+	assert_ptr_equal(role_models__get(rm, "db-c", false), db);
+	/* No name before the dash, or no dash: no fallback. */
+	assert_null(role_models__get(rm, "-web", false));
+	assert_null(role_models__get(rm, "logger", false));
+	assert_null(role_models__get(rm, "", false));
+	/* Training makes the name it is given, never a stripped one. */
+	assert_ptr_not_equal(role_models__get(rm, "db-x", true), db);
+	assert_int_equal(role_models__cnt(rm), 5);
+	finis = 0;
+	role_models__free(rm);
+	assert_int_equal(finis, 5);
+}
+
 struct cont {
 	char *name; /* first: see det_cont_get() */
 	int v;
@@ -121,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_role_models),
 		cmocka_unit_test(test_role_models_plain),
+		cmocka_unit_test(test_role_models_replica),
 		cmocka_unit_test(test_cont),
 	};
 

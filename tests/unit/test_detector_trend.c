@@ -3,7 +3,8 @@
  * trend detector on a ramp worked out by hand: RSS growing 500 bytes/s
  * gives a Theil-Sen slope of exactly 500 (a spike does not move it),
  * normalised by the role's training spread; the CUSUM of increments
- * answers the spike itself and falls back when the spike is gone.
+ * answers the spike itself and falls back when the spike is gone, and
+ * forgets a change once it has left the window.
  */
 #include <errno.h>
 #include <math.h>
@@ -83,7 +84,10 @@ static void test_ramp(void **unused)
 	ops->fini(st);
 }
 
-/* A role no training run had, and a teardown record: no score. */
+/*
+ * A role no training run had, and a teardown record: no score; a
+ * replica of a trained role is scored.
+ */
 static void test_unknown_role_and_teardown(void **unused)
 {
 	void *st = trained_flat();
@@ -96,6 +100,51 @@ static void test_unknown_role_and_teardown(void **unused)
 	th_container(ops, st, 6, "app", 1);
 	tick(st, 6, 1, 0);
 	assert_int_equal(th_nscores, 0);
+	/* A replica "app-b" is judged as "app": slope 5000 / 100 = 50. */
+	th_container(ops, st, 7, "app-b", 1);
+	for (uint64_t t = 1; t <= 12; t++)
+		tick(st, 7, t, 1000000 + 5000 * t);
+	assert_int_equal(th_nscores, 7);
+	assert_double_equal(th_scores[0].v, 50.0, 1e-9);
+	ops->fini(st);
+}
+
+/* The score of the tick at @t s (-1 when none). */
+static double score_at(uint64_t t)
+{
+	for (size_t i = 0; i < th_nscores; i++)
+		if (th_scores[i].end == t * SEC)
+			return th_scores[i].v;
+	return -1;
+}
+
+/*
+ * A step: rss flat at 1e6, then +1e6 at each of t = 5, 6, 7, then flat.
+ * CUSUM at t = 7: 3 (1e6 / 4096 - 0.5). From t = 17 the slope window
+ * (t - 10 .. t) is flat: slope 0, the score is the CUSUM. Its window (10 s) holds the
+ * records of t - 10 .. t: at t = 17 it still holds t = 7, whose term
+ * 1e6 / 4096 - 0.5 outweighs the ten flat records' -0.5 each; from
+ * t = 18 on it holds only flat records and the slope is 0: score 0. The
+ * unbounded CUSUM would still be about 725 there, decaying by k = 0.5 a
+ * record, for another 24 minutes.
+ */
+static void test_cusum_forgets(void **unused)
+{
+	void *st = trained_flat();
+	double z = 1e6 / 4096;
+
+	th_begin(ops, st, CADET_PHASE_TEST);
+	th_container(ops, st, 9, "app", 1);
+	for (uint64_t t = 1; t <= 30; t++) {
+		uint64_t steps = t < 5 ? 0 : t > 7 ? 3 : t - 4;
+
+		tick(st, 9, t, 1000000 + 1000000 * steps);
+	}
+	/* At t = 7 the steep slope scores more than the CUSUM. */
+	assert_true(score_at(7) >= 3 * (z - 0.5));
+	assert_double_equal(score_at(17), z - 0.5 - 10 * 0.5, 1e-6);
+	for (uint64_t t = 18; t <= 30; t++)
+		assert_double_equal(score_at(t), 0, 1e-12);
 	ops->fini(st);
 }
 
@@ -114,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ramp),
 		cmocka_unit_test(test_unknown_role_and_teardown),
+		cmocka_unit_test(test_cusum_forgets),
 		cmocka_unit_test(test_bad_params),
 	};
 

@@ -3,7 +3,8 @@
  * zscore detector worked out by hand on the rss feature: the median and
  * spread of a role's training vectors, the calibration by the largest
  * training excursion, roles by name across runs, warm-up, teardown
- * records, an unknown role learning its own model.
+ * records, an unknown role learning its own model, the one-task floor of
+ * the task count.
  */
 #include <errno.h>
 #include <math.h>
@@ -74,6 +75,66 @@ static void test_role_model(void **unused)
 	assert_double_equal(th_scores[1].v, 0.25, 1e-4);
 	assert_int_equal(th_scores[1].start, 1 * SEC);
 	assert_int_equal(th_scores[1].end, 2 * SEC);
+	/*
+	 * A replica "web-a" (the fleet run's name) is judged as "web" from
+	 * its first window, with the same scores; it does not learn a model
+	 * of its own (that would give no score for learn = 10 vectors).
+	 */
+	run(st, CADET_PHASE_TEST, 300, "web-a", t, 2);
+	assert_int_equal(th_nscores, 4);
+	assert_int_equal(th_scores[2].cg, 300);
+	assert_double_equal(th_scores[2].v, 2.0, 1e-4);
+	assert_double_equal(th_scores[3].v, 0.25, 1e-4);
+	ops->fini(st);
+}
+
+/* One METRICS record of rss e^10 - 1 and @tasks tasks, then a tick. */
+static void tick_tasks(void *st, uint64_t cg, uint64_t t, uint32_t tasks)
+{
+	struct cadet_rec_metrics *m = (struct cadet_rec_metrics *)th_metrics(
+		t * SEC - 1, cg, 0, (uint64_t)llround(expm1(10)), 0);
+
+	m->nr_tasks = tasks;
+	assert_int_equal(ops->on_event(st, &m->h), 0);
+	assert_int_equal(ops->on_tick(st, t * SEC), 0);
+}
+
+/*
+ * A role that always runs 3 tasks in training: the MAD of log1p(tasks)
+ * is 0, and min_spread (0.01) is a fraction of one task. The spread is
+ * raised to one task at the median, log1p(4) - log1p(3) = log(5/4): a
+ * fourth task (a health check's shell) scores 1 (cal zmin 1), not
+ * log(5/4) / 0.01 = 22; seven tasks score log(8/4) / log(5/4).
+ */
+static void test_tasks_floor(void **unused)
+{
+	static const struct cadet_param p[] = {
+		{"span", "1"},
+		{"warmup", "0"},
+		{"zmin", "1"},
+		{"min_spread", "0.01"},
+	};
+	void *st = NULL;
+
+	th_reset();
+	assert_int_equal(ops->init(&st, &th_host, p, 4, 1), 0);
+	for (uint64_t run = 0; run < 2; run++) {
+		th_begin(ops, st, CADET_PHASE_TRAIN);
+		th_container(ops, st, 100 + run, "web", 1);
+		for (uint64_t t = 1; t <= 5; t++)
+			tick_tasks(st, 100 + run, t, 3);
+		th_end(ops, st, CADET_PHASE_TRAIN);
+	}
+	assert_int_equal(ops->train_end(st), 0);
+	th_begin(ops, st, CADET_PHASE_TEST);
+	th_container(ops, st, 200, "web", 1);
+	tick_tasks(st, 200, 1, 3);
+	tick_tasks(st, 200, 2, 4);
+	tick_tasks(st, 200, 3, 7);
+	assert_int_equal(th_nscores, 3);
+	assert_double_equal(th_scores[0].v, 0, 1e-9);
+	assert_double_equal(th_scores[1].v, 1, 1e-9);
+	assert_double_equal(th_scores[2].v, log(2) / log(1.25), 1e-9);
 	ops->fini(st);
 }
 
@@ -141,6 +202,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_role_model),
 		cmocka_unit_test(test_warmup_edges_unknown),
+		cmocka_unit_test(test_tasks_floor),
 		cmocka_unit_test(test_bad_params),
 	};
 
