@@ -19,7 +19,8 @@ rank the reference test windows alike (AUC-ROC within 0.02).
 
 The forest is fitted on the training windows at train_end, seeded with the
 seed cadet hands over in the init line, so results are reproducible. The
-score of a window is -score_samples() (higher = more anomalous). A role no
+score of a window is -score_samples() (higher = more anomalous). A
+replica `NAME-X` of a trained role `NAME` is judged as `NAME`; a role no
 training trace had is not scored.
 """
 import argparse
@@ -186,14 +187,22 @@ class Detector:
             if self.phase == "train":
                 self.rows.setdefault(c.name, []).append(x)
                 self.runs.setdefault(c.name, []).append(self.run)
-            elif self.model is not None and c.name in self.norm:
-                med, spread = self.norm[c.name]
+            elif self.model is not None and self.role(c.name) is not None:
+                med, spread = self.norm[self.role(c.name)]
                 batch.append((cg, start, (np.array(x) - med) / spread))
         if batch:
             scores = -self.model.score_samples(np.array([b[2] for b in batch]))
             for (cg, start, _), score in zip(batch, scores):
                 self.send({"score": float(score), "cgroup_id": cg,
                            "win_start": start, "win_end": ts})
+
+    def role(self, name):
+        """The trained role that judges container @name: itself, else a
+        replica's base (`web-a-2` -> `web-a` -> `web`), as the built-in
+        detectors do (docs/detectors.md, "Replicas"); None if none."""
+        while name not in self.norm and name.rfind("-") > 0:
+            name = name.rsplit("-", 1)[0]
+        return name if name in self.norm else None
 
     def train_end(self):
         data = []
