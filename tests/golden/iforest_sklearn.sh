@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The built-in iforest against scikit-learn's IsolationForest on the same
 # features (examples/detectors/sk_iforest.py through the exec adapter):
-# both replay the reference dataset and must score the same windows and
-# rank them alike, AUC-ROC within 0.02 (docs/detectors.md, "iforest").
+# both replay the reference dataset (its seed-1 test runs) and must score
+# the same windows and rank them alike, AUC-ROC within 0.02
+# (docs/detectors.md, "iforest").
 # Skipped (counted) without python3-sklearn or the reference dataset.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,9 +15,15 @@ ref=datasets/ref
 tmp=$(mktemp -d /tmp/cadet-iforest-sk.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
+# 400 trees, not the default 100: with 100 the AUC-ROC of either forest
+# moves by up to 0.026 with its seed alone on this set (0.855-0.881 for
+# the built-in one over five seeds), as much as the tolerance; with 400
+# both settle (0.862 and 0.867 on the whole test split). The seed-1
+# test runs (40, and the fleet) keep the exec'd forest's run short.
 "$CADET" replay -q --train "$ref"/train/*.cadet --validate "$ref"/val/*.cadet \
-	-d iforest -d "exec:/usr/bin/python3 examples/detectors/sk_iforest.py" \
-	"$ref"/test/*.cadet -o "$tmp/results.jsonl"
+	-d iforest:trees=400 \
+	-d "exec:/usr/bin/python3 examples/detectors/sk_iforest.py --trees 400" \
+	"$ref"/test/*-s1.cadet -o "$tmp/results.jsonl"
 "$CADET" eval "$tmp/results.jsonl" -o "$tmp/eval.json" >/dev/null
 
 python3 - "$tmp/eval.json" <<'PY'
