@@ -194,6 +194,34 @@ static int tr_container(void *state, const struct cadet_container_desc *d,
 	return c ? det_cont_rename(c, d->name) : -ENOMEM;
 }
 
+/*
+ * The time rings of a container (samples, CUSUM increments): @t[] of
+ * TR_MAX_POINTS, the oldest at *@head, *@n held. ring_add() makes room
+ * for time @ts (dropping the oldest when full) and returns its slot.
+ */
+static size_t ring_add(uint64_t *t, size_t *head, size_t *n, uint64_t ts)
+{
+	size_t slot;
+
+	if (*n == TR_MAX_POINTS) {
+		*head = (*head + 1) % TR_MAX_POINTS;
+		(*n)--;
+	}
+	slot = (*head + (*n)++) % TR_MAX_POINTS;
+	t[slot] = ts;
+	return slot;
+}
+
+/* Drops what is older than @window before @now. */
+static void ring_expire(const uint64_t *t, size_t *head, size_t *n,
+			uint64_t now, uint64_t window)
+{
+	while (*n && t[*head] + window < now) {
+		*head = (*head + 1) % TR_MAX_POINTS;
+		(*n)--;
+	}
+}
+
 static int tr_event(void *state, const struct cadet_rec *rec)
 {
 	const struct cadet_rec_metrics *m = (const void *)rec;
@@ -240,18 +268,10 @@ static int tr_event(void *state, const struct cadet_rec *rec)
 
 		if (!r || !r->fitted)
 			return 0;
-		if (c->zn == TR_MAX_POINTS) {
-			c->zhead = (c->zhead + 1) % TR_MAX_POINTS;
-			c->zn--;
-		}
-		slot = (c->zhead + c->zn++) % TR_MAX_POINTS;
-		c->zt[slot] = rec->ts;
+		slot = ring_add(c->zt, &c->zhead, &c->zn, rec->ts);
 		for (int i = 0; i < TR_NSIG; i++)
 			c->zs[slot][i] = (d[i] - r->d_med[i]) / r->d_spread[i];
-		while (c->zn && c->zt[c->zhead] + s->window_ns < rec->ts) {
-			c->zhead = (c->zhead + 1) % TR_MAX_POINTS;
-			c->zn--;
-		}
+		ring_expire(c->zt, &c->zhead, &c->zn, rec->ts, s->window_ns);
 		for (int i = 0; i < TR_NSIG; i++) {
 			double sum = 0, mx = 0;
 
@@ -320,17 +340,9 @@ static int tr_tick(void *state, uint64_t ts)
 		c->fresh = false;
 		start = c->last_tick ? c->last_tick : ts - DET_NSEC_PER_SEC;
 		c->last_tick = ts;
-		if (c->n == TR_MAX_POINTS) {
-			c->head = (c->head + 1) % TR_MAX_POINTS;
-			c->n--;
-		}
-		slot = (c->head + c->n++) % TR_MAX_POINTS;
-		c->t[slot] = ts;
+		slot = ring_add(c->t, &c->head, &c->n, ts);
 		memcpy(c->ys[slot], c->y, sizeof(c->y));
-		while (c->n && c->t[c->head] + s->window_ns < ts) {
-			c->head = (c->head + 1) % TR_MAX_POINTS;
-			c->n--;
-		}
+		ring_expire(c->t, &c->head, &c->n, ts, s->window_ns);
 		if (c->n < 3 || ts - c->t[c->head] < s->window_ns / 2)
 			continue;
 		for (int i = 0; i < TR_NSIG; i++)
